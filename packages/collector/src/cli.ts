@@ -1,0 +1,142 @@
+#!/usr/bin/env node
+/**
+ * The `rastro` command: `serve` runs the collector, `sql` runs read-only SQL through a running
+ * collector, `config-schema` prints the config file's JSON Schema.
+ */
+import { readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { getConfigJsonSchema } from './config/config-schema.js'
+import { loadConfig } from './config/load-config.js'
+import { RastroError } from './errors.js'
+import { createServer, version } from './server.js'
+
+const HELP = `rastro ${version}: self-hosted tracking collector
+
+Usage:
+  rastro serve [--port 8080] [--host 0.0.0.0] [--data-dir ./data] [--config rastro.config.json] [--examples dir]
+  rastro sql "<query>" [--url http://localhost:8080] [--admin-key KEY] [--data-dir ./data] [--json]
+  rastro config-schema
+
+Environment: RASTRO_PORT, RASTRO_HOST, RASTRO_DATA_DIR, RASTRO_LOG_LEVEL, RASTRO_FLUSH_INTERVAL_MS,
+RASTRO_MAX_BATCH_ROWS, RASTRO_TRUST_PROXY; without --config: RASTRO_WRITE_KEY, RASTRO_SECRET_KEY,
+RASTRO_ADMIN_KEY; CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD, CLICKHOUSE_DATABASE switch from
+the embedded ClickHouse to a server.`
+
+function fail(message: string): never {
+  process.stderr.write(`rastro: ${message}\n`)
+  process.exit(1)
+}
+
+async function serve(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'data-dir': { type: 'string' },
+      config: { type: 'string' },
+      examples: { type: 'string' },
+    },
+  })
+  const flags = Object.fromEntries(
+    Object.entries({
+      port: values.port,
+      host: values.host,
+      dataDir: values['data-dir'],
+      examplesDir: values.examples,
+    }).filter(([, value]) => value !== undefined),
+  )
+  const config = loadConfig({ configPath: values.config, flags })
+  const app = await createServer({ config })
+  const { generatedKeys } = config
+  if (generatedKeys) {
+    const lines = Object.entries(generatedKeys)
+      .filter(([name]) => name !== 'path')
+      .map(([name, key]) => `  ${name}: ${key}`)
+    process.stdout.write(`Generated keys for the default tenant (kept in ${generatedKeys.path}):\n${lines.join('\n')}\n`)
+  }
+  let closing = false
+  const shutdown = (signal: string) => {
+    if (closing) return
+    closing = true
+    app.log.info({ signal }, 'shutting down: finishing requests and storing waiting events')
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        app.log.error({ err: error }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', shutdown)
+  process.on('SIGINT', shutdown)
+  const address = await app.listen({ port: config.settings.port, host: config.settings.host })
+  app.log.info({ address, store: app.store.location, config: config.source }, 'rastro collector listening')
+}
+
+function findAdminKey(explicit: string | undefined, dataDir: string): string {
+  if (explicit) return explicit
+  if (process.env.RASTRO_ADMIN_KEY) return process.env.RASTRO_ADMIN_KEY
+  try {
+    const stored = JSON.parse(readFileSync(join(dataDir, 'keys.json'), 'utf8')) as { adminKey?: string }
+    if (stored.adminKey) return stored.adminKey
+  } catch {
+    // no generated keys here
+  }
+  return fail('no admin key: pass --admin-key, set RASTRO_ADMIN_KEY, or run where --data-dir holds keys.json')
+}
+
+async function sql(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      url: { type: 'string', default: 'http://localhost:8080' },
+      'admin-key': { type: 'string' },
+      'data-dir': { type: 'string', default: process.env.RASTRO_DATA_DIR ?? './data' },
+      json: { type: 'boolean', default: false },
+    },
+  })
+  const query = positionals.join(' ').trim()
+  if (!query) fail('usage: rastro sql "<query>"')
+  const adminKey = findAdminKey(values['admin-key'], resolve(values['data-dir']))
+  let response: Response
+  try {
+    response = await fetch(new URL('/v1/admin/sql', values.url), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ query }),
+    })
+  } catch (error) {
+    return fail(`cannot reach the collector at ${values.url}: ${(error as Error).message} (is \`rastro serve\` running?)`)
+  }
+  const body = (await response.json()) as { data?: Record<string, unknown>[]; error?: { code: string; message: string } }
+  if (!response.ok || !body.data) fail(`${body.error?.code ?? response.status}: ${body.error?.message ?? 'failed'}`)
+  if (values.json) process.stdout.write(`${JSON.stringify(body.data)}\n`)
+  else console.table(body.data)
+}
+
+async function main(): Promise<void> {
+  const [command, ...args] = process.argv.slice(2)
+  if (command === 'serve') return serve(args)
+  if (command === 'sql') return sql(args)
+  if (command === 'config-schema') {
+    process.stdout.write(`${JSON.stringify(getConfigJsonSchema(), null, 2)}\n`)
+    return
+  }
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(`${version}\n`)
+    return
+  }
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(`${HELP}\n`)
+    return
+  }
+  fail(`unknown command "${command}"\n\n${HELP}`)
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof RastroError) fail(`${error.code}: ${error.message}`)
+  fail(error instanceof Error ? (error.stack ?? error.message) : String(error))
+})

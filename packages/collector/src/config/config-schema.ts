@@ -1,0 +1,110 @@
+/**
+ * The configuration file (`rastro.config.json`): tenants, their sites and keys, and server
+ * settings. Validated with zod; `rastro config-schema` prints the JSON Schema generated from it
+ * for editors (committed as `rastro.config.schema.json`).
+ */
+import { z } from 'zod'
+
+const idSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'must be 1-64 letters, digits, "-" or "_", starting with a letter or digit')
+const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits (SHA-256)')
+const secretSchema = z.string().min(16, 'must be at least 16 characters').max(200)
+
+/** Server settings, each with a default and its unit in its name. Env: `RASTRO_` + SNAKE_CASE name. */
+export const settingsSchema = z.strictObject({
+  /** TCP port of the HTTP server. */
+  port: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Interface to listen on. */
+  host: z.string().default('0.0.0.0'),
+  /** Directory for the embedded ClickHouse and generated keys. */
+  dataDir: z.string().default('./data'),
+  /** Trust `X-Forwarded-For` from this many proxies / these addresses (Fastify's `trustProxy`). */
+  trustProxy: z.union([z.boolean(), z.coerce.number().int().min(0), z.string()]).default(false),
+  /** Longest time an accepted event waits before its batch is inserted (ms). */
+  flushIntervalMs: z.coerce.number().int().min(10).max(60_000).default(200),
+  /** Insert as soon as this many rows are waiting. */
+  maxBatchRows: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** Log level: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`. */
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Directory served at `/examples/` (the demo pages); unset: not served. */
+  examplesDir: z.string().optional(),
+})
+
+/** One site of a tenant: a write key for its SDKs and the origins allowed to send with it. */
+export const siteSchema = z.strictObject({
+  id: idSchema,
+  /** Public ingest-only key embedded in the site's pages. */
+  writeKey: z.string().min(8, 'must be at least 8 characters').max(200),
+  /** Origins (`https://shop.example`) whose browsers may send with this key; `*` allows any. */
+  allowedOrigins: z.array(z.union([z.literal('*'), z.url({ protocol: /^https?$/ })])).default(['*']),
+})
+
+/** A secret key: server-side access to one tenant's data, with a role. */
+export const secretKeySchema = z
+  .strictObject({
+    name: z.string().max(100).optional(),
+    /** The key itself. Prefer `keySha256` in files that are shared. */
+    key: secretSchema.optional(),
+    /** SHA-256 (hex) of the key, so the file does not hold the key. */
+    keySha256: sha256Schema.optional(),
+    /** viewer: read stats and analytics; editor: also write (CRM); owner: everything, incl. GDPR. */
+    role: z.enum(['viewer', 'editor', 'owner']).default('viewer'),
+  })
+  .refine((value) => (value.key === undefined) !== (value.keySha256 === undefined), {
+    message: 'set exactly one of key and keySha256',
+    path: ['key'],
+  })
+
+export const tenantSchema = z.strictObject({
+  id: idSchema,
+  name: z.string().max(200).optional(),
+  /** Days events are kept before ClickHouse deletes them (TTL). */
+  retentionDays: z.number().int().min(1).max(3650).default(1095),
+  sites: z.array(siteSchema).min(1, 'a tenant needs at least one site'),
+  secretKeys: z.array(secretKeySchema).default([]),
+})
+
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    /** Operator key for `/v1/admin/*` (all tenants). */
+    adminKey: secretSchema.optional(),
+    adminKeySha256: sha256Schema.optional(),
+    tenants: z.array(tenantSchema).min(1, 'declare at least one tenant'),
+    server: settingsSchema.partial().optional(),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Map<string, string>()
+    config.tenants.forEach((tenant, t) => {
+      if (config.tenants.findIndex((other) => other.id === tenant.id) !== t) {
+        ctx.addIssue({ code: 'custom', message: `duplicate tenant id "${tenant.id}"`, path: ['tenants', t, 'id'] })
+      }
+      tenant.sites.forEach((site, s) => {
+        const owner = seen.get(site.writeKey)
+        if (owner) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `write key already used by ${owner}`,
+            path: ['tenants', t, 'sites', s, 'writeKey'],
+          })
+        }
+        seen.set(site.writeKey, `${tenant.id}/${site.id}`)
+      })
+    })
+  })
+
+export type Settings = z.infer<typeof settingsSchema>
+export type TenantConfig = z.infer<typeof tenantSchema>
+export type SiteConfig = z.infer<typeof siteSchema>
+export type SecretKeyConfig = z.infer<typeof secretKeySchema>
+export type ConfigFile = z.infer<typeof configSchema>
+export type Role = SecretKeyConfig['role']
+
+/** The JSON Schema of the configuration file, for editors (`"$schema"` in the file). */
+export function getConfigJsonSchema(): Record<string, unknown> {
+  return {
+    $comment: 'Generated by `rastro config-schema` from src/config/config-schema.ts; do not edit.',
+    ...z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }),
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Looks up who a key belongs to. Write keys are public and looked up as they are; secret and
+ * admin keys are looked up by their SHA-256, so the clear key never needs to be kept.
+ */
+import { timingSafeEqual } from 'node:crypto'
+import type { Role, TenantConfig } from './config-schema.js'
+import { hashKey } from './load-config.js'
+
+/** The site a write key belongs to. */
+export interface SiteRef {
+  tenantId: string
+  siteId: string
+  /** Empty set: any origin. */
+  allowedOrigins: ReadonlySet<string>
+  retentionDays: number
+}
+
+/** Who a secret key belongs to. */
+export interface SecretKeyRef {
+  tenantId: string
+  role: Role
+  name: string | undefined
+}
+
+export class KeyRing {
+  readonly #sites = new Map<string, SiteRef>()
+  readonly #secretKeys = new Map<string, SecretKeyRef>()
+  readonly #adminKeySha256: Buffer | undefined
+  readonly #origins = new Set<string>()
+  #anyOrigin = false
+
+  constructor(tenants: TenantConfig[], adminKeySha256: string | undefined) {
+    for (const tenant of tenants) {
+      for (const site of tenant.sites) {
+        const any = site.allowedOrigins.includes('*')
+        this.#anyOrigin ||= any
+        const origins = any ? [] : site.allowedOrigins.map((origin) => new URL(origin).origin)
+        for (const origin of origins) this.#origins.add(origin)
+        this.#sites.set(site.writeKey, {
+          tenantId: tenant.id,
+          siteId: site.id,
+          allowedOrigins: new Set(origins),
+          retentionDays: tenant.retentionDays,
+        })
+      }
+      for (const secret of tenant.secretKeys) {
+        const sha = secret.keySha256 ?? hashKey(secret.key!)
+        this.#secretKeys.set(sha, { tenantId: tenant.id, role: secret.role, name: secret.name })
+      }
+    }
+    this.#adminKeySha256 = adminKeySha256 ? Buffer.from(adminKeySha256, 'hex') : undefined
+  }
+
+  /** The site of a write key, or undefined. */
+  findSite(writeKey: string): SiteRef | undefined {
+    return this.#sites.get(writeKey)
+  }
+
+  /** The tenant and role of a secret key, or undefined. */
+  findSecretKey(key: string): SecretKeyRef | undefined {
+    return this.#secretKeys.get(hashKey(key))
+  }
+
+  /** Whether `key` is the operator's admin key. */
+  isAdminKey(key: string): boolean {
+    if (!this.#adminKeySha256) return false
+    return timingSafeEqual(Buffer.from(hashKey(key), 'hex'), this.#adminKeySha256)
+  }
+
+  /** Whether a browser at `origin` may send with some site's key (for CORS); each site checks its own. */
+  isKnownOrigin(origin: string): boolean {
+    return this.#anyOrigin || this.#origins.has(origin)
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The collector's errors. Every error carries a stable `code` (`RASTRO_ERR_*`) and the HTTP status
+ * it answers with; callers match on `code`, not on the class. The API codes are the wire contract
+ * in `@rastro/schema`; the codes below are the collector's own (start-up and internal).
+ * All are listed in docs/errors.md (test/internals/errors.test.ts keeps the two in step).
+ */
+import { errorCodes as apiErrorCodes } from '@rastro/schema'
+
+/** Codes of start-up problems; they stop the collector and never reach an HTTP client. */
+export const collectorErrorCodes = {
+  RASTRO_ERR_CONFIG_INVALID: { statusCode: 500, message: 'The configuration is not valid.' },
+  RASTRO_ERR_CONFIG_NOT_FOUND: { statusCode: 500, message: 'The configuration file cannot be read.' },
+} as const
+
+/** Every code the collector can produce. */
+export const allErrorCodes = { ...apiErrorCodes, ...collectorErrorCodes }
+
+export type RastroErrorCode = keyof typeof allErrorCodes
+
+/** An error with a stable code, the HTTP status it maps to, and the field to blame if any. */
+export class RastroError extends Error {
+  readonly code: RastroErrorCode
+  readonly statusCode: number
+  readonly field: string | undefined
+  /** Seconds a client should wait before retrying (sent as `Retry-After`). */
+  readonly retryAfterSeconds: number | undefined
+
+  constructor(
+    code: RastroErrorCode,
+    message: string,
+    options: { field?: string | undefined; retryAfterSeconds?: number; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause })
+    this.name = 'RastroError'
+    this.code = code
+    this.statusCode = allErrorCodes[code].statusCode
+    this.field = options.field
+    this.retryAfterSeconds = options.retryAfterSeconds
+  }
+}
+
+/**
+ * Creates a {@link RastroError}; the message defaults to the catalogue's.
+ *
+ * @example throw createError('RASTRO_ERR_INGEST_INVALID_BODY', { field: 'batch', message: 'batch must be an array' })
+ */
+export function createError(
+  code: RastroErrorCode,
+  options: { message?: string; field?: string | undefined; retryAfterSeconds?: number; cause?: unknown } = {},
+): RastroError {
+  return new RastroError(code, options.message ?? allErrorCodes[code].message, options)
+}

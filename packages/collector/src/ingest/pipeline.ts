@@ -1,0 +1,73 @@
+/**
+ * The per-event ingest pipeline as data: a list of named steps that validate (`validate*`) or
+ * enrich (`put*`) one event. The runner stops an event at its first rejection; the other events
+ * of the request go on. (Plausible's ingestion `pipeline()`, shared/STYLE.md habit 2.)
+ */
+import type { ErrorCode, RastroEvent, RejectedEvent } from '@rastro/schema'
+import type { SiteRef } from '../config/key-ring.js'
+import type { EventRow } from './event-row.js'
+
+/** What the request tells about every event in it. */
+export interface RequestInfo {
+  site: SiteRef
+  /** Server time the request arrived (epoch ms). */
+  receivedAt: number
+  /** Batch-level `sentAt` (epoch ms), used when an event has none. */
+  sentAt: number | undefined
+  /** Connection's client IP (after trusted proxies). */
+  ip: string
+  /** `User-Agent` header, `''` when absent. */
+  userAgent: string
+}
+
+/** One event on its way through the steps. */
+export interface EventDraft {
+  /** The event as sent, with the batch's outer `context`/`integrations` merged in. */
+  input: unknown
+  /** Set by `validateEnvelope`; every later step may rely on it. */
+  event: RastroEvent
+  row: EventRow
+  request: RequestInfo
+}
+
+/** A step's rejection of its event, with a `RASTRO_ERR_EVENT_*` code. */
+export interface Rejection {
+  code: Extract<ErrorCode, `RASTRO_ERR_EVENT_${string}`>
+  message: string
+  field?: string
+}
+
+/** A step: returns nothing to go on, or a rejection to stop this event. */
+export interface Step {
+  name: string
+  run(draft: EventDraft): Rejection | undefined
+}
+
+/** Accepted rows and rejected events of one request. */
+export interface PipelineResult {
+  rows: EventRow[]
+  rejected: (RejectedEvent & Rejection)[]
+}
+
+/** Runs every input through `steps`; never throws for bad input. */
+export function runPipeline(
+  inputs: unknown[],
+  request: RequestInfo,
+  steps: readonly Step[],
+  createRow: (request: RequestInfo) => EventRow,
+): PipelineResult {
+  const rows: EventRow[] = []
+  const rejected: PipelineResult['rejected'] = []
+  inputs.forEach((input, index) => {
+    const draft = { input, request, row: createRow(request) } as EventDraft
+    for (const step of steps) {
+      const rejection = step.run(draft)
+      if (rejection) {
+        rejected.push({ index, ...rejection })
+        return
+      }
+    }
+    rows.push(draft.row)
+  })
+  return { rows, rejected }
+}

@@ -1,0 +1,71 @@
+/** The default ingest steps, in order, and the blank row they fill. */
+import { toClickHouseTime, type EventRow } from '../event-row.js'
+import type { RequestInfo, Step } from '../pipeline.js'
+import { putCampaign } from './put-campaign.js'
+import { putIdentity } from './put-identity.js'
+import { putIp } from './put-ip.js'
+import { putPage } from './put-page.js'
+import { putPayload } from './put-payload.js'
+import { putRastroContext } from './put-rastro-context.js'
+import { putTimestamps } from './put-timestamps.js'
+import { putUserAgent } from './put-user-agent.js'
+import { validateEnvelope } from './validate-envelope.js'
+import { validateSize } from './validate-size.js'
+
+export const defaultSteps: readonly Step[] = [
+  validateSize,
+  validateEnvelope,
+  putIdentity,
+  putTimestamps,
+  putPage,
+  putCampaign,
+  putUserAgent,
+  putIp,
+  putRastroContext,
+  putPayload,
+]
+
+/** A row with the request's fields set and every other field empty. */
+export function createRow(request: RequestInfo): EventRow {
+  return {
+    tenant_id: request.site.tenantId,
+    site_id: request.site.siteId,
+    message_id: '',
+    type: 'track',
+    event: '',
+    name: '',
+    anonymous_id: '',
+    user_id: '',
+    session_id: '',
+    timestamp: '',
+    original_timestamp: null,
+    sent_at: null,
+    received_at: toClickHouseTime(request.receivedAt),
+    url: '',
+    path: '',
+    referrer: '',
+    title: '',
+    utm_source: '',
+    utm_medium: '',
+    utm_campaign: '',
+    utm_term: '',
+    utm_content: '',
+    browser: '',
+    browser_version: '',
+    os: '',
+    os_version: '',
+    device_type: '',
+    user_agent: '',
+    ip: '',
+    library_name: '',
+    library_version: '',
+    locale: '',
+    score: 0,
+    engagement: '',
+    bot: 0,
+    properties: '{}',
+    traits: '{}',
+    context: '{}',
+    retention_days: request.site.retentionDays,
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Opens ClickHouse: a server when `url` is set (`CLICKHOUSE_URL`), otherwise the embedded chDB
+ * engine with its data under `<dataDir>/clickhouse`. Both are the same `ClickHouseClient`.
+ */
+import { mkdirSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { createClient, type ClickHouseClient } from '@clickhouse/client'
+import { ChdbConnection } from './chdb-connection.js'
+
+/** Where ClickHouse lives. */
+export interface StoreOptions {
+  /** ClickHouse HTTP(S) URL, e.g. `http://clickhouse:8123`. Unset: embedded chDB. */
+  url?: string | undefined
+  username?: string | undefined
+  password?: string | undefined
+  /** Database for a server (default `default`). The embedded engine always uses `default`. */
+  database?: string | undefined
+  /** Data directory; the embedded engine keeps its files in `<dataDir>/clickhouse`. */
+  dataDir: string
+}
+
+/** An open store: the client and which kind of ClickHouse it talks to. */
+export interface Store {
+  client: ClickHouseClient
+  embedded: boolean
+  /** Human-readable location for logs, with no password in it. */
+  location: string
+}
+
+/** Opens the store described by `options`. Does not run migrations (see `runMigrations`). */
+export function createStore(options: StoreOptions): Store {
+  if (options.url) {
+    const url = new URL(options.url)
+    const client = createClient({
+      url: options.url,
+      username: options.username ?? 'default',
+      password: options.password ?? '',
+      database: options.database ?? 'default',
+      request_timeout: 60_000,
+    })
+    url.password = ''
+    return { client, embedded: false, location: url.toString() }
+  }
+  const path = resolve(options.dataDir, 'clickhouse')
+  mkdirSync(path, { recursive: true })
+  const client = createClient({ connection: new ChdbConnection({ path }) })
+  return { client, embedded: true, location: `embedded chDB at ${path}` }
+}

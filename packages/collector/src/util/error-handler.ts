@@ -1,0 +1,45 @@
+/**
+ * Maps every error to the API's answer `{ "error": { "code", "message", "field"? } }` in one
+ * place: Rastro's own errors keep their code and status; Fastify's body errors become the
+ * matching `RASTRO_ERR_INGEST_*` code; anything else is a bug, logged, and answered 500.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { createError, RastroError } from '../errors.js'
+
+const FASTIFY_CODES: Record<string, Parameters<typeof createError>[0]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'RASTRO_ERR_INGEST_BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'RASTRO_ERR_INGEST_UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'RASTRO_ERR_INGEST_INVALID_BODY',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'RASTRO_ERR_INGEST_INVALID_BODY',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'RASTRO_ERR_INGEST_INVALID_JSON',
+}
+
+function toRastroError(error: FastifyError): RastroError {
+  if (error instanceof RastroError) return error
+  const code = error.code ? FASTIFY_CODES[error.code] : undefined
+  if (code) return createError(code, { message: error.message })
+  // JSON.parse and secure-json-parse (`__proto__` keys) throw plain errors with status 400.
+  if (error.statusCode === 400 && (error instanceof SyntaxError || /JSON|prototype|constructor/i.test(error.message))) {
+    return createError('RASTRO_ERR_INGEST_INVALID_JSON', { message: error.message })
+  }
+  return createError('RASTRO_ERR_INTERNAL', { cause: error })
+}
+
+export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const rastroError = toRastroError(error)
+  if (rastroError.statusCode >= 500) request.log.error({ err: error }, rastroError.message)
+  if (rastroError.retryAfterSeconds !== undefined) reply.header('retry-after', String(rastroError.retryAfterSeconds))
+  reply.code(rastroError.statusCode).send({
+    error: {
+      code: rastroError.code,
+      message: rastroError.message,
+      ...(rastroError.field ? { field: rastroError.field } : {}),
+    },
+  })
+}
+
+export function handleNotFound(request: FastifyRequest, reply: FastifyReply): void {
+  reply.code(404).send({
+    error: { code: 'RASTRO_ERR_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` },
+  })
+}

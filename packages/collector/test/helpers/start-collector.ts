@@ -1,0 +1,88 @@
+/**
+ * Starts the built collector on a temporary data dir and a free port, with a test config, and
+ * gives back its URL, the config's keys and a way to stop it and remove its data.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createServer, loadConfig } from '../../src/index.js'
+import type { ConfigFile } from '../../src/index.js'
+
+export const keys = {
+  writeKey: 'wk_test_site_one',
+  otherWriteKey: 'wk_test_site_two',
+  secretKey: 'sk_test_secret_key_tenant_one',
+  viewerKey: 'sk_test_viewer_key_tenant_one',
+  otherSecretKey: 'sk_test_secret_key_tenant_two',
+  adminKey: 'ak_test_admin_key_operator',
+}
+
+export const testConfig: ConfigFile = {
+  adminKey: keys.adminKey,
+  tenants: [
+    {
+      id: 'one',
+      retentionDays: 30,
+      sites: [{ id: 'web', writeKey: keys.writeKey, allowedOrigins: ['http://allowed.example'] }],
+      secretKeys: [
+        { key: keys.secretKey, role: 'owner' },
+        { key: keys.viewerKey, role: 'viewer' },
+      ],
+    },
+    {
+      id: 'two',
+      retentionDays: 30,
+      sites: [{ id: 'web', writeKey: keys.otherWriteKey, allowedOrigins: ['*'] }],
+      secretKeys: [{ key: keys.otherSecretKey, role: 'owner' }],
+    },
+  ],
+}
+
+export interface RunningCollector {
+  url: string
+  dataDir: string
+  app: Awaited<ReturnType<typeof createServer>>
+  stop(): Promise<void>
+}
+
+export async function startCollector(
+  options: { config?: ConfigFile; flushIntervalMs?: number; examplesDir?: string } = {},
+): Promise<RunningCollector> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'rastro-test-'))
+  const configPath = join(dataDir, 'rastro.config.json')
+  const { writeFileSync } = await import('node:fs')
+  writeFileSync(configPath, JSON.stringify(options.config ?? testConfig))
+  const config = loadConfig({
+    configPath,
+    env: {},
+    flags: {
+      dataDir,
+      port: 0,
+      host: '127.0.0.1',
+      flushIntervalMs: options.flushIntervalMs ?? 50,
+      logLevel: 'warn',
+      ...(options.examplesDir ? { examplesDir: options.examplesDir } : {}),
+    },
+  })
+  const app = await createServer({ config })
+  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  return {
+    url,
+    dataDir,
+    app,
+    async stop() {
+      await app.close()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Rows of a query on the collector's ClickHouse (FINAL where it matters is the caller's). */
+export async function queryRows<T = Record<string, unknown>>(
+  collector: RunningCollector,
+  query: string,
+  params: Record<string, unknown> = {},
+): Promise<T[]> {
+  const result = await collector.app.store.client.query({ query, query_params: params, format: 'JSONEachRow' })
+  return result.json<T>()
+}

@@ -1,0 +1,9 @@
+/**
+ * `@rastro/schema`: the event contract shared by the SDKs and the collector. The types, limits
+ * and error codes are also published without zod at `@rastro/schema/types`.
+ */
+export type * from './types.js'
+export * from './limits.js'
+export * from './error-codes.js'
+export * from './zod/event-schemas.js'
+export * from './zod/validate-event.js'

@@ -1,0 +1,6 @@
+/**
+ * `@rastro/schema/types`: the types, limits and error codes without zod, for SDK bundles.
+ */
+export type * from './types.js'
+export * from './limits.js'
+export * from './error-codes.js'
