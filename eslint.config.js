@@ -13,7 +13,13 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/test/**', '**/bench/**'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
-    languageOptions: { globals: { console: 'readonly', process: 'readonly', window: 'readonly', document: 'readonly' } },
+    languageOptions: {
+      globals: { console: 'readonly', process: 'readonly', window: 'readonly', document: 'readonly' },
+    },
   },
 )

@@ -54,7 +54,9 @@ async function serve(args: string[]): Promise<void> {
     const lines = Object.entries(generatedKeys)
       .filter(([name]) => name !== 'path')
       .map(([name, key]) => `  ${name}: ${key}`)
-    process.stdout.write(`Generated keys for the default tenant (kept in ${generatedKeys.path}):\n${lines.join('\n')}\n`)
+    process.stdout.write(
+      `Generated keys for the default tenant (kept in ${generatedKeys.path}):\n${lines.join('\n')}\n`,
+    )
   }
   let closing = false
   const shutdown = (signal: string) => {
@@ -109,10 +111,16 @@ async function sql(args: string[]): Promise<void> {
       body: JSON.stringify({ query }),
     })
   } catch (error) {
-    return fail(`cannot reach the collector at ${values.url}: ${(error as Error).message} (is \`rastro serve\` running?)`)
+    return fail(
+      `cannot reach the collector at ${values.url}: ${(error as Error).message} (is \`rastro serve\` running?)`,
+    )
   }
-  const body = (await response.json()) as { data?: Record<string, unknown>[]; error?: { code: string; message: string } }
-  if (!response.ok || !body.data) fail(`${body.error?.code ?? response.status}: ${body.error?.message ?? 'failed'}`)
+  const body = (await response.json()) as {
+    data?: Record<string, unknown>[]
+    error?: { code: string; message: string }
+  }
+  if (!response.ok || !body.data)
+    fail(`${body.error?.code ?? response.status}: ${body.error?.message ?? 'failed'}`)
   if (values.json) process.stdout.write(`${JSON.stringify(body.data)}\n`)
   else console.table(body.data)
 }

@@ -65,7 +65,8 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   const app = Fastify({
     logger: options.logger ?? { level: settings.logLevel },
     // A number trusts that many hops in front of us (proxy-addr's semantics).
-    trustProxy: typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
+    trustProxy:
+      typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
   })
   const keyRing = new KeyRing(config.tenants, config.adminKeySha256)
   const writer = new EventWriter({
@@ -85,20 +86,31 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     maxAge: 86_400,
   })
   await app.register(ingestRoutes, { keyRing, sink: writer })
-  await app.register(healthRoutes, { client: store.client, storeKind: store.embedded ? 'embedded' : 'server', version })
+  await app.register(healthRoutes, {
+    client: store.client,
+    storeKind: store.embedded ? 'embedded' : 'server',
+    version,
+  })
   await app.register(statsRoutes, { client: store.client, keyRing })
   await app.register(adminSqlRoutes, { client: store.client, keyRing })
 
   const script = readBrowserScript()
   if (script) {
     app.get('/rastro.js', (_request, reply) => {
-      reply.type('application/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').send(script)
+      reply
+        .type('application/javascript; charset=utf-8')
+        .header('cache-control', 'public, max-age=300')
+        .send(script)
     })
   } else {
     app.log.warn('browser SDK not built: /rastro.js is not served (run `npm run build`)')
   }
   if (settings.examplesDir) {
-    await app.register(fastifyStatic, { root: resolve(settings.examplesDir), prefix: '/examples/', redirect: true })
+    await app.register(fastifyStatic, {
+      root: resolve(settings.examplesDir),
+      prefix: '/examples/',
+      redirect: true,
+    })
     app.get('/', (_request, reply) => reply.redirect('/examples/landing-page/'))
   }
 

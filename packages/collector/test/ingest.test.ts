@@ -20,7 +20,11 @@ async function post(path: string, body: unknown, headers: Record<string, string>
     headers: { 'content-type': 'application/json', authorization: basic(keys.writeKey), ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   })
-  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, any> }
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as Record<string, any>,
+  }
 }
 
 let seq = 0
@@ -35,9 +39,20 @@ describe('POST /v1/batch', () => {
     const good2 = id('good')
     const { status, body } = await post('/v1/batch', {
       batch: [
-        { type: 'track', event: 'Product Added', anonymousId: 'anon-a', messageId: good1, properties: { price: 12 } },
+        {
+          type: 'track',
+          event: 'Product Added',
+          anonymousId: 'anon-a',
+          messageId: good1,
+          properties: { price: 12 },
+        },
         { type: 'track', anonymousId: 'anon-a', messageId: id('bad') },
-        { type: 'page', anonymousId: 'anon-a', messageId: good2, properties: { url: 'https://shop.example/p/1' } },
+        {
+          type: 'page',
+          anonymousId: 'anon-a',
+          messageId: good2,
+          properties: { url: 'https://shop.example/p/1' },
+        },
         { type: 'track', event: 'No identity', messageId: id('bad') },
         'not an event',
       ],
@@ -62,16 +77,24 @@ describe('POST /v1/batch', () => {
 
   it('accepts the write key with or without the colon, or in the body as text/plain (sendBeacon)', async () => {
     const ids = [id('colon'), id('nocolon'), id('body')]
-    const event = (messageId: string) => ({ batch: [{ type: 'track', event: 'Key', anonymousId: 'k', messageId }] })
+    const event = (messageId: string) => ({
+      batch: [{ type: 'track', event: 'Key', anonymousId: 'k', messageId }],
+    })
     expect((await post('/v1/batch', event(ids[0]!))).status).toBe(200)
-    expect((await post('/v1/batch', event(ids[1]!), { authorization: basic(keys.writeKey, false) })).status).toBe(200)
+    expect(
+      (await post('/v1/batch', event(ids[1]!), { authorization: basic(keys.writeKey, false) })).status,
+    ).toBe(200)
     const beacon = await fetch(`${collector.url}/v1/batch`, {
       method: 'POST',
       headers: { 'content-type': 'text/plain;charset=UTF-8' },
       body: JSON.stringify({ ...event(ids[2]!), writeKey: keys.writeKey }),
     })
     expect(beacon.status).toBe(200)
-    const rows = await queryRows(collector, 'SELECT count() AS n FROM events WHERE message_id IN {ids:Array(String)}', { ids })
+    const rows = await queryRows(
+      collector,
+      'SELECT count() AS n FROM events WHERE message_id IN {ids:Array(String)}',
+      { ids },
+    )
     expect(rows).toEqual([{ n: '3' }])
   })
 
@@ -121,7 +144,10 @@ describe('POST /v1/batch', () => {
               ip: '2001:db8:85a3:8d3:1319:8a2e:370:7348',
               sessionId: 's-1',
               score: 5,
-              page: { url: 'https://shop.example/landing?utm_source=newsletter&utm_campaign=nov', title: 'Landing' },
+              page: {
+                url: 'https://shop.example/landing?utm_source=newsletter&utm_campaign=nov',
+                title: 'Landing',
+              },
             },
           },
         ],
@@ -172,13 +198,19 @@ describe('POST /v1/batch', () => {
       status: 415,
       body: { error: { code: 'RASTRO_ERR_INGEST_UNSUPPORTED_MEDIA_TYPE' } },
     })
-    const huge = { batch: [{ type: 'track', event: 'x', anonymousId: 'a', properties: { blob: 'x'.repeat(600_000) } }] }
+    const huge = {
+      batch: [{ type: 'track', event: 'x', anonymousId: 'a', properties: { blob: 'x'.repeat(600_000) } }],
+    }
     expect(await post('/v1/batch', huge)).toMatchObject({
       status: 413,
       body: { error: { code: 'RASTRO_ERR_INGEST_BODY_TOO_LARGE' } },
     })
     expect(
-      await post('/v1/batch', { batch: [{ type: 'track', event: 'x', anonymousId: 'a' }] }, { origin: 'http://evil.example' }),
+      await post(
+        '/v1/batch',
+        { batch: [{ type: 'track', event: 'x', anonymousId: 'a' }] },
+        { origin: 'http://evil.example' },
+      ),
     ).toMatchObject({ status: 403, body: { error: { code: 'RASTRO_ERR_INGEST_ORIGIN_NOT_ALLOWED' } } })
   })
 
@@ -192,16 +224,20 @@ describe('POST /v1/batch', () => {
     })
     expect(status).toBe(200)
     expect(body).toMatchObject({ accepted: 1, rejected: [{ index: 0, code: 'RASTRO_ERR_EVENT_TOO_LARGE' }] })
-    expect(await queryRows(collector, 'SELECT event FROM events WHERE message_id = {id:String}', { id: small })).toEqual([
-      { event: 'Small' },
-    ])
+    expect(
+      await queryRows(collector, 'SELECT event FROM events WHERE message_id = {id:String}', { id: small }),
+    ).toEqual([{ event: 'Small' }])
   })
 
   it('answers CORS preflights for allowed origins only', async () => {
     const preflight = (origin: string) =>
       fetch(`${collector.url}/v1/batch`, {
         method: 'OPTIONS',
-        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type',
+        },
       })
     expect((await preflight('http://allowed.example')).headers.get('access-control-allow-origin')).toBe(
       'http://allowed.example',
@@ -214,10 +250,13 @@ describe('POST /v1/batch', () => {
 describe('single-event endpoints', () => {
   it('store a track, a page and an identify call, with the type taken from the path', async () => {
     const ids = { track: id('t'), page: id('p'), identify: id('i') }
-    expect((await post('/v1/track', { event: 'Signed Up', userId: 'u-1', messageId: ids.track })).status).toBe(200)
+    expect(
+      (await post('/v1/track', { event: 'Signed Up', userId: 'u-1', messageId: ids.track })).status,
+    ).toBe(200)
     expect((await post('/v1/page', { name: 'Home', anonymousId: 'a', messageId: ids.page })).status).toBe(200)
     expect(
-      (await post('/v1/identify', { userId: 'u-1', traits: { plan: 'pro' }, messageId: ids.identify })).status,
+      (await post('/v1/identify', { userId: 'u-1', traits: { plan: 'pro' }, messageId: ids.identify }))
+        .status,
     ).toBe(200)
     const rows = await queryRows(
       collector,
@@ -242,12 +281,23 @@ describe('single-event endpoints', () => {
 describe('GET /v1/stats', () => {
   it("counts only the key's tenant, each retried event once", async () => {
     const messageId = id('dup')
-    const event = { type: 'page', anonymousId: 'stats-visitor', messageId, context: { sessionId: 'stats-session' } }
+    const event = {
+      type: 'page',
+      anonymousId: 'stats-visitor',
+      messageId,
+      context: { sessionId: 'stats-session' },
+    }
     await post('/v1/batch', { batch: [event] })
     await post('/v1/batch', { batch: [event] })
-    await post('/v1/batch', { batch: [{ ...event, messageId: id('other') }] }, { authorization: basic(keys.otherWriteKey) })
+    await post(
+      '/v1/batch',
+      { batch: [{ ...event, messageId: id('other') }] },
+      { authorization: basic(keys.otherWriteKey) },
+    )
     const stats = async (key: string) => {
-      const response = await fetch(`${collector.url}/v1/stats`, { headers: { authorization: `Bearer ${key}` } })
+      const response = await fetch(`${collector.url}/v1/stats`, {
+        headers: { authorization: `Bearer ${key}` },
+      })
       return { status: response.status, body: (await response.json()) as Record<string, any> }
     }
     const two = await stats(keys.otherSecretKey)
@@ -256,9 +306,13 @@ describe('GET /v1/stats', () => {
     expect(two.body.totals).toMatchObject({ events: 1, pageViews: 1 })
     const one = await stats(keys.viewerKey)
     expect(one.body.tenant).toBe('one')
-    const stored = await queryRows(collector, 'SELECT count() AS n FROM events FINAL WHERE message_id = {id:String}', {
-      id: messageId,
-    })
+    const stored = await queryRows(
+      collector,
+      'SELECT count() AS n FROM events FINAL WHERE message_id = {id:String}',
+      {
+        id: messageId,
+      },
+    )
     expect(stored).toEqual([{ n: '1' }])
     const pageViews = await queryRows<{ n: string }>(
       collector,
@@ -269,8 +323,14 @@ describe('GET /v1/stats', () => {
 
   it('refuses missing, unknown and write keys, and a bad range', async () => {
     const get = (headers: Record<string, string>, query = '') =>
-      fetch(`${collector.url}/v1/stats${query}`, { headers }).then(async (r) => ({ status: r.status, body: await r.json() }))
-    expect(await get({})).toMatchObject({ status: 401, body: { error: { code: 'RASTRO_ERR_AUTH_MISSING_KEY' } } })
+      fetch(`${collector.url}/v1/stats${query}`, { headers }).then(async (r) => ({
+        status: r.status,
+        body: await r.json(),
+      }))
+    expect(await get({})).toMatchObject({
+      status: 401,
+      body: { error: { code: 'RASTRO_ERR_AUTH_MISSING_KEY' } },
+    })
     expect(await get({ authorization: `Bearer ${keys.writeKey}` })).toMatchObject({ status: 401 })
     expect(await get({ authorization: `Bearer ${keys.secretKey}` }, '?from=yesterday')).toMatchObject({
       status: 400,

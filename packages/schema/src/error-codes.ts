@@ -9,8 +9,14 @@
  */
 export const errorCodes = {
   RASTRO_ERR_INGEST_INVALID_JSON: { statusCode: 400, message: 'The request body is not valid JSON.' },
-  RASTRO_ERR_INGEST_INVALID_BODY: { statusCode: 400, message: 'The request body does not have the expected shape.' },
-  RASTRO_ERR_INGEST_BODY_TOO_LARGE: { statusCode: 413, message: 'The request body is larger than the limit.' },
+  RASTRO_ERR_INGEST_INVALID_BODY: {
+    statusCode: 400,
+    message: 'The request body does not have the expected shape.',
+  },
+  RASTRO_ERR_INGEST_BODY_TOO_LARGE: {
+    statusCode: 413,
+    message: 'The request body is larger than the limit.',
+  },
   RASTRO_ERR_INGEST_UNSUPPORTED_MEDIA_TYPE: {
     statusCode: 415,
     message: 'The Content-Type is not application/json or text/plain.',
@@ -31,7 +37,10 @@ export const errorCodes = {
   RASTRO_ERR_STORE_UNAVAILABLE: { statusCode: 503, message: 'ClickHouse is not available; retry later.' },
   RASTRO_ERR_NOT_FOUND: { statusCode: 404, message: 'No such route.' },
   RASTRO_ERR_INTERNAL: { statusCode: 500, message: 'Internal error; see the collector log.' },
-  RASTRO_ERR_EVENT_INVALID: { statusCode: 400, message: 'A field of the event is missing or has the wrong type.' },
+  RASTRO_ERR_EVENT_INVALID: {
+    statusCode: 400,
+    message: 'A field of the event is missing or has the wrong type.',
+  },
   RASTRO_ERR_EVENT_NO_IDENTITY: { statusCode: 400, message: 'The event has neither userId nor anonymousId.' },
   RASTRO_ERR_EVENT_TOO_LARGE: { statusCode: 400, message: 'The event is larger than 32 KiB.' },
   RASTRO_ERR_EVENT_BATCH_LIMIT: { statusCode: 400, message: 'The event is past the 2,500th of its batch.' },

@@ -20,7 +20,13 @@ describe('validateEvent', () => {
   })
 
   it('keeps unknown top-level and context keys that Segment libraries send', () => {
-    const input = { ...base, type: 'track', event: 'X', channel: 'server', context: { library: { name: 'analytics-node', version: '2' }, custom: 1 } }
+    const input = {
+      ...base,
+      type: 'track',
+      event: 'X',
+      channel: 'server',
+      context: { library: { name: 'analytics-node', version: '2' }, custom: 1 },
+    }
     const result = validateEvent(input)
     expect(result.ok && result.event).toEqual(input)
   })
@@ -55,14 +61,21 @@ describe('validateEvent', () => {
       ok: false,
       field: 'timestamp',
     })
-    expect(validateEvent({ ...base, type: 'track', event: 'X', timestamp: '2026-13-45T99:99:00Z' })).toMatchObject({
+    expect(
+      validateEvent({ ...base, type: 'track', event: 'X', timestamp: '2026-13-45T99:99:00Z' }),
+    ).toMatchObject({
       ok: false,
       field: 'timestamp',
     })
   })
 
   it('accepts a userId alone and a non-UUID messageId', () => {
-    const result = validateEvent({ type: 'track', event: 'X', userId: 'u', messageId: 'node-next-1700000000-abc' })
+    const result = validateEvent({
+      type: 'track',
+      event: 'X',
+      userId: 'u',
+      messageId: 'node-next-1700000000-abc',
+    })
     expect(result.ok).toBe(true)
   })
 

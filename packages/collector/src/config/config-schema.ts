@@ -7,7 +7,10 @@ import { z } from 'zod'
 
 const idSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'must be 1-64 letters, digits, "-" or "_", starting with a letter or digit')
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,63}$/i,
+    'must be 1-64 letters, digits, "-" or "_", starting with a letter or digit',
+  )
 const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits (SHA-256)')
 const secretSchema = z.string().min(16, 'must be at least 16 characters').max(200)
 
@@ -78,7 +81,11 @@ export const configSchema = z
     const seen = new Map<string, string>()
     config.tenants.forEach((tenant, t) => {
       if (config.tenants.findIndex((other) => other.id === tenant.id) !== t) {
-        ctx.addIssue({ code: 'custom', message: `duplicate tenant id "${tenant.id}"`, path: ['tenants', t, 'id'] })
+        ctx.addIssue({
+          code: 'custom',
+          message: `duplicate tenant id "${tenant.id}"`,
+          path: ['tenants', t, 'id'],
+        })
       }
       tenant.sites.forEach((site, s) => {
         const owner = seen.get(site.writeKey)

@@ -63,7 +63,8 @@ function formatIssues(error: z.ZodError, prefix: (path: PropertyKey[]) => string
 
 function formatPath(path: PropertyKey[]): string {
   return path.reduce<string>(
-    (out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)),
+    (out, part) =>
+      typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part),
     '',
   )
 }
@@ -150,7 +151,11 @@ function getDefaultKeys(dataDir: string, env: NodeJS.ProcessEnv) {
 export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
   const env = options.env ?? process.env
   const file = options.configPath ? readConfigFile(options.configPath) : undefined
-  const parsedSettings = settingsSchema.safeParse({ ...file?.server, ...readSettingsFromEnv(env), ...options.flags })
+  const parsedSettings = settingsSchema.safeParse({
+    ...file?.server,
+    ...readSettingsFromEnv(env),
+    ...options.flags,
+  })
   if (!parsedSettings.success) {
     throw createError('RASTRO_ERR_CONFIG_INVALID', {
       message: `invalid setting: ${formatIssues(parsedSettings.error, (path) => `${String(path[0])} (${toEnvName(String(path[0]))})`)}`,

@@ -41,7 +41,8 @@ function authenticate(request: FastifyRequest, keyRing: KeyRing): SiteRef {
     })
   }
   const site = keyRing.findSite(writeKey)
-  if (!site) throw createError('RASTRO_ERR_AUTH_INVALID_KEY', { message: 'unknown write key', field: 'writeKey' })
+  if (!site)
+    throw createError('RASTRO_ERR_AUTH_INVALID_KEY', { message: 'unknown write key', field: 'writeKey' })
   const origin = request.headers.origin
   if (origin && site.allowedOrigins.size > 0 && !site.allowedOrigins.has(origin)) {
     throw createError('RASTRO_ERR_INGEST_ORIGIN_NOT_ALLOWED', {
@@ -78,7 +79,11 @@ export async function ingestRoutes(fastify: FastifyInstance, options: IngestRout
 
   // Browsers send `text/plain` (a CORS-simple type: no preflight, works from sendBeacon); it is JSON.
   fastify.removeContentTypeParser('text/plain')
-  fastify.addContentTypeParser('text/plain', { parseAs: 'string' }, fastify.getDefaultJsonParser('error', 'error'))
+  fastify.addContentTypeParser(
+    'text/plain',
+    { parseAs: 'string' },
+    fastify.getDefaultJsonParser('error', 'error'),
+  )
 
   async function store(rows: Parameters<EventSink['write']>[0]): Promise<void> {
     if (rows.length === 0) return
@@ -93,7 +98,10 @@ export async function ingestRoutes(fastify: FastifyInstance, options: IngestRout
   fastify.post('/v1/batch', { bodyLimit: MAX_BATCH_BYTES }, async (request): Promise<IngestResponse> => {
     const body = request.body
     if (!isObject(body)) {
-      throw createError('RASTRO_ERR_INGEST_INVALID_BODY', { message: 'body must be a JSON object', field: 'batch' })
+      throw createError('RASTRO_ERR_INGEST_INVALID_BODY', {
+        message: 'body must be a JSON object',
+        field: 'batch',
+      })
     }
     const site = authenticate(request, keyRing)
     if (!Array.isArray(body.batch) || body.batch.length === 0) {
@@ -119,10 +127,16 @@ export async function ingestRoutes(fastify: FastifyInstance, options: IngestRout
   for (const type of singleTypes) {
     fastify.post(`/v1/${type}`, { bodyLimit: MAX_EVENT_BYTES }, async (request): Promise<IngestResponse> => {
       const body = request.body
-      if (!isObject(body)) throw createError('RASTRO_ERR_INGEST_INVALID_BODY', { message: 'body must be a JSON object' })
+      if (!isObject(body))
+        throw createError('RASTRO_ERR_INGEST_INVALID_BODY', { message: 'body must be a JSON object' })
       const site = authenticate(request, keyRing)
       const { writeKey: _writeKey, ...event } = body
-      const result = runPipeline([{ ...event, type }], getRequestInfo(request, site, undefined), steps, createRow)
+      const result = runPipeline(
+        [{ ...event, type }],
+        getRequestInfo(request, site, undefined),
+        steps,
+        createRow,
+      )
       const rejection = result.rejected[0]
       if (rejection) {
         throw createError(rejection.code, {

@@ -18,7 +18,10 @@ export interface AdminSqlRoutesOptions {
 /** Longest accepted SQL text (characters). */
 const MAX_QUERY_LENGTH = 100_000
 
-export async function adminSqlRoutes(fastify: FastifyInstance, options: AdminSqlRoutesOptions): Promise<void> {
+export async function adminSqlRoutes(
+  fastify: FastifyInstance,
+  options: AdminSqlRoutesOptions,
+): Promise<void> {
   fastify.post('/v1/admin/sql', async (request) => {
     requireAdminKey(request, options.keyRing)
     const body = request.body as { query?: unknown } | undefined

@@ -13,7 +13,9 @@ function getBearerKey(request: FastifyRequest): string {
   const header = request.headers.authorization
   const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null
   if (!match) {
-    throw createError('RASTRO_ERR_AUTH_MISSING_KEY', { message: 'send the key as "Authorization: Bearer <key>"' })
+    throw createError('RASTRO_ERR_AUTH_MISSING_KEY', {
+      message: 'send the key as "Authorization: Bearer <key>"',
+    })
   }
   return match[1]!
 }
@@ -23,11 +25,17 @@ function getBearerKey(request: FastifyRequest): string {
  * @throws RastroError `RASTRO_ERR_AUTH_MISSING_KEY` / `_INVALID_KEY` (401), `_FORBIDDEN` (403) when
  *   the key's role is below `minimumRole`.
  */
-export function requireSecretKey(request: FastifyRequest, keyRing: KeyRing, minimumRole: Role = 'viewer'): SecretKeyRef {
+export function requireSecretKey(
+  request: FastifyRequest,
+  keyRing: KeyRing,
+  minimumRole: Role = 'viewer',
+): SecretKeyRef {
   const key = keyRing.findSecretKey(getBearerKey(request))
   if (!key) throw createError('RASTRO_ERR_AUTH_INVALID_KEY', { message: 'unknown secret key' })
   if (ROLE_RANK[key.role] < ROLE_RANK[minimumRole]) {
-    throw createError('RASTRO_ERR_AUTH_FORBIDDEN', { message: `this needs a key with role ${minimumRole} or above` })
+    throw createError('RASTRO_ERR_AUTH_FORBIDDEN', {
+      message: `this needs a key with role ${minimumRole} or above`,
+    })
   }
   return key
 }

@@ -56,7 +56,8 @@ export async function statsRoutes(fastify: FastifyInstance, options: StatsRoutes
     }
     const to = parsed.data.to ? Date.parse(parsed.data.to) : Date.now()
     const from = parsed.data.from ? Date.parse(parsed.data.from) : to - 7 * DAY_MS
-    if (from >= to) throw createError('RASTRO_ERR_QUERY_INVALID', { message: 'from must be before to', field: 'from' })
+    if (from >= to)
+      throw createError('RASTRO_ERR_QUERY_INVALID', { message: 'from must be before to', field: 'from' })
     const params = {
       tenant: tenantId,
       from: toClickHouseTime(from),

@@ -115,7 +115,11 @@ export class ChdbConnection implements Connection {
   #closed = false
 
   constructor(options: ChdbConnectionOptions) {
-    this.#sessions = { write: new Session(options.path), read: new Session(options.path), readonly: new Session(options.path) }
+    this.#sessions = {
+      write: new Session(options.path),
+      read: new Session(options.path),
+      readonly: new Session(options.path),
+    }
     for (const session of Object.values(this.#sessions)) {
       // As a ClickHouse server answers over HTTP: 64-bit integers as JSON strings (no precision loss).
       session.query('SET output_format_json_quote_64bit_integers = 1')
@@ -128,9 +132,12 @@ export class ChdbConnection implements Connection {
     const applied = applySettings(params.query, params.clickhouse_settings)
     const session = this.#sessions[applied.readonly ? 'readonly' : defaultSession]
     const sql = body === undefined ? applied.sql : `${applied.sql}\n${body}`
-    const bind = params.query_params && Object.keys(params.query_params).length > 0 ? params.query_params : undefined
+    const bind =
+      params.query_params && Object.keys(params.query_params).length > 0 ? params.query_params : undefined
     try {
-      return await (bind ? session.queryBindAsync(sql, bind, { format: 'CSV' }) : session.queryAsync(sql, { format: 'CSV' }))
+      return await (bind
+        ? session.queryBindAsync(sql, bind, { format: 'CSV' })
+        : session.queryAsync(sql, { format: 'CSV' }))
     } catch (error) {
       throw parseError(error instanceof Error ? error.message : String(error))
     }
@@ -138,7 +145,12 @@ export class ChdbConnection implements Connection {
 
   async query(params: QueryParams) {
     const result = await this.#run(params, 'read')
-    return { stream: toStream(result.bytes()), query_id: params.query_id ?? randomUUID(), response_headers: {}, http_status_code: 200 }
+    return {
+      stream: toStream(result.bytes()),
+      query_id: params.query_id ?? randomUUID(),
+      response_headers: {},
+      http_status_code: 200,
+    }
   }
 
   async exec(params: ExecParams) {
@@ -155,7 +167,12 @@ export class ChdbConnection implements Connection {
 
   async command(params: QueryParams) {
     const result = await this.#run(params, 'write')
-    return { query_id: params.query_id ?? randomUUID(), response_headers: {}, http_status_code: 200, summary: toSummary(result, false) }
+    return {
+      query_id: params.query_id ?? randomUUID(),
+      response_headers: {},
+      http_status_code: 200,
+      summary: toSummary(result, false),
+    }
   }
 
   async insert(params: InsertParams) {

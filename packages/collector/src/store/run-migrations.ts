@@ -29,7 +29,10 @@ export async function runMigrations(
       version UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
     ) ENGINE = ReplacingMergeTree ORDER BY version`,
   })
-  const result = await client.query({ query: 'SELECT version FROM rastro_migrations FINAL', format: 'JSONEachRow' })
+  const result = await client.query({
+    query: 'SELECT version FROM rastro_migrations FINAL',
+    format: 'JSONEachRow',
+  })
   const done = new Set((await result.json<{ version: number }>()).map((row) => Number(row.version)))
   const applied: number[] = []
   for (const migration of migrations) {

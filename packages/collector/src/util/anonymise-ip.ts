@@ -10,7 +10,8 @@ function expandIPv6(ip: string): number[] | undefined {
   const parse = (part: string) => (part === '' ? [] : part.split(':').map((group) => parseInt(group, 16)))
   const left = parse(head)
   const right = tail === undefined ? [] : parse(tail)
-  const groups = tail === undefined ? left : [...left, ...new Array(8 - left.length - right.length).fill(0), ...right]
+  const groups =
+    tail === undefined ? left : [...left, ...new Array(8 - left.length - right.length).fill(0), ...right]
   return groups.length === 8 ? groups : undefined
 }
 

@@ -19,7 +19,10 @@ function toRastroError(error: FastifyError): RastroError {
   const code = error.code ? FASTIFY_CODES[error.code] : undefined
   if (code) return createError(code, { message: error.message })
   // JSON.parse and secure-json-parse (`__proto__` keys) throw plain errors with status 400.
-  if (error.statusCode === 400 && (error instanceof SyntaxError || /JSON|prototype|constructor/i.test(error.message))) {
+  if (
+    error.statusCode === 400 &&
+    (error instanceof SyntaxError || /JSON|prototype|constructor/i.test(error.message))
+  ) {
     return createError('RASTRO_ERR_INGEST_INVALID_JSON', { message: error.message })
   }
   return createError('RASTRO_ERR_INTERNAL', { cause: error })
@@ -28,7 +31,8 @@ function toRastroError(error: FastifyError): RastroError {
 export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const rastroError = toRastroError(error)
   if (rastroError.statusCode >= 500) request.log.error({ err: error }, rastroError.message)
-  if (rastroError.retryAfterSeconds !== undefined) reply.header('retry-after', String(rastroError.retryAfterSeconds))
+  if (rastroError.retryAfterSeconds !== undefined)
+    reply.header('retry-after', String(rastroError.retryAfterSeconds))
   reply.code(rastroError.statusCode).send({
     error: {
       code: rastroError.code,
@@ -40,6 +44,9 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
 
 export function handleNotFound(request: FastifyRequest, reply: FastifyReply): void {
   reply.code(404).send({
-    error: { code: 'RASTRO_ERR_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` },
+    error: {
+      code: 'RASTRO_ERR_NOT_FOUND',
+      message: `no route ${request.method} ${request.url.split('?')[0]}`,
+    },
   })
 }

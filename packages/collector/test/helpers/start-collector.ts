@@ -83,6 +83,10 @@ export async function queryRows<T = Record<string, unknown>>(
   query: string,
   params: Record<string, unknown> = {},
 ): Promise<T[]> {
-  const result = await collector.app.store.client.query({ query, query_params: params, format: 'JSONEachRow' })
+  const result = await collector.app.store.client.query({
+    query,
+    query_params: params,
+    format: 'JSONEachRow',
+  })
   return result.json<T>()
 }

@@ -51,7 +51,11 @@ export const contextSchema: z.ZodType<EventContext> = z.looseObject({
     })
     .optional(),
   screen: z
-    .looseObject({ width: z.number().optional(), height: z.number().optional(), density: z.number().optional() })
+    .looseObject({
+      width: z.number().optional(),
+      height: z.number().optional(),
+      density: z.number().optional(),
+    })
     .optional(),
   sessionId: idSchema.optional(),
   consent: z.looseObject({ categoryPreferences: z.record(z.string(), z.boolean()) }).optional(),
@@ -133,4 +137,3 @@ export const batchRequestSchema = z.looseObject({
   writeKey: z.string().max(MAX_WRITE_KEY_LENGTH).optional(),
   sentAt: isoDateTimeSchema.optional(),
 })
-

@@ -37,7 +37,12 @@ export function validateEvent(input: unknown): EventValidation {
   const type = input.type
   const schema = typeof type === 'string' ? eventSchemas[type as keyof typeof eventSchemas] : undefined
   if (!schema || !Object.hasOwn(eventSchemas, type as string)) {
-    return { ok: false, code: 'RASTRO_ERR_EVENT_INVALID', message: `type must be one of ${TYPES}`, field: 'type' }
+    return {
+      ok: false,
+      code: 'RASTRO_ERR_EVENT_INVALID',
+      message: `type must be one of ${TYPES}`,
+      field: 'type',
+    }
   }
   const parsed = schema.safeParse(input)
   if (!parsed.success) {

@@ -9,7 +9,8 @@ export const putPayload: Step = {
   run({ event, row }) {
     let properties: object = {}
     let traits: object = {}
-    if (event.type === 'track' || event.type === 'page' || event.type === 'screen') properties = event.properties ?? {}
+    if (event.type === 'track' || event.type === 'page' || event.type === 'screen')
+      properties = event.properties ?? {}
     if (event.type === 'identify') traits = event.traits ?? {}
     if (event.type === 'group') {
       properties = { groupId: event.groupId }

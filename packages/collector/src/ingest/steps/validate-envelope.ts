@@ -6,7 +6,8 @@ export const validateEnvelope: Step = {
   name: 'validateEnvelope',
   run(draft) {
     const result = validateEvent(draft.input)
-    if (!result.ok) return { code: result.code, message: result.message, ...(result.field ? { field: result.field } : {}) }
+    if (!result.ok)
+      return { code: result.code, message: result.message, ...(result.field ? { field: result.field } : {}) }
     draft.event = result.event
     return undefined
   },

@@ -7,6 +7,9 @@ export const validateSize: Step = {
   run(draft) {
     const bytes = Buffer.byteLength(JSON.stringify(draft.input) ?? '')
     if (bytes <= MAX_EVENT_BYTES) return undefined
-    return { code: 'RASTRO_ERR_EVENT_TOO_LARGE', message: `event is ${bytes} bytes; the limit is ${MAX_EVENT_BYTES}` }
+    return {
+      code: 'RASTRO_ERR_EVENT_TOO_LARGE',
+      message: `event is ${bytes} bytes; the limit is ${MAX_EVENT_BYTES}`,
+    }
   },
 }

@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createClient, type ClickHouseClient } from '@clickhouse/client'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { applySettings, ChdbConnection } from '../../src/store/chdb-connection.js'
+
+describe('applySettings', () => {
+  it('puts settings in a SETTINGS clause before the trailing FORMAT', () => {
+    expect(
+      applySettings('INSERT INTO t (a) FORMAT JSONCompactEachRow', { insert_deduplication_token: "x'y" }),
+    ).toEqual({
+      sql: "INSERT INTO t (a) SETTINGS insert_deduplication_token = 'x\\'y' FORMAT JSONCompactEachRow",
+      readonly: false,
+    })
+    expect(applySettings('SELECT 1 \nFORMAT JSONEachRow', { max_threads: 1, wait_end_of_query: 1 }).sql).toBe(
+      'SELECT 1 SETTINGS max_threads = 1 \nFORMAT JSONEachRow',
+    )
+    expect(applySettings('SELECT 1', { readonly: '1' })).toEqual({ sql: 'SELECT 1', readonly: true })
+    expect(() => applySettings('SELECT 1', { 'x; DROP': 1 } as never)).toThrow(/setting name/)
+  })
+})
+
+describe('ChdbConnection through @clickhouse/client', () => {
+  let dir: string
+  let client: ClickHouseClient
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rastro-chdb-'))
+    client = createClient({ connection: new ChdbConnection({ path: dir }) })
+    await client.command({
+      query: `CREATE TABLE t (id String, n UInt64) ENGINE = ReplacingMergeTree ORDER BY id
+              SETTINGS non_replicated_deduplication_window = 100`,
+    })
+  })
+  afterAll(async () => {
+    await client.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  const count = async () =>
+    (await (await client.query({ query: 'SELECT count() AS n FROM t', format: 'JSONEachRow' })).json())[0]
+
+  it('keeps a read-only query from making the store read-only', async () => {
+    await expect(
+      client.command({ query: 'DROP TABLE t', clickhouse_settings: { readonly: '1' } }),
+    ).rejects.toMatchObject({
+      type: 'READONLY',
+    })
+    await client.insert({ table: 't', values: [{ id: 'a', n: 1 }], format: 'JSONEachRow' })
+    expect(await count()).toEqual({ n: '1' })
+  })
+
+  it('applies an insert_deduplication_token to that insert only', async () => {
+    const insert = (token?: string) =>
+      client.insert({
+        table: 't',
+        values: [['b', 2]],
+        format: 'JSONCompactEachRow',
+        ...(token ? { clickhouse_settings: { insert_deduplication_token: token } } : {}),
+      })
+    await insert('token-1')
+    await insert('token-1')
+    expect(await count()).toEqual({ n: '2' })
+    await insert()
+    expect(await count()).toEqual({ n: '3' })
+  })
+
+  it('binds query parameters and answers 64-bit integers as strings, as a server does', async () => {
+    const result = await client.query({
+      query: 'SELECT id, n FROM t WHERE id = {id:String} ORDER BY n',
+      query_params: { id: "a' OR 1=1 --" },
+      format: 'JSONEachRow',
+    })
+    expect(await result.json()).toEqual([])
+    const one = await client.query({
+      query: 'SELECT toUInt64(18446744073709551615) AS big',
+      format: 'JSONEachRow',
+    })
+    expect(await one.json()).toEqual([{ big: '18446744073709551615' }])
+  })
+
+  it('raises ClickHouse errors with their code and type', async () => {
+    await expect(client.query({ query: 'SELECT nope FROM t', format: 'JSONEachRow' })).rejects.toMatchObject({
+      type: 'UNKNOWN_IDENTIFIER',
+    })
+    expect(await client.ping()).toEqual({ success: true })
+  })
+})

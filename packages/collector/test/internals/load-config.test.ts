@@ -1,0 +1,121 @@
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { getConfigJsonSchema } from '../../src/config/config-schema.js'
+import { hashKey, loadConfig, toEnvName } from '../../src/config/load-config.js'
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'rastro-config-'))
+}
+
+function writeConfig(config: unknown): string {
+  const path = join(tempDir(), 'rastro.config.json')
+  writeFileSync(path, typeof config === 'string' ? config : JSON.stringify(config))
+  return path
+}
+
+const valid = {
+  adminKey: 'ak_0123456789abcdef',
+  tenants: [
+    {
+      id: 'shop',
+      sites: [{ id: 'web', writeKey: 'wk_shop_web' }],
+      secretKeys: [{ key: 'sk_0123456789abcdef' }],
+    },
+  ],
+}
+
+describe('loadConfig', () => {
+  it('reads a config file, with defaults for what it leaves out', () => {
+    const config = loadConfig({ configPath: writeConfig(valid), env: {} })
+    expect(config.tenants[0]).toMatchObject({
+      id: 'shop',
+      retentionDays: 1095,
+      sites: [{ allowedOrigins: ['*'] }],
+      secretKeys: [{ role: 'viewer' }],
+    })
+    expect(config.adminKeySha256).toBe(hashKey('ak_0123456789abcdef'))
+    expect(config.settings).toMatchObject({ port: 8080, flushIntervalMs: 200, maxBatchRows: 10_000 })
+  })
+
+  it('names the offending field of a bad config file', () => {
+    const bad = { ...valid, tenants: [{ id: 'shop', sites: [{ id: 'web', writeKey: 'short' }] }] }
+    expect(() => loadConfig({ configPath: writeConfig(bad), env: {} })).toThrow(
+      expect.objectContaining({ code: 'RASTRO_ERR_CONFIG_INVALID', field: 'tenants[0].sites[0].writeKey' }),
+    )
+    expect(() => loadConfig({ configPath: writeConfig({ ...valid, tenantz: [] }), env: {} })).toThrow(
+      /tenantz/,
+    )
+    expect(() => loadConfig({ configPath: writeConfig('{ nope'), env: {} })).toThrow(
+      expect.objectContaining({ code: 'RASTRO_ERR_CONFIG_INVALID' }),
+    )
+    expect(() => loadConfig({ configPath: '/nonexistent/rastro.config.json', env: {} })).toThrow(
+      expect.objectContaining({ code: 'RASTRO_ERR_CONFIG_NOT_FOUND' }),
+    )
+  })
+
+  it('refuses a write key used by two sites', () => {
+    const twice = {
+      tenants: [
+        { id: 'a', sites: [{ id: 'web', writeKey: 'wk_same_key' }] },
+        { id: 'b', sites: [{ id: 'web', writeKey: 'wk_same_key' }] },
+      ],
+    }
+    expect(() => loadConfig({ configPath: writeConfig(twice), env: {} })).toThrow(
+      /write key already used by a\/web/,
+    )
+  })
+
+  it('layers settings: file, then RASTRO_* variables, then flags, and names a bad variable', () => {
+    const path = writeConfig({ ...valid, server: { port: 9000, flushIntervalMs: 500 } })
+    const config = loadConfig({
+      configPath: path,
+      env: { RASTRO_PORT: '9100', RASTRO_TRUST_PROXY: 'true' },
+      flags: { port: 9200 },
+    })
+    expect(config.settings).toMatchObject({ port: 9200, flushIntervalMs: 500, trustProxy: true })
+    expect(toEnvName('flushIntervalMs')).toBe('RASTRO_FLUSH_INTERVAL_MS')
+    expect(() => loadConfig({ configPath: path, env: { RASTRO_MAX_BATCH_ROWS: 'many' } })).toThrow(
+      /maxBatchRows \(RASTRO_MAX_BATCH_ROWS\)/,
+    )
+  })
+
+  it('without a config file, makes a default tenant whose generated keys are kept and reused', () => {
+    const dataDir = tempDir()
+    const first = loadConfig({ env: {}, flags: { dataDir } })
+    expect(first.tenants.map((tenant) => tenant.id)).toEqual(['default'])
+    expect(first.generatedKeys).toMatchObject({
+      writeKey: expect.stringMatching(/^wk_/),
+      adminKey: expect.stringMatching(/^ak_/),
+    })
+    const keysFile = join(dataDir, 'keys.json')
+    expect(statSync(keysFile).mode & 0o777).toBe(0o600)
+    const second = loadConfig({ env: {}, flags: { dataDir } })
+    expect(second.generatedKeys).toBeUndefined()
+    expect(second.tenants[0]!.sites[0]!.writeKey).toBe(first.generatedKeys!.writeKey)
+  })
+
+  it('takes the default keys from the environment and never writes them to disk', () => {
+    const dataDir = tempDir()
+    const env = {
+      RASTRO_WRITE_KEY: 'wk_from_env',
+      RASTRO_SECRET_KEY: 'sk_from_env_0123456',
+      RASTRO_ADMIN_KEY: 'ak_from_env_0123456',
+    }
+    const config = loadConfig({ env, flags: { dataDir } })
+    expect(config.generatedKeys).toBeUndefined()
+    expect(config.tenants[0]!.sites[0]!.writeKey).toBe('wk_from_env')
+    expect(config.adminKeySha256).toBe(hashKey('ak_from_env_0123456'))
+    expect(() => readFileSync(join(dataDir, 'keys.json'))).toThrow()
+  })
+})
+
+describe('rastro.config.schema.json', () => {
+  it('is the schema generated from the zod config (run `npm run gen:config-schema -w @rastro/collector`)', () => {
+    const committed = JSON.parse(
+      readFileSync(new URL('../../rastro.config.schema.json', import.meta.url), 'utf8'),
+    )
+    expect(committed).toEqual(getConfigJsonSchema())
+  })
+})
