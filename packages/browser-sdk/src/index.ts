@@ -1,0 +1,61 @@
+/**
+ * `@rastro/browser` for bundlers. The functions drive one default client, created on first use,
+ * so importing the package has no side effects; `createRastro()` makes independent clients.
+ *
+ * @example
+ * import { init, track } from '@rastro/browser'
+ * init({ writeKey: 'wk_…', host: 'https://t.example.com' })
+ * track('Signed Up', { plan: 'pro' })
+ */
+import { createRastro } from './create-rastro.js'
+import type { JsonObject, Rastro, RastroOptions } from './types.js'
+
+export { createRastro }
+export type { JsonObject, Rastro, RastroDeps, RastroOptions } from './types.js'
+export type {
+  EventContext,
+  IdentifyEvent,
+  PageEvent,
+  RastroEvent,
+  TrackEvent,
+  BatchRequest,
+  IngestResponse,
+} from '@rastro/schema/types'
+
+let client: Rastro | undefined
+const get = (): Rastro => (client ||= createRastro())
+
+/** Starts the default client. See {@link Rastro.init}. */
+export function init(options: RastroOptions): void {
+  get().init(options)
+}
+
+/** Records a user action. See {@link Rastro.track}. */
+export function track(event: string, properties?: JsonObject): string | undefined {
+  return get().track(event, properties)
+}
+
+/** Records a page view of the current URL. See {@link Rastro.page}. */
+export function page(name?: string | JsonObject, properties?: JsonObject): string | undefined {
+  return get().page(name, properties)
+}
+
+/** Ties the visitor to a user id and traits. See {@link Rastro.identify}. */
+export function identify(userId?: string | null | JsonObject, traits?: JsonObject): string | undefined {
+  return get().identify(userId, traits)
+}
+
+/** Forgets the user and starts a new anonymous id and session. See {@link Rastro.reset}. */
+export function reset(): void {
+  get().reset()
+}
+
+/** Sends every queued event now. See {@link Rastro.flush}. */
+export function flush(): Promise<boolean> {
+  return get().flush()
+}
+
+/** Turns console logging on or off. See {@link Rastro.debug}. */
+export function debug(enabled?: boolean): void {
+  get().debug(enabled)
+}
