@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * The `rastro` command: `serve` runs the collector, `sql` runs read-only SQL through a running
  * collector, `config-schema` prints the config file's JSON Schema.

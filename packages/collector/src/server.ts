@@ -79,10 +79,13 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   app.decorate('store', store)
   app.setErrorHandler(handleError)
   app.setNotFoundHandler(handleNotFound)
+  // Every origin gets CORS headers, so a browser can read a refusal (403 for an origin the site does
+  // not allow, 401 for a bad key) and stop retrying; each site's allowedOrigins is enforced by ingest.
   await app.register(cors, {
-    origin: (origin, callback) => callback(null, !origin || keyRing.isKnownOrigin(origin)),
+    origin: true,
     methods: ['GET', 'POST'],
     allowedHeaders: ['Authorization', 'Content-Type', 'Content-Encoding'],
+    exposedHeaders: ['Retry-After'],
     maxAge: 86_400,
   })
   await app.register(ingestRoutes, { keyRing, sink: writer })

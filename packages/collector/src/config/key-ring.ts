@@ -26,16 +26,13 @@ export class KeyRing {
   readonly #sites = new Map<string, SiteRef>()
   readonly #secretKeys = new Map<string, SecretKeyRef>()
   readonly #adminKeySha256: Buffer | undefined
-  readonly #origins = new Set<string>()
-  #anyOrigin = false
 
   constructor(tenants: TenantConfig[], adminKeySha256: string | undefined) {
     for (const tenant of tenants) {
       for (const site of tenant.sites) {
-        const any = site.allowedOrigins.includes('*')
-        this.#anyOrigin ||= any
-        const origins = any ? [] : site.allowedOrigins.map((origin) => new URL(origin).origin)
-        for (const origin of origins) this.#origins.add(origin)
+        const origins = site.allowedOrigins.includes('*')
+          ? []
+          : site.allowedOrigins.map((origin) => new URL(origin).origin)
         this.#sites.set(site.writeKey, {
           tenantId: tenant.id,
           siteId: site.id,
@@ -65,10 +62,5 @@ export class KeyRing {
   isAdminKey(key: string): boolean {
     if (!this.#adminKeySha256) return false
     return timingSafeEqual(Buffer.from(hashKey(key), 'hex'), this.#adminKeySha256)
-  }
-
-  /** Whether a browser at `origin` may send with some site's key (for CORS); each site checks its own. */
-  isKnownOrigin(origin: string): boolean {
-    return this.#anyOrigin || this.#origins.has(origin)
   }
 }

@@ -4,7 +4,7 @@ import { allErrorCodes, collectorErrorCodes } from '../../src/errors.js'
 
 const doc = readFileSync(new URL('../../../../docs/errors.md', import.meta.url), 'utf8')
 const documented = new Map(
-  [...doc.matchAll(/^\| `(RASTRO_ERR_[A-Z_]+)` \| ([^|]+) \|/gm)].map((match) => [
+  [...doc.matchAll(/^\|\s*`(RASTRO_ERR_[A-Z_]+)`\s*\|([^|]+)\|/gm)].map((match) => [
     match[1]!,
     match[2]!.trim(),
   ]),

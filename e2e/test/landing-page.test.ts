@@ -1,0 +1,129 @@
+/**
+ * A visitor on the landing page, in a real Chromium, against the real collector: every expected
+ * event is stored exactly once, with the page, the visitor's stable ids and the enrichment.
+ */
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium } from './helpers/launch-chromium.js'
+import { demoKeys, startCollector, waitFor, type RunningCollector } from './helpers/start-collector.js'
+
+let collector: RunningCollector
+let browser: Browser
+
+beforeAll(async () => {
+  ;[collector, browser] = await Promise.all([startCollector(), launchChromium()])
+})
+afterAll(async () => {
+  await browser?.close()
+  await collector?.stop()
+})
+
+interface EventRow {
+  message_id: string
+  type: string
+  event: string
+  path: string
+  url: string
+  title: string
+  anonymous_id: string
+  session_id: string
+  browser: string
+  os: string
+  device_type: string
+  ip: string
+  library_name: string
+  properties: string
+}
+
+describe('landing page', () => {
+  it('stores page views, the CTA click and the lead, once each, for one visitor and session', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    const landing = `${collector.origin}/examples/landing-page/`
+    await page.goto(landing)
+    await page.waitForFunction(
+      () => typeof (window as any).rastro?.flush === 'function' && !(window as any).rastro.q,
+    )
+
+    await page.click('#hero-cta')
+    await page.fill('#lead-name', 'Ana Souza')
+    await page.fill('#lead-email', 'ana@example.com')
+    await page.fill('#lead-phone', '+34 600 000 000')
+    await page.click('#lead-form [type=submit]')
+    await expect.poll(() => page.isVisible('#lead-thanks')).toBe(true)
+    // A real navigation: the events still queued leave on pagehide.
+    await Promise.all([page.waitForURL(/about\.html$/), page.click('#about-link')])
+    await page.waitForFunction(
+      () => typeof (window as any).rastro?.flush === 'function' && !(window as any).rastro.q,
+    )
+    await page.close({ runBeforeUnload: true })
+    await context.close()
+
+    const rows = await waitFor(async () => {
+      const stored = await collector.rows<EventRow>(
+        `SELECT message_id, type, event, path, url, title, anonymous_id, session_id, browser, os, device_type, ip,
+                library_name, properties
+         FROM events FINAL WHERE tenant_id = 'demo' ORDER BY timestamp`,
+      )
+      const done =
+        stored.filter((row) => row.type === 'page').length >= 2 &&
+        stored.some((row) => row.event === 'Lead Created') &&
+        stored.some((row) => row.event === 'CTA Clicked')
+      return done ? stored : undefined
+    })
+
+    const pageViews = rows.filter((row) => row.type === 'page')
+    expect(pageViews.map((row) => row.path)).toEqual([
+      '/examples/landing-page/',
+      '/examples/landing-page/about.html',
+    ])
+    expect(pageViews[0]!.url).toBe(landing)
+    expect(pageViews[0]!.title).toMatch(/Tostado/)
+    expect(
+      rows.filter((row) => row.event === 'CTA Clicked').map((row) => JSON.parse(row.properties)),
+    ).toEqual([{ cta: 'hero' }])
+    const leads = rows.filter((row) => row.event === 'Lead Created')
+    expect(leads).toHaveLength(1)
+    expect(JSON.parse(leads[0]!.properties)).toMatchObject({ form: 'wholesale', email: 'ana@example.com' })
+    expect(leads[0]!.path).toBe('/examples/landing-page/')
+
+    // One visitor, one session, across both pages; the collector's enrichment on every event.
+    expect(new Set(rows.map((row) => row.anonymous_id)).size).toBe(1)
+    expect(rows[0]!.anonymous_id).not.toBe('')
+    expect(new Set(rows.map((row) => row.session_id)).size).toBe(1)
+    expect(rows[0]!.session_id).not.toBe('')
+    for (const row of rows) {
+      expect(row).toMatchObject({
+        os: 'Linux',
+        device_type: 'desktop',
+        ip: '127.0.0.0',
+        library_name: '@rastro/browser',
+      })
+      expect(row.browser).toMatch(/Chrom/)
+    }
+
+    // Exactly once: no message id stored twice, even before deduplication.
+    const [counts] = await collector.rows<{ rows: string; ids: string }>(
+      "SELECT count() AS rows, uniqExact(message_id) AS ids FROM events WHERE tenant_id = 'demo'",
+    )
+    expect(counts!.rows).toBe(counts!.ids)
+    expect(Number(counts!.ids)).toBe(rows.length)
+  })
+
+  it('counts the visit at GET /v1/stats', async () => {
+    const response = await fetch(`${collector.origin}/v1/stats`, {
+      headers: { authorization: `Bearer ${demoKeys.secretKey}` },
+    })
+    const stats = (await response.json()) as {
+      totals: { pageViews: number; visitors: number; sessions: number }
+    }
+    expect(stats.totals).toEqual({ events: expect.any(Number), pageViews: 2, visitors: 1, sessions: 1 })
+  })
+
+  it('serves the script and the examples', async () => {
+    const script = await fetch(`${collector.origin}/rastro.js`)
+    expect(script.status).toBe(200)
+    expect(script.headers.get('content-type')).toMatch(/javascript/)
+    expect((await fetch(`${collector.origin}/examples/landing-page/`)).status).toBe(200)
+  })
+})
