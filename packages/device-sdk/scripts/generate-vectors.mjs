@@ -4,7 +4,9 @@
 // form with the TS encoder and must decode back to it; the C library must produce the same
 // bytes (test/c-library.test.ts), the TS decoder must decode them (test/vectors.test.ts).
 // Run after `npm run build`: node scripts/generate-vectors.mjs
+import { Buffer } from 'node:buffer'
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { URL } from 'node:url'
 import { isDeepStrictEqual } from 'node:util'
 import { CborWriter, decodeFrame, encodeFrame, getCrc32 } from '../dist/index.js'
 

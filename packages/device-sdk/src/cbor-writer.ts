@@ -33,6 +33,7 @@ export class CborWriter {
   #length = 0
   readonly #scratch = new DataView(new ArrayBuffer(8))
 
+  /** Makes room for `bytes` more bytes (may replace the buffer) and returns where they go. */
   #reserve(bytes: number): number {
     if (this.#length + bytes > this.#buffer.length) {
       const grown = new Uint8Array(Math.max(this.#buffer.length * 2, this.#length + bytes))
@@ -49,8 +50,10 @@ export class CborWriter {
   #head(major: number, argument: number | bigint): this {
     const value = BigInt(argument)
     const type = major << 5
-    if (value < 24n) this.#buffer[this.#reserve(1)] = type | Number(value)
-    else if (value <= 0xffn) {
+    if (value < 24n) {
+      const at = this.#reserve(1)
+      this.#buffer[at] = type | Number(value)
+    } else if (value <= 0xffn) {
       const at = this.#reserve(2)
       this.#buffer[at] = type | 24
       this.#buffer[at + 1] = Number(value)
@@ -130,18 +133,18 @@ export class CborWriter {
   }
 
   bool(value: boolean): this {
-    this.#buffer[this.#reserve(1)] = value ? 0xf5 : 0xf4
-    return this
+    return this.raw(Uint8Array.of(value ? 0xf5 : 0xf4))
   }
 
   null(): this {
-    this.#buffer[this.#reserve(1)] = 0xf6
-    return this
+    return this.raw(Uint8Array.of(0xf6))
   }
 
   /** Already-encoded bytes. */
   raw(bytes: Uint8Array): this {
-    this.#buffer.set(bytes, this.#reserve(bytes.length))
+    // Reserve first: it may replace the buffer.
+    const at = this.#reserve(bytes.length)
+    this.#buffer.set(bytes, at)
     return this
   }
 

@@ -10,8 +10,10 @@ import {
   TIME_SOURCES,
   type DeviceFrame,
   type DeviceRecord,
+  type EventRecord,
   type FrameHeader,
   type PropertyValue,
+  type ReadingRecord,
 } from './frame-types.js'
 import { getCrc32 } from './get-crc32.js'
 import {
@@ -168,19 +170,23 @@ function readProperties(value: unknown): Record<string, PropertyValue> {
   return { ...properties }
 }
 
-type RecordBody =
-  | { type: 'event'; name: string; properties: Record<string, PropertyValue>; userId?: string }
-  | { type: 'reading'; metric: string; value: number; unit?: string }
-
-function readRecordBody(kind: number, item: unknown[]): RecordBody {
+/** Reads record `item` of type `kind`, given its place in the frame. */
+function readRecord(
+  kind: number,
+  item: unknown[],
+  seq: number,
+  uptimeMs: number,
+): EventRecord | ReadingRecord {
   if (kind === 0) {
     if (item.length > 5) throw new RecordRejection('an event has at most 5 items')
     const [, , name, properties, userId] = item
     if (!isText(name, 1, MAX_NAME_BYTES)) {
       throw new RecordRejection(`the event name is text of 1 to ${MAX_NAME_BYTES} bytes`, 'name')
     }
-    const body: RecordBody = {
+    const body: EventRecord = {
       type: 'event',
+      seq,
+      uptimeMs,
       name,
       properties: item.length > 3 ? readProperties(properties) : {},
     }
@@ -202,7 +208,7 @@ function readRecordBody(kind: number, item: unknown[]): RecordBody {
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       throw new RecordRejection('the value is a finite number', 'value')
     }
-    const body: RecordBody = { type: 'reading', metric, value }
+    const body: ReadingRecord = { type: 'reading', seq, uptimeMs, metric, value }
     if (item.length > 4) {
       if (!isText(unit, 1, MAX_UNIT_BYTES)) {
         throw new RecordRejection(`the unit is text of 1 to ${MAX_UNIT_BYTES} bytes`, 'unit')
@@ -234,8 +240,7 @@ function readRecords(value: unknown, header: FrameHeader): DeviceRecord[] {
     if (uptimeMs > Number.MAX_SAFE_INTEGER) throw invalid(`${field}[1]`, 'the uptime overflows')
     const seq = header.seqFirst + index
     try {
-      const body = readRecordBody(kind, item)
-      return { type: body.type, seq, uptimeMs, ...body }
+      return readRecord(kind, item, seq, uptimeMs)
     } catch (error) {
       if (!(error instanceof RecordRejection)) throw error
       return {

@@ -2,6 +2,7 @@
  * Builds the positive vectors of vectors/ with the C library, each the way a firmware would
  * (records through the device API, the frame from the ring), and prints "<name> <hex>" lines.
  * test/c-library.test.ts compares them with vectors/NNN-name.cbor byte for byte.
+ * `generate_vectors ack <hex>` parses an ack instead and prints its fields.
  */
 #include <stdio.h>
 #include <string.h>
@@ -58,8 +59,31 @@ static void emit(const char *name, uint64_t uptime_ms) {
   printf("\n");
 }
 
-int main(void) {
+/* Parses the ack given in hex and prints "boot through stored duplicates rejected status". */
+static int parse_ack(const char *hex) {
+  uint8_t bytes[64];
+  size_t n = 0;
+  unsigned byte;
+  rastro_ack_t ack;
+  while (n < sizeof bytes && hex[0] != '\0' && sscanf(hex, "%2x", &byte) == 1) {
+    bytes[n++] = (uint8_t)byte;
+    hex += 2;
+  }
+  if (!rastro_ack_parse(bytes, n, &ack)) {
+    printf("invalid\n");
+    return 1;
+  }
+  printf("%lu %lu %lu %lu %lu %lu\n", (unsigned long)ack.boot_id, (unsigned long)ack.acked_through,
+         (unsigned long)ack.stored, (unsigned long)ack.duplicates, (unsigned long)ack.rejected,
+         (unsigned long)ack.status);
+  return 0;
+}
+
+int main(int argc, char **argv) {
   int i;
+  if (argc == 3 && strcmp(argv[1], "ack") == 0) {
+    return parse_ack(argv[2]);
+  }
 
   boot(0, 0, NULL, false);
   at(1500);
