@@ -92,7 +92,10 @@ static bool send_all(int fd, const void *data, size_t len) {
   return true;
 }
 
-/* POST the frame; returns the HTTP status (0: network error) and the body in resp. */
+/*
+ * POSTs the frame as HTTP/1.0 (no chunked answers, the server closes the connection) and
+ * returns the HTTP status (0: network error) and the body in resp.
+ */
 static int posix_send(void *user, const uint8_t *frame, size_t len, uint8_t *resp, size_t resp_cap,
                       size_t *resp_len) {
   posix_platform_t *pf = user;
@@ -109,7 +112,7 @@ static int posix_send(void *user, const uint8_t *frame, size_t len, uint8_t *res
     return 0;
   }
   snprintf(head, sizeof head,
-           "POST %s HTTP/1.1\r\nHost: %s:%s\r\nAuthorization: Bearer %s\r\n"
+           "POST %s HTTP/1.0\r\nHost: %s:%s\r\nAuthorization: Bearer %s\r\n"
            "Content-Type: application/cbor\r\nContent-Length: %lu\r\nConnection: close\r\n\r\n",
            pf->path, pf->host, pf->port, pf->key, (unsigned long)len);
   if (!send_all(fd, head, strlen(head)) || !send_all(fd, frame, len)) {

@@ -4,7 +4,8 @@ import { allErrorCodes, collectorErrorCodes } from '../../src/errors.js'
 
 const doc = readFileSync(new URL('../../../../docs/errors.md', import.meta.url), 'utf8')
 const documented = new Map(
-  [...doc.matchAll(/^\| `(RASTRO_ERR_[A-Z_]+)` \| ([^|]+) \|/gm)].map((match) => [
+  // Prettier pads the table's cells with spaces.
+  [...doc.matchAll(/^\| `(RASTRO_ERR_[A-Z_]+)` +\| ([^|]+?) +\|/gm)].map((match) => [
     match[1]!,
     match[2]!.trim(),
   ]),
