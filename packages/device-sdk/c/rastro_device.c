@@ -14,7 +14,7 @@
 #define RASTRO_RECORD_MAX_BYTES 400u
 #define RASTRO_FW_VERSION_MAX_BYTES 32u
 /** Bytes the SDK keeps for an ack on the stack while flushing. */
-#define RASTRO_ACK_MAX_BYTES 48u
+#define RASTRO_ACK_MAX_BYTES 32u
 
 /* ---------------------------------------------------------------- CBOR encoder */
 
@@ -295,19 +295,28 @@ bool rastro_ack_parse(const uint8_t *data, size_t n, rastro_ack_t *ack) {
 
 /* ---------------------------------------------------------------- ring buffer */
 
+/*
+ * Ring header fields in the device's own byte order (the ring never leaves the device), at any
+ * alignment: memcpy compiles to plain loads and stores.
+ */
 static void prv_put16(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)v;
-  p[1] = (uint8_t)(v >> 8);
+  uint16_t x = (uint16_t)v;
+  memcpy(p, &x, sizeof x);
 }
 
-static void prv_put32(uint8_t *p, uint32_t v) {
-  prv_put16(p, v);
-  prv_put16(p + 2, v >> 16);
+static void prv_put32(uint8_t *p, uint32_t v) { memcpy(p, &v, sizeof v); }
+
+static uint32_t prv_get16(const uint8_t *p) {
+  uint16_t x;
+  memcpy(&x, p, sizeof x);
+  return x;
 }
 
-static uint32_t prv_get16(const uint8_t *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8); }
-
-static uint32_t prv_get32(const uint8_t *p) { return prv_get16(p) | (prv_get16(p + 2) << 16); }
+static uint32_t prv_get32(const uint8_t *p) {
+  uint32_t x;
+  memcpy(&x, p, sizeof x);
+  return x;
+}
 
 /* CRC of a record: over its length, boot id, seq and body (everything but the CRC field). */
 static uint32_t prv_ring_crc(const uint8_t *rec, uint32_t len) {
@@ -661,29 +670,28 @@ bool rastro_device_reading(rastro_device_t *dev, const char *metric, double valu
 enum { H_VERSION, H_DEVICE, H_BOOT, H_SEQ, H_SENT_UPTIME, H_UNIX, H_TIME_SOURCE, H_FIRMWARE };
 
 /* The header map: sent uptime and clock only when the records are of the running boot. */
+/* A header pair: unsigned key, unsigned value. */
+static void prv_pair(rastro_cbor_t *c, uint8_t key, uint64_t value) {
+  rastro_cbor_uint(c, key);
+  rastro_cbor_uint(c, value);
+}
+
 static void prv_encode_header(rastro_device_t *dev, rastro_cbor_t *c, uint32_t boot_id, uint32_t seq,
                               uint64_t sent_uptime, uint64_t unix_ms, rastro_time_source_t source) {
   bool current = boot_id == dev->boot_id;
   bool clock = current && source != RASTRO_TIME_NONE;
-  size_t pairs = 4u + (current ? 1u : 0u) + (clock ? 2u : 0u) + (dev->fw_version != NULL ? 1u : 0u);
-  rastro_cbor_map(c, pairs);
-  rastro_cbor_uint(c, H_VERSION);
-  rastro_cbor_uint(c, RASTRO_PROTOCOL_VERSION);
+  rastro_cbor_map(c, 4u + (current ? 1u : 0u) + (clock ? 2u : 0u) + (dev->fw_version != NULL ? 1u : 0u));
+  prv_pair(c, H_VERSION, RASTRO_PROTOCOL_VERSION);
   rastro_cbor_uint(c, H_DEVICE);
   rastro_cbor_bytes(c, dev->id, dev->id_len);
-  rastro_cbor_uint(c, H_BOOT);
-  rastro_cbor_uint(c, boot_id);
-  rastro_cbor_uint(c, H_SEQ);
-  rastro_cbor_uint(c, seq);
+  prv_pair(c, H_BOOT, boot_id);
+  prv_pair(c, H_SEQ, seq);
   if (current) {
-    rastro_cbor_uint(c, H_SENT_UPTIME);
-    rastro_cbor_uint(c, sent_uptime);
+    prv_pair(c, H_SENT_UPTIME, sent_uptime);
   }
   if (clock) {
-    rastro_cbor_uint(c, H_UNIX);
-    rastro_cbor_uint(c, unix_ms);
-    rastro_cbor_uint(c, H_TIME_SOURCE);
-    rastro_cbor_uint(c, (uint64_t)source);
+    prv_pair(c, H_UNIX, unix_ms);
+    prv_pair(c, H_TIME_SOURCE, (uint64_t)source);
   }
   if (dev->fw_version != NULL) {
     rastro_cbor_uint(c, H_FIRMWARE);

@@ -1,9 +1,10 @@
 /**
  * Fuzzes the decoder with mutants of the vectors: every input either decodes or is refused
  * with a DeviceFrameError (never another exception), no input takes long, and the heap does
- * not grow with declared lengths. FUZZ_ITERATIONS raises the count (`npm run fuzz`).
+ * not grow with declared lengths. FUZZ_ITERATIONS raises the count (`npm run fuzz`: 200,000),
+ * FUZZ_SEED replays a run, FUZZ_REPORT names a file for the figures.
  */
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { decodeFrame, DeviceFrameError } from '../src/index.js'
 import { createChainedArrays, createRandom, mutateFrame } from './helpers/mutate-frame.js'
@@ -19,8 +20,10 @@ describe('decodeFrame under fuzzing', () => {
   it(`answers ${iterations} mutated frames with a frame or a DeviceFrameError`, () => {
     const random = createRandom(seed)
     const heapBefore = process.memoryUsage().heapUsed
+    const runStarted = performance.now()
     const outcomes = new Map<string, number>()
     let slowestMs = 0
+    let slowest: Uint8Array = new Uint8Array()
     for (let i = 0; i < iterations; i++) {
       const input = mutateFrame(seeds[i % seeds.length]!, seeds, random)
       const started = performance.now()
@@ -35,10 +38,28 @@ describe('decodeFrame under fuzzing', () => {
         }
         outcome = error.code
       }
-      slowestMs = Math.max(slowestMs, performance.now() - started)
+      const elapsedMs = performance.now() - started
+      if (elapsedMs > slowestMs) {
+        slowestMs = elapsedMs
+        slowest = input
+      }
       outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1)
     }
-    if (process.env.FUZZ_ITERATIONS) console.log({ iterations, slowestMs, outcomes })
+    // `npm run bench` asks for the figures (scripts/measure-size.mjs puts them in BENCHMARKS.md).
+    if (process.env.FUZZ_REPORT) {
+      const seconds = (performance.now() - runStarted) / 1000
+      writeFileSync(
+        process.env.FUZZ_REPORT,
+        JSON.stringify({
+          iterations,
+          seed,
+          seconds,
+          slowestMs,
+          slowest: Buffer.from(slowest).toString('hex'),
+          outcomes: Object.fromEntries(outcomes),
+        }),
+      )
+    }
     // Mutants reach every stage: some decode, most are refused for many different reasons.
     expect(outcomes.get('decoded')).toBeGreaterThan(0)
     expect(outcomes.size).toBeGreaterThanOrEqual(8)
