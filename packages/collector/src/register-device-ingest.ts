@@ -23,8 +23,9 @@ export interface DeviceIngestOptions {
 }
 
 /**
- * Mounts the device path on `app`. Its onClose hook stops MQTT and stores what waits; add it
- * before the hook that closes the ClickHouse client (hooks run in the order they are added).
+ * Mounts the device path on `app`. On close it stops MQTT and stores what waits in a `preClose`
+ * hook, which runs before every `onClose` hook, so before the server's closes ClickHouse
+ * (the order of `onClose` hooks depends on how their plugins were registered).
  */
 export async function registerDeviceIngest(
   app: FastifyInstance,
@@ -60,9 +61,13 @@ export async function registerDeviceIngest(
       })
     : undefined
   app.decorate('deviceMqttReady', mqtt?.ready)
-  app.addHook('onClose', async () => {
-    await mqtt?.close()
+  app.addHook('preClose', async () => {
+    // MQTT frames are not HTTP requests, so Fastify does not wait for them: stop taking them,
+    // store what waits, and let them finish. Closed writers insert at once from now on, also
+    // for the HTTP requests Fastify still lets finish before its onClose hooks.
+    const draining = mqtt?.close()
     await Promise.all([telemetrySink.close(), ledger.close()])
+    await draining
   })
 }
 

@@ -3,71 +3,28 @@
  * `apt-get install -y mosquitto`; this test fails, it does not skip, when it is missing), the
  * collector subscribed to `rastro/+/up`, and a device publishing frames and reading acks.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer as createNetServer, connect as connectTcp, type AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { decodeAck, encodeFrame, type DeviceRecord, type FrameAck, type FrameAckError } from '@rastro/device'
 import { connectAsync, type MqttClient } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDeviceConfig, deviceKeys } from './helpers/device-config.js'
+import { startMosquitto, type Broker } from './helpers/start-mosquitto.js'
 import { queryRows, startCollector, type RunningCollector } from './helpers/start-collector.js'
 
-const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto'].find((path) =>
-  existsSync(path),
-)
-const brokerDir = mkdtempSync(join(tmpdir(), 'rastro-mqtt-'))
-let broker: ChildProcess | undefined
-let brokerUrl = ''
+let broker: Broker
 let collector: RunningCollector
 let device: MqttClient
 
-function getFreePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createNetServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connectTcp(port, '127.0.0.1', () => {
-        socket.end()
-        resolve(true)
-      }).on('error', () => resolve(false))
-    })
-    if (open) return
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  throw new Error(`mosquitto did not listen on ${port}`)
-}
-
 beforeAll(async () => {
-  if (!MOSQUITTO) throw new Error('mosquitto is not installed: apt-get install -y mosquitto (.ci/run does)')
-  const port = await getFreePort()
-  const configPath = join(brokerDir, 'mosquitto.conf')
-  writeFileSync(configPath, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`)
-  broker = spawn(MOSQUITTO, ['-c', configPath], { stdio: 'ignore' })
-  await waitForPort(port)
-  brokerUrl = `mqtt://127.0.0.1:${port}`
-  collector = await startCollector({ config: createDeviceConfig({ mqttUrl: brokerUrl }) })
+  broker = await startMosquitto()
+  collector = await startCollector({ config: createDeviceConfig({ mqttUrl: broker.url }) })
   await collector.app.deviceMqttReady
-  device = await connectAsync(brokerUrl)
+  device = await connectAsync(broker.url)
 })
 
 afterAll(async () => {
   await device?.endAsync()
   await collector?.stop()
-  if (broker && broker.exitCode === null) {
-    const exited = new Promise((resolve) => broker!.once('exit', resolve))
-    broker.kill()
-    await exited
-  }
-  rmSync(brokerDir, { recursive: true, force: true })
+  await broker?.stop()
 })
 
 /** Publishes `payload` as device key `key` and waits for the collector's ack. */

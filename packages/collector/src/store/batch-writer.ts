@@ -31,6 +31,8 @@ export class BatchWriter<Row> {
   #timer: NodeJS.Timeout | undefined
   /** The insert in flight; inserts run one after another. */
   #inserting: Promise<void> = Promise.resolve()
+  /** After close(), writes are inserted at once (work still finishing during shutdown). */
+  #closed = false
 
   constructor(options: BatchWriterOptions<Row>) {
     this.#options = options
@@ -39,7 +41,7 @@ export class BatchWriter<Row> {
   write(rows: Row[]): Promise<void> {
     for (const row of rows) this.#rows.push(this.#options.columns.map((column) => row[column]))
     const stored = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }))
-    if (this.#rows.length >= this.#options.maxBatchRows) void this.#flush()
+    if (this.#closed || this.#rows.length >= this.#options.maxBatchRows) void this.#flush()
     else this.#timer ??= setTimeout(() => void this.#flush(), this.#options.flushIntervalMs)
     return stored
   }
@@ -73,8 +75,9 @@ export class BatchWriter<Row> {
     return this.#inserting
   }
 
-  /** Inserts what is pending, then stops. */
+  /** Inserts what is pending; later writes are inserted at once, without batching. */
   async close(): Promise<void> {
+    this.#closed = true
     await this.#flush()
   }
 }

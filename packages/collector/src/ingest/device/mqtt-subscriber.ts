@@ -24,7 +24,7 @@ export interface MqttSubscriberOptions {
 export interface MqttSubscriber {
   /** Resolves once subscribed (for tests and the start-up log); rejects never, logs instead. */
   ready: Promise<void>
-  /** Answers the frames in progress, then disconnects. */
+  /** Stops taking frames at once, answers the ones in progress (5 s at most), then disconnects. */
   close(): Promise<void>
 }
 
@@ -33,6 +33,8 @@ export function startMqttSubscriber(options: MqttSubscriberOptions): MqttSubscri
   const upTopic = `${topicPrefix}/+/up`
   const client = connect(options.url, { reconnectPeriod: 1000, connectTimeout: 10_000 })
   const inFlight = new Set<Promise<void>>()
+  // Once closing, frames are left unanswered: the device resends them to the next collector.
+  let closing = false
   let markReady: () => void
   const ready = new Promise<void>((resolve) => {
     markReady = resolve
@@ -69,6 +71,7 @@ export function startMqttSubscriber(options: MqttSubscriberOptions): MqttSubscri
   }
 
   client.on('message', (topic, payload) => {
+    if (closing) return
     const deviceKey = topic.slice(topicPrefix.length + 1, -'/up'.length)
     const work = answer(deviceKey, payload).then(
       (ack) =>
@@ -86,6 +89,7 @@ export function startMqttSubscriber(options: MqttSubscriberOptions): MqttSubscri
   return {
     ready,
     async close() {
+      closing = true
       if (client.connected) await client.unsubscribeAsync(upTopic).catch(() => undefined)
       // A broker that went away would hold QoS 1 publishes forever: wait a little, then go.
       await Promise.race([Promise.all(inFlight), delay(5000, undefined, { ref: false })])
