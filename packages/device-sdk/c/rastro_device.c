@@ -741,6 +741,9 @@ size_t rastro_device_build_frame(rastro_device_t *dev, uint32_t *records) {
   prv_encode_header(dev, &c, rec.boot_id, rec.seq, sent_uptime, unix_ms, source);
   /* The array head is written once the count is known: keep its longest form's 3 bytes. */
   at = c.len;
+  if (!c.ok || c.cap - c.len < 3u) {
+    return 0;
+  }
   c.len += 3;
   while (n < ring->count) {
     uint32_t boot_id = rec.boot_id;
@@ -760,7 +763,7 @@ size_t rastro_device_build_frame(rastro_device_t *dev, uint32_t *records) {
     prev = uptime;
     n++;
   }
-  if (n == 0 || c.len > c.cap) {
+  if (n == 0) {
     return 0;
   }
   /* Write the array head in its shortest form and close the gap. */
