@@ -15,6 +15,7 @@ import { ingestRoutes } from './ingest/ingest-routes.js'
 import { adminSqlRoutes } from './query/admin-sql-routes.js'
 import { healthRoutes } from './query/health-routes.js'
 import { statsRoutes } from './query/stats-routes.js'
+import { registerDeviceIngest } from './register-device-ingest.js'
 import { createStore, type Store } from './store/create-store-client.js'
 import { EventWriter } from './store/event-writer.js'
 import { runMigrations } from './store/run-migrations.js'
@@ -89,6 +90,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     maxAge: 86_400,
   })
   await app.register(ingestRoutes, { keyRing, sink: writer })
+  await registerDeviceIngest(app, { config, client: store.client, eventSink: writer })
   await app.register(healthRoutes, {
     client: store.client,
     storeKind: store.embedded ? 'embedded' : 'server',

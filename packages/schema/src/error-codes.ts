@@ -6,6 +6,11 @@
  * `RASTRO_ERR_EVENT_*` codes reject one event: in a batch it is listed in `rejected` and the
  * request still answers 200 with the other events stored; a single-event call (`/v1/track`…)
  * answers the code's 400. The other codes reject the whole request.
+ *
+ * `RASTRO_ERR_DEVICE_*` codes answer `POST /v1/device` (and MQTT acks): a frame refused whole,
+ * except `RASTRO_ERR_DEVICE_RECORD_INVALID`, which rejects one record of a stored frame (the
+ * record is still acknowledged, so the device frees it). The frame format is
+ * packages/device-sdk/spec/PROTOCOL.md.
  */
 export const errorCodes = {
   RASTRO_ERR_INGEST_INVALID_JSON: { statusCode: 400, message: 'The request body is not valid JSON.' },
@@ -44,6 +49,51 @@ export const errorCodes = {
   RASTRO_ERR_EVENT_NO_IDENTITY: { statusCode: 400, message: 'The event has neither userId nor anonymousId.' },
   RASTRO_ERR_EVENT_TOO_LARGE: { statusCode: 400, message: 'The event is larger than 32 KiB.' },
   RASTRO_ERR_EVENT_BATCH_LIMIT: { statusCode: 400, message: 'The event is past the 2,500th of its batch.' },
+  RASTRO_ERR_DEVICE_UNSUPPORTED_MEDIA_TYPE: {
+    statusCode: 415,
+    message: 'A device frame must be sent as application/cbor.',
+  },
+  RASTRO_ERR_DEVICE_REVOKED: { statusCode: 403, message: 'The device key or the device is revoked.' },
+  RASTRO_ERR_DEVICE_FRAME_TOO_LARGE: { statusCode: 413, message: 'The device frame is larger than 64 KiB.' },
+  RASTRO_ERR_DEVICE_FRAME_TRUNCATED: { statusCode: 400, message: 'The device frame ends early.' },
+  RASTRO_ERR_DEVICE_FRAME_CRC_MISMATCH: {
+    statusCode: 400,
+    message: "The device frame's CRC-32 does not match its bytes.",
+  },
+  RASTRO_ERR_DEVICE_FRAME_TRAILING_BYTES: {
+    statusCode: 400,
+    message: 'Bytes follow the records of the device frame.',
+  },
+  RASTRO_ERR_DEVICE_FRAME_VERSION: {
+    statusCode: 400,
+    message: "The device frame's protocol version is not supported.",
+  },
+  RASTRO_ERR_DEVICE_FRAME_INVALID: {
+    statusCode: 400,
+    message: 'A field of the device frame header or a record time is missing or wrong.',
+  },
+  RASTRO_ERR_DEVICE_CBOR_MALFORMED: { statusCode: 400, message: 'The device frame is not well-formed CBOR.' },
+  RASTRO_ERR_DEVICE_CBOR_INDEFINITE_LENGTH: {
+    statusCode: 400,
+    message: 'The device frame uses an indefinite-length item.',
+  },
+  RASTRO_ERR_DEVICE_CBOR_TAG: { statusCode: 400, message: 'The device frame uses a CBOR tag.' },
+  RASTRO_ERR_DEVICE_CBOR_TOO_DEEP: {
+    statusCode: 400,
+    message: 'The device frame nests deeper than 4 levels.',
+  },
+  RASTRO_ERR_DEVICE_CBOR_LENGTH_TOO_LARGE: {
+    statusCode: 400,
+    message: 'A length or count in the device frame is larger than the bytes left or the limit.',
+  },
+  RASTRO_ERR_DEVICE_CBOR_DUPLICATE_KEY: {
+    statusCode: 400,
+    message: 'A map in the device frame repeats a key.',
+  },
+  RASTRO_ERR_DEVICE_RECORD_INVALID: {
+    statusCode: 400,
+    message: 'A record of the device frame is not valid; the others were stored.',
+  },
 } as const satisfies Record<string, { statusCode: number; message: string }>
 
 /** A stable `RASTRO_ERR_*` code of the ingest and query APIs. */

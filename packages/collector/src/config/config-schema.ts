@@ -3,6 +3,7 @@
  * settings. Validated with zod; `rastro config-schema` prints the JSON Schema generated from it
  * for editors (committed as `rastro.config.schema.json`).
  */
+import { createHash } from 'node:crypto'
 import { z } from 'zod'
 
 const idSchema = z
@@ -32,6 +33,13 @@ export const settingsSchema = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Directory served at `/examples/` (the demo pages); unset: not served. */
   examplesDir: z.string().optional(),
+  /** MQTT broker to take device frames from (`mqtt://user:pass@host:1883`, `mqtts://…`); unset: no MQTT. */
+  mqttUrl: z.url({ protocol: /^(mqtts?|wss?)$/ }).optional(),
+  /** Devices publish frames on `<prefix>/<device key>/up`; acks go to `<prefix>/<device key>/ack`. */
+  mqttTopicPrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, 'must be topic levels of letters, digits, "-" or "_"')
+    .default('rastro'),
 })
 
 /** One site of a tenant: a write key for its SDKs and the origins allowed to send with it. */
@@ -59,6 +67,36 @@ export const secretKeySchema = z
     path: ['key'],
   })
 
+/** A device id as the frames carry it: 6 to 16 bytes, lower-case hex. */
+const deviceIdSchema = z
+  .string()
+  .regex(/^(?:[0-9a-f]{2}){6,16}$/, 'must be 6 to 16 bytes as lower-case hex (e.g. a4cf12345678)')
+
+/**
+ * A device key: ingest-only access for devices (`POST /v1/device`, MQTT). It may be one key per
+ * device (bound with `deviceId`) or one per fleet. Revoke a key with `revoked`, one device of a
+ * fleet with the tenant's `revokedDeviceIds`.
+ */
+export const deviceKeySchema = z
+  .strictObject({
+    name: z.string().max(100).optional(),
+    /** The key itself; it is also an MQTT topic level, hence no "/", "+" or "#". */
+    key: z
+      .string()
+      .regex(/^[A-Za-z0-9_.~-]{16,200}$/, 'must be 16-200 letters, digits, "_", ".", "~" or "-"')
+      .optional(),
+    /** SHA-256 (hex) of the key, so the file does not hold the key. */
+    keySha256: sha256Schema.optional(),
+    /** Only this device (hex id) may send with the key. */
+    deviceId: deviceIdSchema.optional(),
+    /** A revoked key is refused with 403. */
+    revoked: z.boolean().default(false),
+  })
+  .refine((value) => (value.key === undefined) !== (value.keySha256 === undefined), {
+    message: 'set exactly one of key and keySha256',
+    path: ['key'],
+  })
+
 export const tenantSchema = z.strictObject({
   id: idSchema,
   name: z.string().max(200).optional(),
@@ -66,6 +104,10 @@ export const tenantSchema = z.strictObject({
   retentionDays: z.number().int().min(1).max(3650).default(1095),
   sites: z.array(siteSchema).min(1, 'a tenant needs at least one site'),
   secretKeys: z.array(secretKeySchema).default([]),
+  /** Keys of the tenant's devices (kiosks, sensors); see the device SDK. */
+  deviceKeys: z.array(deviceKeySchema).default([]),
+  /** Devices (hex ids) refused whatever key they send with. */
+  revokedDeviceIds: z.array(deviceIdSchema).default([]),
 })
 
 export const configSchema = z
@@ -79,7 +121,19 @@ export const configSchema = z
   })
   .superRefine((config, ctx) => {
     const seen = new Map<string, string>()
+    const deviceKeys = new Set<string>()
     config.tenants.forEach((tenant, t) => {
+      tenant.deviceKeys.forEach((deviceKey, k) => {
+        const id = deviceKey.keySha256 ?? createHash('sha256').update(deviceKey.key!).digest('hex')
+        if (deviceKeys.has(id)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'device key already used',
+            path: ['tenants', t, 'deviceKeys', k, 'key'],
+          })
+        }
+        deviceKeys.add(id)
+      })
       if (config.tenants.findIndex((other) => other.id === tenant.id) !== t) {
         ctx.addIssue({
           code: 'custom',
@@ -105,7 +159,9 @@ export type Settings = z.infer<typeof settingsSchema>
 export type TenantConfig = z.infer<typeof tenantSchema>
 export type SiteConfig = z.infer<typeof siteSchema>
 export type SecretKeyConfig = z.infer<typeof secretKeySchema>
-export type ConfigFile = z.infer<typeof configSchema>
+export type DeviceKeyConfig = z.infer<typeof deviceKeySchema>
+/** A configuration file as written (defaults not yet applied). */
+export type ConfigFile = z.input<typeof configSchema>
 export type Role = SecretKeyConfig['role']
 
 /** The JSON Schema of the configuration file, for editors (`"$schema"` in the file). */

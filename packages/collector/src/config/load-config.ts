@@ -186,6 +186,8 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
     retentionDays: 1095,
     sites: [{ id: 'default', writeKey: keys.writeKey, allowedOrigins: ['*'] }],
     secretKeys: [{ name: 'default', key: keys.secretKey, role: 'owner' }],
+    deviceKeys: [],
+    revokedDeviceIds: [],
   }
   return {
     settings,

@@ -1,0 +1,827 @@
+/*
+ * rastro_device.c: the device SDK (see rastro_device.h and spec/PROTOCOL.md).
+ *
+ * Sections: CBOR encoder, CRC-32, CBOR head reader (acks and ring records), ring buffer,
+ * device (records, frames, acks, flush). Statics are prv_*. Only integer arithmetic: floats are
+ * narrowed by bit manipulation so no soft-float routines are linked on FPU-less cores (ESP32-C3).
+ */
+#include "rastro_device.h"
+
+#include <string.h>
+
+#define RASTRO_RING_MAGIC 0x52535452u /* "RSTR" */
+/** Largest record (CBOR bytes): fits a frame of RASTRO_FRAME_MIN_BYTES with the biggest header. */
+#define RASTRO_RECORD_MAX_BYTES 400u
+#define RASTRO_FW_VERSION_MAX_BYTES 32u
+/** Bytes the SDK keeps for an ack on the stack while flushing. */
+#define RASTRO_ACK_MAX_BYTES 32u
+
+/* ---------------------------------------------------------------- CBOR encoder */
+
+void rastro_cbor_init(rastro_cbor_t *c, uint8_t *buf, size_t cap) {
+  c->buf = buf;
+  c->cap = cap;
+  c->len = 0;
+  c->ok = true;
+}
+
+static bool prv_cbor_put(rastro_cbor_t *c, const void *data, size_t n) {
+  if (!c->ok) {
+    return false;
+  }
+  if (c->buf != NULL) {
+    if (n > c->cap - c->len) {
+      c->ok = false;
+      return false;
+    }
+    if (n > 0) {
+      memcpy(c->buf + c->len, data, n);
+    }
+  }
+  c->len += n;
+  return true;
+}
+
+/* Writes `first` then the low `bytes` bytes of `value`, big-endian (RFC 8949 §3: network order). */
+static bool prv_cbor_be(rastro_cbor_t *c, uint8_t first, uint64_t value, unsigned bytes) {
+  uint8_t out[9];
+  uint32_t hi = (uint32_t)(value >> 32);
+  uint32_t lo = (uint32_t)value;
+  unsigned i;
+  out[0] = first;
+  for (i = 0; i < bytes; i++) {
+    /* 32-bit shifts: RV32 has no 64-bit shifter and would call libgcc. */
+    out[bytes - i] = (uint8_t)(i < 4 ? lo >> (8 * i) : hi >> (8 * (i - 4)));
+  }
+  return prv_cbor_put(c, out, bytes + 1);
+}
+
+/* Initial byte and argument in their shortest form (RFC 8949 §4.2.1 rule 1). */
+static bool prv_cbor_head(rastro_cbor_t *c, uint8_t major, uint64_t arg) {
+  uint32_t hi = (uint32_t)(arg >> 32);
+  uint32_t lo = (uint32_t)arg;
+  uint8_t mt = (uint8_t)(major << 5);
+  if (hi != 0) {
+    return prv_cbor_be(c, mt | 27u, arg, 8);
+  }
+  if (lo < 24) {
+    return prv_cbor_be(c, (uint8_t)(mt | lo), 0, 0);
+  }
+  if (lo <= 0xFFu) {
+    return prv_cbor_be(c, mt | 24u, lo, 1);
+  }
+  return lo <= 0xFFFFu ? prv_cbor_be(c, mt | 25u, lo, 2) : prv_cbor_be(c, mt | 26u, lo, 4);
+}
+
+bool rastro_cbor_uint(rastro_cbor_t *c, uint64_t value) { return prv_cbor_head(c, 0, value); }
+
+bool rastro_cbor_int(rastro_cbor_t *c, int64_t value) {
+  /* -1 - value, without overflow for INT64_MIN (RFC 8949 §3.1, major type 1). */
+  return value < 0 ? prv_cbor_head(c, 1, (uint64_t)(-1 - value)) : prv_cbor_head(c, 0, (uint64_t)value);
+}
+
+/*
+ * The significand `hi:lo` (53 bits, leading 1 at bit 52) shifted right by `shift` (21..52),
+ * if no 1 bit is shifted out. 32-bit operations only.
+ */
+static bool prv_sig_shift(uint32_t hi, uint32_t lo, uint32_t shift, uint32_t *out) {
+  if (shift >= 32u) {
+    shift -= 32u;
+    if (lo != 0 || (hi & ((1u << shift) - 1u)) != 0) {
+      return false;
+    }
+    *out = hi >> shift;
+    return true;
+  }
+  if ((lo & ((1u << shift) - 1u)) != 0) {
+    return false;
+  }
+  *out = (hi << (32u - shift)) | (lo >> shift);
+  return true;
+}
+
+/*
+ * Fits a double (unbiased exponent `e`, significand `hi:lo`) into a binary float with `mbits`
+ * mantissa bits and exponent bias `bias`, normal or subnormal, with no bit lost. Writes the
+ * bits without the sign.
+ */
+static bool prv_float_narrow(int32_t e, uint32_t hi, uint32_t lo, uint32_t mbits, int32_t bias,
+                             uint32_t *bits) {
+  int32_t emin = 1 - bias;
+  uint32_t shift = 52u - mbits;
+  uint32_t biased = 0;
+  uint32_t m;
+  if (e > bias) {
+    return false;
+  }
+  if (e >= emin) {
+    biased = (uint32_t)(e + bias);
+  } else {
+    shift += (uint32_t)(emin - e);
+    if (shift > 52u) {
+      return false;
+    }
+  }
+  if (!prv_sig_shift(hi, lo, shift, &m)) {
+    return false;
+  }
+  *bits = (biased << mbits) | (m & ((1u << mbits) - 1u));
+  return true;
+}
+
+/* Splits a double into sign, unbiased exponent and significand (leading 1 added for normals). */
+static void prv_float_split(double value, uint32_t *sign, int32_t *e, uint32_t *hi, uint32_t *lo) {
+  uint64_t d;
+  memcpy(&d, &value, sizeof d);
+  *lo = (uint32_t)d;
+  *hi = (uint32_t)(d >> 32);
+  *sign = *hi >> 31;
+  *e = (int32_t)((*hi >> 20) & 0x7FFu) - 1023;
+  *hi = (*hi & 0xFFFFFu) | 0x100000u;
+}
+
+bool rastro_cbor_float(rastro_cbor_t *c, double value) {
+  uint32_t sign;
+  int32_t e;
+  uint32_t hi;
+  uint32_t lo;
+  uint32_t bits;
+  uint64_t d;
+  unsigned i;
+  prv_float_split(value, &sign, &e, &hi, &lo);
+  if (e == 1024) {
+    /* NaN canonicalised to 0x7E00, infinities as half (RFC 8949 §4.2.2). */
+    bits = ((hi & 0xFFFFFu) | lo) != 0 ? 0x7E00u : ((sign << 15) | 0x7C00u);
+    return prv_cbor_be(c, 0xF9, bits, 2);
+  }
+  if (e == -1023 && ((hi & 0xFFFFFu) | lo) == 0) {
+    return prv_cbor_be(c, 0xF9, sign << 15, 2); /* +0.0 and -0.0 */
+  }
+  for (i = 0; e > -1023 && i < 2; i++) {
+    /* Half (10 mantissa bits, bias 15), then single (23, bias 127). */
+    if (prv_float_narrow(e, hi, lo, i == 0 ? 10u : 23u, i == 0 ? 15 : 127, &bits)) {
+      return prv_cbor_be(c, (uint8_t)(0xF9u + i), ((uint32_t)sign << (15u + 16u * i)) | bits, 2u << i);
+    }
+  }
+  memcpy(&d, &value, sizeof d);
+  return prv_cbor_be(c, 0xFB, d, 8);
+}
+
+bool rastro_cbor_number(rastro_cbor_t *c, double value) {
+  uint32_t sign;
+  int32_t e;
+  uint32_t hi;
+  uint32_t lo;
+  uint32_t mag;
+  prv_float_split(value, &sign, &e, &hi, &lo);
+  if (e == -1023 && ((hi & 0xFFFFFu) | lo) == 0) {
+    return prv_cbor_head(c, 0, 0);
+  }
+  /* Integral and |value| < 2^32: an integer (1..5 bytes instead of a 3..9-byte float). */
+  if (e >= 0 && e < 32 && prv_sig_shift(hi, lo, 52u - (uint32_t)e, &mag)) {
+    return sign != 0 ? prv_cbor_head(c, 1, mag - 1u) : prv_cbor_head(c, 0, mag);
+  }
+  return rastro_cbor_float(c, value);
+}
+
+bool rastro_cbor_bytes(rastro_cbor_t *c, const void *data, size_t n) {
+  return prv_cbor_head(c, 2, n) && prv_cbor_put(c, data, n);
+}
+
+bool rastro_cbor_text(rastro_cbor_t *c, const char *text, size_t n) {
+  return prv_cbor_head(c, 3, n) && prv_cbor_put(c, text, n);
+}
+
+bool rastro_cbor_array(rastro_cbor_t *c, size_t n) { return prv_cbor_head(c, 4, n); }
+
+bool rastro_cbor_map(rastro_cbor_t *c, size_t n) { return prv_cbor_head(c, 5, n); }
+
+bool rastro_cbor_bool(rastro_cbor_t *c, bool value) { return prv_cbor_head(c, 7, value ? 21 : 20); }
+
+bool rastro_cbor_null(rastro_cbor_t *c) { return prv_cbor_head(c, 7, 22); }
+
+bool rastro_cbor_raw(rastro_cbor_t *c, const void *data, size_t n) { return prv_cbor_put(c, data, n); }
+
+/* ---------------------------------------------------------------- CRC-32 */
+
+#ifdef RASTRO_CRC32_ROM
+#include "esp_rom_crc.h"
+uint32_t rastro_crc32(uint32_t crc, const void *data, size_t n) {
+  return esp_rom_crc32_le(crc, (const uint8_t *)data, (uint32_t)n);
+}
+#else
+uint32_t rastro_crc32(uint32_t crc, const void *data, size_t n) {
+  const uint8_t *p = (const uint8_t *)data;
+  unsigned k;
+  crc = ~crc;
+  while (n-- > 0) {
+    crc ^= *p++;
+    for (k = 0; k < 8; k++) {
+      /* Bitwise, no table: 1 KB of flash saved; the ROM version is faster. */
+      crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    }
+  }
+  return ~crc;
+}
+#endif
+
+/* ---------------------------------------------------------------- CBOR head reader */
+
+/* Reads one head at p[*off] (definite lengths only). Returns false when truncated or reserved. */
+static bool prv_read_head(const uint8_t *p, size_t n, size_t *off, uint8_t *major, uint64_t *arg) {
+  size_t o = *off;
+  unsigned bytes;
+  uint8_t info;
+  if (o >= n) {
+    return false;
+  }
+  *major = (uint8_t)(p[o] >> 5);
+  info = (uint8_t)(p[o] & 0x1Fu);
+  o++;
+  if (info < 24) {
+    *arg = info;
+  } else {
+    if (info > 27) {
+      return false;
+    }
+    bytes = 1u << (info - 24);
+    if (bytes > n - o) {
+      return false;
+    }
+    *arg = 0;
+    while (bytes-- > 0) {
+      *arg = (*arg << 8) | p[o++];
+    }
+  }
+  *off = o;
+  return true;
+}
+
+/* Ack keys 0..5 → fields (spec/PROTOCOL.md "Acknowledgement"); later keys are skipped. */
+static const uint8_t prv_ack_fields[] = {
+    offsetof(rastro_ack_t, boot_id),    offsetof(rastro_ack_t, acked_through), offsetof(rastro_ack_t, stored),
+    offsetof(rastro_ack_t, duplicates), offsetof(rastro_ack_t, rejected),      offsetof(rastro_ack_t, status)};
+
+bool rastro_ack_parse(const uint8_t *data, size_t n, rastro_ack_t *ack) {
+  size_t off = 0;
+  uint8_t major;
+  uint64_t pairs;
+  uint64_t key;
+  uint64_t value;
+  memset(ack, 0, sizeof *ack);
+  if (!prv_read_head(data, n, &off, &major, &pairs) || major != 5) {
+    return false;
+  }
+  while (pairs-- > 0) {
+    if (!prv_read_head(data, n, &off, &major, &key) || major != 0 ||
+        !prv_read_head(data, n, &off, &major, &value)) {
+      return false;
+    }
+    if (major == 3) {
+      /* A text value (the error code): skip it. */
+      if (value > n - off) {
+        return false;
+      }
+      off += (size_t)value;
+    } else if (major != 0 || value > 0xFFFFFFFFu) {
+      return false;
+    } else if (key < sizeof prv_ack_fields) {
+      uint32_t v = (uint32_t)value;
+      memcpy((uint8_t *)ack + prv_ack_fields[key], &v, sizeof v);
+    }
+  }
+  return off == n;
+}
+
+/* ---------------------------------------------------------------- ring buffer */
+
+/*
+ * Ring header fields in the device's own byte order (the ring never leaves the device), at any
+ * alignment: memcpy compiles to plain loads and stores.
+ */
+static void prv_put16(uint8_t *p, uint32_t v) {
+  uint16_t x = (uint16_t)v;
+  memcpy(p, &x, sizeof x);
+}
+
+static void prv_put32(uint8_t *p, uint32_t v) { memcpy(p, &v, sizeof v); }
+
+static uint32_t prv_get16(const uint8_t *p) {
+  uint16_t x;
+  memcpy(&x, p, sizeof x);
+  return x;
+}
+
+static uint32_t prv_get32(const uint8_t *p) {
+  uint32_t x;
+  memcpy(&x, p, sizeof x);
+  return x;
+}
+
+/* CRC of a record: over its length, boot id, seq and body (everything but the CRC field). */
+static uint32_t prv_ring_crc(const uint8_t *rec, uint32_t len) {
+  return rastro_crc32(rastro_crc32(0, rec, 2), rec + 6, 8u + len);
+}
+
+/*
+ * Reads the record at `off`. Returns the offset of the next one (0 after the wrap point, the
+ * head after the newest), or UINT32_MAX when the record is cut or fails its CRC.
+ */
+static uint32_t prv_ring_read(const rastro_ring_t *ring, uint32_t off, rastro_record_t *out) {
+  const uint8_t *rec = ring->buf + off;
+  uint32_t len;
+  uint32_t next;
+  if (ring->cap - off < RASTRO_RING_RECORD_OVERHEAD) {
+    return UINT32_MAX;
+  }
+  len = prv_get16(rec);
+  if (len > ring->cap - off - RASTRO_RING_RECORD_OVERHEAD || prv_get32(rec + 2) != prv_ring_crc(rec, len)) {
+    return UINT32_MAX;
+  }
+  out->boot_id = prv_get32(rec + 6);
+  out->seq = prv_get32(rec + 10);
+  out->cbor = rec + RASTRO_RING_RECORD_OVERHEAD;
+  out->len = (uint16_t)len;
+  next = off + RASTRO_RING_RECORD_OVERHEAD + len;
+  return next == ring->end && next != ring->head ? 0 : next;
+}
+
+static void prv_ring_reset(rastro_ring_t *ring) {
+  ring->head = 0;
+  ring->tail = 0;
+  ring->end = ring->cap;
+  ring->count = 0;
+}
+
+uint32_t rastro_ring_init(rastro_ring_t *ring, uint8_t *buf, uint32_t cap, bool recover) {
+  uint32_t off;
+  uint32_t next;
+  uint32_t count = 0;
+  rastro_record_t rec;
+  if (!recover || ring->magic != RASTRO_RING_MAGIC || ring->buf != buf || ring->cap != cap ||
+      ring->head > cap || ring->tail > cap || ring->end > cap) {
+    ring->buf = buf;
+    ring->cap = cap;
+    ring->magic = RASTRO_RING_MAGIC;
+    prv_ring_reset(ring);
+  }
+  /* Count from the tail to the head; the first bad record and all after it are dropped. */
+  off = ring->tail;
+  while (off != ring->head && count < cap / RASTRO_RING_RECORD_OVERHEAD) {
+    next = prv_ring_read(ring, off, &rec);
+    if (next == UINT32_MAX) {
+      break;
+    }
+    off = next;
+    count++;
+  }
+  ring->head = off;
+  ring->count = count;
+  if (count == 0) {
+    prv_ring_reset(ring);
+  }
+  return count;
+}
+
+bool rastro_ring_pop(rastro_ring_t *ring) {
+  rastro_record_t rec;
+  uint32_t next;
+  if (ring->count == 0) {
+    return false;
+  }
+  next = prv_ring_read(ring, ring->tail, &rec);
+  if (next == UINT32_MAX || ring->count == 1) {
+    /* Empty now (or a record went bad in memory): start over at offset 0. */
+    prv_ring_reset(ring);
+    return next != UINT32_MAX;
+  }
+  if (next == 0) {
+    ring->end = ring->cap;
+  }
+  ring->tail = next;
+  ring->count--;
+  return true;
+}
+
+/*
+ * Finds room for a record of `size` bytes at the head, dropping the oldest records as needed.
+ * The head never catches up with the tail, so head == tail means empty. Wrapping moves the
+ * head to 0 and marks the end first: a reset before the commit leaves a consistent ring.
+ */
+static uint8_t *prv_ring_reserve(rastro_ring_t *ring, uint32_t size, uint32_t *dropped) {
+  if (size > ring->cap) {
+    return NULL;
+  }
+  for (;;) {
+    if (ring->count == 0) {
+      prv_ring_reset(ring);
+      return ring->buf;
+    }
+    if (ring->head >= ring->tail) {
+      if (ring->cap - ring->head >= size) {
+        return ring->buf + ring->head;
+      }
+      if (ring->tail > size) {
+        ring->end = ring->head;
+        ring->head = 0;
+        return ring->buf;
+      }
+    } else if (ring->tail - ring->head > size) {
+      return ring->buf + ring->head;
+    }
+    rastro_ring_pop(ring);
+    if (dropped != NULL) {
+      (*dropped)++;
+    }
+  }
+}
+
+/* Seals a record written at the head: header and CRC first, then the head moves (the commit). */
+static void prv_ring_commit(rastro_ring_t *ring, uint8_t *rec, uint32_t boot_id, uint32_t seq, uint32_t len) {
+  prv_put16(rec, len);
+  prv_put32(rec + 6, boot_id);
+  prv_put32(rec + 10, seq);
+  prv_put32(rec + 2, prv_ring_crc(rec, len));
+  ring->head = (uint32_t)(rec - ring->buf) + RASTRO_RING_RECORD_OVERHEAD + len;
+  ring->count++;
+}
+
+bool rastro_ring_push(rastro_ring_t *ring, uint32_t boot_id, uint32_t seq, const uint8_t *cbor,
+                      uint16_t len, uint32_t *dropped) {
+  uint8_t *rec = prv_ring_reserve(ring, RASTRO_RING_RECORD_OVERHEAD + (uint32_t)len, dropped);
+  if (rec == NULL) {
+    return false;
+  }
+  memcpy(rec + RASTRO_RING_RECORD_OVERHEAD, cbor, len);
+  prv_ring_commit(ring, rec, boot_id, seq, len);
+  return true;
+}
+
+bool rastro_ring_peek(const rastro_ring_t *ring, uint32_t index, rastro_record_t *out) {
+  uint32_t off = ring->tail;
+  if (index >= ring->count) {
+    return false;
+  }
+  for (;;) {
+    off = prv_ring_read(ring, off, out);
+    if (off == UINT32_MAX || index-- == 0) {
+      return off != UINT32_MAX;
+    }
+  }
+}
+
+/* ---------------------------------------------------------------- device */
+
+bool rastro_device_init(rastro_device_t *dev, const rastro_device_config_t *config) {
+  const rastro_platform_t *pf = config->platform;
+  rastro_persist_t state = {0, 0};
+  size_t fw_len = config->fw_version != NULL ? strlen(config->fw_version) : 0;
+  if (pf == NULL || pf->send == NULL || pf->uptime_ms == NULL || pf->load == NULL || pf->save == NULL ||
+      config->ring == NULL || config->ring->magic != RASTRO_RING_MAGIC || config->frame_buf == NULL ||
+      config->frame_cap < RASTRO_FRAME_MIN_BYTES || config->frame_cap > RASTRO_FRAME_MAX_BYTES ||
+      config->id == NULL || config->id_len < RASTRO_DEVICE_ID_MIN_BYTES ||
+      config->id_len > RASTRO_DEVICE_ID_MAX_BYTES || fw_len > RASTRO_FW_VERSION_MAX_BYTES) {
+    return false;
+  }
+  memset(dev, 0, sizeof *dev);
+  dev->platform = pf;
+  dev->ring = config->ring;
+  dev->frame_buf = config->frame_buf;
+  dev->frame_cap = config->frame_cap;
+  dev->frame_limit = config->frame_cap;
+  dev->fw_version = fw_len > 0 ? config->fw_version : NULL;
+  dev->seq_block = config->seq_block != 0 ? config->seq_block : RASTRO_SEQ_BLOCK_DEFAULT;
+  dev->id_len = config->id_len;
+  memcpy(dev->id, config->id, config->id_len);
+  if (!pf->load(pf->user, &state)) {
+    state.boot_id = 0;
+    state.seq_reserved = 0;
+  }
+  /* A new boot id each boot; seqs continue after the last reserved block (gaps, never reuse). */
+  dev->boot_id = state.boot_id + 1u;
+  dev->next_seq = state.seq_reserved;
+  dev->seq_reserved = state.seq_reserved;
+  return true;
+}
+
+/* Takes the next seq, saving a new reserved block first when the current one is used up. */
+static bool prv_take_seq(rastro_device_t *dev, uint32_t *seq) {
+  if (dev->next_seq == dev->seq_reserved) {
+    rastro_persist_t state;
+    state.boot_id = dev->boot_id;
+    state.seq_reserved = dev->next_seq + dev->seq_block;
+    if (!dev->platform->save(dev->platform->user, &state)) {
+      return false;
+    }
+    dev->seq_reserved = state.seq_reserved;
+  }
+  *seq = dev->next_seq++;
+  return true;
+}
+
+static uint64_t prv_uptime(rastro_device_t *dev) {
+  uint64_t now = dev->platform->uptime_ms(dev->platform->user);
+  if (now < dev->last_uptime_ms) {
+    now = dev->last_uptime_ms;
+  }
+  dev->last_uptime_ms = now;
+  return now;
+}
+
+static size_t prv_strlen(const char *s) { return s != NULL ? strlen(s) : 0; }
+
+static bool prv_text(rastro_cbor_t *c, const char *s) { return rastro_cbor_text(c, s, prv_strlen(s)); }
+
+/* Deterministic order of text keys (RFC 8949 §4.2.1): shorter first, then bytewise. */
+static bool prv_key_less(const char *a, const char *b) {
+  size_t la = strlen(a);
+  size_t lb = strlen(b);
+  return la != lb ? la < lb : memcmp(a, b, la) < 0;
+}
+
+/* Writes the properties as a map in deterministic key order; fails on a duplicate key. */
+static bool prv_encode_props(rastro_cbor_t *c, const rastro_prop_t *props, size_t n) {
+  const char *prev = NULL;
+  size_t k;
+  size_t i;
+  rastro_cbor_map(c, n);
+  for (k = 0; k < n; k++) {
+    const rastro_prop_t *best = NULL;
+    for (i = 0; i < n; i++) {
+      if (props[i].key == NULL) {
+        break;
+      }
+      if ((prev == NULL || prv_key_less(prev, props[i].key)) &&
+          (best == NULL || prv_key_less(props[i].key, best->key))) {
+        best = &props[i];
+      }
+    }
+    if (best == NULL || i < n) {
+      /* A NULL key, or fewer distinct keys than properties: a duplicate. */
+      c->ok = false;
+      return false;
+    }
+    prv_text(c, best->key);
+    switch (best->type) {
+    case RASTRO_PROP_INT:
+      rastro_cbor_int(c, best->v.i);
+      break;
+    case RASTRO_PROP_NUMBER:
+      rastro_cbor_number(c, best->v.f);
+      break;
+    case RASTRO_PROP_TEXT:
+      prv_text(c, best->v.s);
+      break;
+    case RASTRO_PROP_BOOL:
+      rastro_cbor_bool(c, best->v.b);
+      break;
+    default:
+      c->ok = false;
+    }
+    prev = best->key;
+  }
+  return c->ok;
+}
+
+/* Record kinds (first item of a record array). */
+#define RASTRO_RECORD_EVENT 0u
+#define RASTRO_RECORD_READING 1u
+
+/* What a record holds; encoded by prv_encode_record. */
+typedef struct prv_record_args {
+  uint8_t kind;
+  const char *name; /* event name or metric */
+  const rastro_prop_t *props;
+  size_t n;
+  const char *text; /* user id or unit */
+  double value;
+} prv_record_args_t;
+
+/* [0, uptime, name, ?props, ?user] or [1, uptime, metric, value, ?unit] */
+static bool prv_encode_record(rastro_cbor_t *c, uint64_t uptime, const prv_record_args_t *r) {
+  bool has_text = r->text != NULL && r->text[0] != '\0';
+  if (r->kind == RASTRO_RECORD_EVENT) {
+    bool has_props = r->n > 0 || has_text;
+    rastro_cbor_array(c, 3u + (has_props ? 1u : 0u) + (has_text ? 1u : 0u));
+    rastro_cbor_uint(c, RASTRO_RECORD_EVENT);
+    rastro_cbor_uint(c, uptime);
+    prv_text(c, r->name);
+    if (has_props) {
+      prv_encode_props(c, r->props, r->n);
+    }
+  } else {
+    rastro_cbor_array(c, has_text ? 5u : 4u);
+    rastro_cbor_uint(c, RASTRO_RECORD_READING);
+    rastro_cbor_uint(c, uptime);
+    prv_text(c, r->name);
+    rastro_cbor_number(c, r->value);
+  }
+  if (has_text) {
+    prv_text(c, r->text);
+  }
+  return c->ok;
+}
+
+/* Encodes a record straight into the ring: size first (size-only mode), then in place. */
+static bool prv_record(rastro_device_t *dev, const prv_record_args_t *args) {
+  rastro_cbor_t c;
+  uint64_t uptime = prv_uptime(dev);
+  uint8_t *rec;
+  uint32_t seq;
+  rastro_cbor_init(&c, NULL, 0);
+  if (args->name == NULL || !prv_encode_record(&c, uptime, args) || c.len > RASTRO_RECORD_MAX_BYTES ||
+      !prv_take_seq(dev, &seq)) {
+    return false;
+  }
+  rec = prv_ring_reserve(dev->ring, RASTRO_RING_RECORD_OVERHEAD + (uint32_t)c.len, &dev->dropped);
+  if (rec == NULL) {
+    return false;
+  }
+  rastro_cbor_init(&c, rec + RASTRO_RING_RECORD_OVERHEAD, c.len);
+  prv_encode_record(&c, uptime, args);
+  prv_ring_commit(dev->ring, rec, dev->boot_id, seq, (uint32_t)c.len);
+  return true;
+}
+
+bool rastro_device_event(rastro_device_t *dev, const char *name, const rastro_prop_t *props,
+                         size_t n, const char *user_id) {
+  prv_record_args_t args;
+  args.kind = RASTRO_RECORD_EVENT;
+  args.name = name;
+  args.props = props;
+  args.n = props != NULL ? n : 0;
+  args.text = user_id;
+  args.value = 0;
+  return prv_record(dev, &args);
+}
+
+bool rastro_device_reading(rastro_device_t *dev, const char *metric, double value, const char *unit) {
+  prv_record_args_t args;
+  args.kind = RASTRO_RECORD_READING;
+  args.name = metric;
+  args.props = NULL;
+  args.n = 0;
+  args.text = unit;
+  args.value = value;
+  return prv_record(dev, &args);
+}
+
+/* Header keys (spec/frame.cddl `header`). */
+enum { H_VERSION, H_DEVICE, H_BOOT, H_SEQ, H_SENT_UPTIME, H_UNIX, H_TIME_SOURCE, H_FIRMWARE };
+
+/* The header map: sent uptime and clock only when the records are of the running boot. */
+/* A header pair: unsigned key, unsigned value. */
+static void prv_pair(rastro_cbor_t *c, uint8_t key, uint64_t value) {
+  rastro_cbor_uint(c, key);
+  rastro_cbor_uint(c, value);
+}
+
+static void prv_encode_header(rastro_device_t *dev, rastro_cbor_t *c, uint32_t boot_id, uint32_t seq,
+                              uint64_t sent_uptime, uint64_t unix_ms, rastro_time_source_t source) {
+  bool current = boot_id == dev->boot_id;
+  bool clock = current && source != RASTRO_TIME_NONE;
+  rastro_cbor_map(c, 4u + (current ? 1u : 0u) + (clock ? 2u : 0u) + (dev->fw_version != NULL ? 1u : 0u));
+  prv_pair(c, H_VERSION, RASTRO_PROTOCOL_VERSION);
+  rastro_cbor_uint(c, H_DEVICE);
+  rastro_cbor_bytes(c, dev->id, dev->id_len);
+  prv_pair(c, H_BOOT, boot_id);
+  prv_pair(c, H_SEQ, seq);
+  if (current) {
+    prv_pair(c, H_SENT_UPTIME, sent_uptime);
+  }
+  if (clock) {
+    prv_pair(c, H_UNIX, unix_ms);
+    prv_pair(c, H_TIME_SOURCE, (uint64_t)source);
+  }
+  if (dev->fw_version != NULL) {
+    rastro_cbor_uint(c, H_FIRMWARE);
+    prv_text(c, dev->fw_version);
+  }
+}
+
+/*
+ * A stored record is [kind, uptime, rest...]. In a frame the uptime becomes a delta from the
+ * record before (the first keeps its uptime), so the frame copies the head bytes, writes the
+ * new time and copies the rest. Returns the offset of `rest`.
+ */
+static size_t prv_split_record(const rastro_record_t *rec, uint64_t *uptime) {
+  size_t off = 2; /* array head (< 24 items) and kind (< 24) are one byte each */
+  uint8_t major;
+  if (!prv_read_head(rec->cbor, rec->len, &off, &major, uptime)) {
+    return 0;
+  }
+  return off;
+}
+
+size_t rastro_device_build_frame(rastro_device_t *dev, uint32_t *records) {
+  rastro_ring_t *ring = dev->ring;
+  uint8_t *buf = dev->frame_buf;
+  rastro_record_t rec;
+  rastro_cbor_t c;
+  uint64_t unix_ms = 0;
+  uint64_t uptime;
+  uint64_t prev = 0;
+  uint64_t sent_uptime = prv_uptime(dev);
+  rastro_time_source_t source = RASTRO_TIME_NONE;
+  uint32_t n = 0;
+  uint32_t off = ring->tail;
+  uint32_t crc;
+  size_t at;
+  size_t before;
+  size_t rest;
+  *records = 0;
+  if (!rastro_ring_peek(ring, 0, &rec)) {
+    return 0;
+  }
+  if (dev->platform->unix_ms != NULL) {
+    source = dev->platform->unix_ms(dev->platform->user, &unix_ms);
+  }
+  /* Room for everything but the CRC. */
+  rastro_cbor_init(&c, buf, dev->frame_limit - 4u);
+  prv_encode_header(dev, &c, rec.boot_id, rec.seq, sent_uptime, unix_ms, source);
+  /* The array head is written once the count is known: keep its longest form's 3 bytes. */
+  at = c.len;
+  if (!c.ok || c.cap - c.len < 3u) {
+    return 0;
+  }
+  c.len += 3;
+  while (n < ring->count) {
+    uint32_t boot_id = rec.boot_id;
+    uint32_t seq = rec.seq;
+    off = prv_ring_read(ring, off, &rec);
+    rest = off != UINT32_MAX ? prv_split_record(&rec, &uptime) : 0;
+    if (rest == 0 || (n > 0 && (rec.boot_id != boot_id || rec.seq != seq + 1u))) {
+      break; /* a frame holds consecutive records of one boot */
+    }
+    before = c.len;
+    rastro_cbor_raw(&c, rec.cbor, 2);
+    rastro_cbor_uint(&c, n == 0 ? uptime : (uptime > prev ? uptime - prev : 0));
+    if (!rastro_cbor_raw(&c, rec.cbor + rest, rec.len - rest)) {
+      c.len = before; /* does not fit: this frame is full */
+      break;
+    }
+    prev = uptime;
+    n++;
+  }
+  if (n == 0) {
+    return 0;
+  }
+  /* Write the array head in its shortest form and close the gap. */
+  before = c.len;
+  c.len = at;
+  c.ok = true;
+  rastro_cbor_array(&c, n);
+  memmove(buf + c.len, buf + at + 3u, before - at - 3u);
+  c.len += before - at - 3u;
+  c.cap = dev->frame_limit;
+  crc = rastro_crc32(0, buf, c.len);
+  prv_cbor_be(&c, (uint8_t)(crc >> 24), crc, 3);
+  *records = n;
+  return c.len;
+}
+
+uint32_t rastro_device_apply_ack(rastro_device_t *dev, const rastro_ack_t *ack) {
+  rastro_record_t rec;
+  uint32_t freed = 0;
+  while (rastro_ring_peek(dev->ring, 0, &rec) && rec.boot_id == ack->boot_id && rec.seq <= ack->acked_through) {
+    rastro_ring_pop(dev->ring);
+    freed++;
+  }
+  return freed;
+}
+
+rastro_flush_result_t rastro_device_flush(rastro_device_t *dev) {
+  const rastro_platform_t *pf = dev->platform;
+  uint8_t resp[RASTRO_ACK_MAX_BYTES];
+  rastro_ack_t ack;
+  uint32_t records;
+  size_t resp_len;
+  size_t len;
+  int status;
+  for (;;) {
+    len = rastro_device_build_frame(dev, &records);
+    if (len == 0) {
+      return RASTRO_FLUSH_DONE;
+    }
+    resp_len = 0;
+    status = pf->send(pf->user, dev->frame_buf, len, resp, sizeof resp, &resp_len);
+    if (status >= 200 && status < 300) {
+      if (resp_len > sizeof resp || !rastro_ack_parse(resp, resp_len, &ack) ||
+          rastro_device_apply_ack(dev, &ack) == 0) {
+        return RASTRO_FLUSH_BAD_ACK;
+      }
+    } else if (status == 413 && dev->frame_limit > RASTRO_FRAME_MIN_BYTES) {
+      dev->frame_limit = (uint16_t)(dev->frame_limit / 2u < RASTRO_FRAME_MIN_BYTES ? RASTRO_FRAME_MIN_BYTES
+                                                                                   : dev->frame_limit / 2u);
+    } else if (status == 0 || status == 408 || status == 429 || status >= 500) {
+      return RASTRO_FLUSH_RETRY;
+    } else if (status == 401 || status == 403) {
+      return RASTRO_FLUSH_AUTH;
+    } else {
+      /* Refused for good (400, or 413 at the smallest frame): drop so the ring is not blocked. */
+      while (records-- > 0 && rastro_ring_pop(dev->ring)) {
+        dev->dropped++;
+      }
+    }
+  }
+}
