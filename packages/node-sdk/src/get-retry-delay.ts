@@ -22,7 +22,8 @@ export function parseRetryAfter(value: string | undefined, nowMs: number = Date.
   let ms: number
   if (/^\d+$/.test(text)) ms = Number(text) * 1000
   else {
-    const date = Date.parse(text)
+    // An HTTP-date names its day and month (`Sun, 06 Nov 1994 08:49:37 GMT`); `-3` is no date.
+    const date = /[A-Za-z]/.test(text) ? Date.parse(text) : NaN
     if (Number.isNaN(date)) return undefined
     ms = date - nowMs
   }

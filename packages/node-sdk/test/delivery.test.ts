@@ -3,6 +3,8 @@
  * that can play a collector that is down, rate-limited or size-limited. "Exactly once" is checked
  * twice: every messageId is in exactly one 2xx-answered request, and ClickHouse holds it.
  */
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { orderCompleted, Rastro, type RastroNodeError, type RastroOptions } from '../src/index.js'
 import { queryRows, startCollector, WRITE_KEY, type RunningCollector } from './helpers/start-collector.js'
@@ -198,6 +200,18 @@ describe('delivery to the collector', () => {
     expect(errors[0]!.events[0]).toMatchObject({ event: 'Too Late' })
   })
 
+  it('lets a script that awaits shutdown() deliver everything, then exit by itself', async () => {
+    const userId = id('script')
+    const script = `
+      import { Rastro } from ${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)}
+      const rastro = new Rastro({ writeKey: ${JSON.stringify(WRITE_KEY)}, host: ${JSON.stringify(collector.url)} })
+      for (let i = 0; i < 250; i += 1) rastro.track({ userId: ${JSON.stringify(userId)}, event: 'From Script' })
+      await rastro.shutdown()
+    `
+    await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script])
+    expect(await countStored(userId)).toBe(250)
+  })
+
   it('delivers a 40,000-event burst complete, with the default options', async () => {
     const proxy = await createProxy()
     const { client, errors } = createClient(proxy.url)
@@ -270,6 +284,23 @@ describe('what is dropped, and why', () => {
       ['RASTRO_ERR_NODE_EVENT_INVALID', 'timestamp'],
     ])
     expect(client.queueSize).toBe(0)
+  })
+
+  it("emits 'error', and without any handler warns once per code", async () => {
+    const client = new Rastro({ writeKey: WRITE_KEY, host: 'http://127.0.0.1:9' })
+    clients.push(client)
+    const warnings: Error[] = []
+    const onWarning = (warning: Error) => warnings.push(warning)
+    process.on('warning', onWarning)
+    client.track({ event: 'No Identity' })
+    client.track({ event: 'No Identity Either' })
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    process.off('warning', onWarning)
+    expect(warnings).toMatchObject([{ code: 'RASTRO_ERR_NODE_EVENT_INVALID' }])
+    const emitted: RastroNodeError[] = []
+    client.on('error', (error) => emitted.push(error))
+    client.track({ event: 'Heard' })
+    expect(emitted).toMatchObject([{ code: 'RASTRO_ERR_NODE_EVENT_INVALID', events: [{ event: 'Heard' }] }])
   })
 
   it('drops what does not fit maxQueueSize, and a batch whose retries run out', async () => {
