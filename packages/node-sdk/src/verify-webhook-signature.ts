@@ -79,7 +79,7 @@ export function verifyWebhookSignature(options: VerifyWebhookOptions): VerifyWeb
     // Compare every secret in constant time, even after a match, so timing tells nothing.
     if (given && timingSafeEqual(expected, given)) matched = true
   }
-  if (!matched || secrets.length === 0) {
+  if (!matched) {
     return {
       ok: false,
       code: 'RASTRO_ERR_WEBHOOK_INVALID_SIGNATURE',
