@@ -2,6 +2,7 @@ import { Readable } from 'node:stream'
 import { deflateSync, gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { decodeBody, getBodyDecoder } from '../../src/ingest/decode-body.js'
+import { createZipBomb } from '../fixtures/create-zip-bomb.js'
 
 /** The bytes as a stream of 16 KiB chunks, like a socket delivers them; `pulled` counts what was read. */
 function chunked(bytes: Buffer): Readable & { pulled: number } {
@@ -58,7 +59,7 @@ describe('decodeBody', () => {
 
   it('stops inflating a zip bomb at the limit and fails with a 413', async () => {
     const limit = 500 * 1024
-    const bomb = gzipSync(Buffer.alloc(256 * 1024 * 1024))
+    const bomb = await createZipBomb(256)
     const wire = chunked(bomb)
     const body = decodeBody(wire, 'gzip', limit)
     const { bytes, error } = await read(body)
