@@ -1,8 +1,9 @@
 /**
- * The ingest endpoints of the Segment HTTP Tracking API: `POST /v1/batch` and the single-event
- * `/v1/track`, `/v1/page`, `/v1/identify`. Authenticates the write key, checks the Origin,
- * runs each event through the pipeline on its own, hands accepted rows to the sink, and answers
- * only once the sink has stored them.
+ * The ingest endpoints of the Segment HTTP Tracking API: `POST /v1/batch` (and `/v1/import`, its
+ * alias in Segment's and RudderStack's APIs) and the single-event `/v1/track`, `/v1/page`,
+ * `/v1/screen`, `/v1/identify`, `/v1/group`, `/v1/alias`. Decodes gzip/deflate bodies,
+ * authenticates the write key, checks the Origin, runs each event through the pipeline on its own,
+ * hands accepted rows to the sink, and answers only once the sink has stored them.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import {
@@ -15,6 +16,7 @@ import {
 } from '@rastro/schema'
 import type { KeyRing, SiteRef } from '../config/key-ring.js'
 import { createError } from '../errors.js'
+import { decodeBody, getBodyDecoder } from './decode-body.js'
 import type { EventSink } from './event-row.js'
 import { getWriteKey } from './get-write-key.js'
 import { runPipeline, type RequestInfo, type Step } from './pipeline.js'
@@ -84,6 +86,10 @@ export async function ingestRoutes(fastify: FastifyInstance, options: IngestRout
     { parseAs: 'string' },
     fastify.getDefaultJsonParser('error', 'error'),
   )
+  fastify.addHook('preParsing', async (request, _reply, payload) => {
+    const decoder = getBodyDecoder(request.headers['content-encoding'])
+    return decoder ? decodeBody(payload, decoder, request.routeOptions.bodyLimit ?? MAX_BATCH_BYTES) : payload
+  })
 
   async function store(rows: Parameters<EventSink['write']>[0]): Promise<void> {
     if (rows.length === 0) return
@@ -95,7 +101,7 @@ export async function ingestRoutes(fastify: FastifyInstance, options: IngestRout
     }
   }
 
-  fastify.post('/v1/batch', { bodyLimit: MAX_BATCH_BYTES }, async (request): Promise<IngestResponse> => {
+  async function ingestBatch(request: FastifyRequest): Promise<IngestResponse> {
     const body = request.body
     if (!isObject(body)) {
       throw createError('RASTRO_ERR_INGEST_INVALID_BODY', {
@@ -121,9 +127,12 @@ export async function ingestRoutes(fastify: FastifyInstance, options: IngestRout
     const rejected = [...result.rejected, ...overflow]
     if (rejected.length > 0) request.log.info({ rejected: rejected.slice(0, 20) }, 'rejected events')
     return { ok: true, accepted: result.rows.length, rejected }
-  })
+  }
+  for (const path of ['/v1/batch', '/v1/import']) {
+    fastify.post(path, { bodyLimit: MAX_BATCH_BYTES }, ingestBatch)
+  }
 
-  const singleTypes: EventType[] = ['track', 'page', 'identify']
+  const singleTypes: EventType[] = ['track', 'page', 'screen', 'identify', 'group', 'alias']
   for (const type of singleTypes) {
     fastify.post(`/v1/${type}`, { bodyLimit: MAX_EVENT_BYTES }, async (request): Promise<IngestResponse> => {
       const body = request.body

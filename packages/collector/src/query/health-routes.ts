@@ -36,7 +36,7 @@ export async function healthRoutes(fastify: FastifyInstance, options: HealthRout
 
   fastify.get('/health', async (_request, reply) => {
     const clickhouse = await checkStore()
-    if (!clickhouse.ok) reply.code(503)
+    if (!clickhouse.ok) reply.code(503).header('retry-after', '5')
     return {
       status: clickhouse.ok ? 'ok' : 'unavailable',
       version: options.version,

@@ -2,6 +2,8 @@
  * Maps every error to the API's answer `{ "error": { "code", "message", "field"? } }` in one
  * place: Rastro's own errors keep their code and status; Fastify's body errors become the
  * matching `RASTRO_ERR_INGEST_*` code; anything else is a bug, logged, and answered 500.
+ * Every 429 and 503 carries `Retry-After` (Segment-compatible clients wait for it; analytics-node
+ * falls back to a 60 s pause without it).
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { createError, RastroError } from '../errors.js'
@@ -28,11 +30,16 @@ function toRastroError(error: FastifyError): RastroError {
   return createError('RASTRO_ERR_INTERNAL', { cause: error })
 }
 
+/** `Retry-After` (seconds) of a 429/503 whose error did not set one. */
+export const DEFAULT_RETRY_AFTER_SECONDS = 5
+
 export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const rastroError = toRastroError(error)
   if (rastroError.statusCode >= 500) request.log.error({ err: error }, rastroError.message)
-  if (rastroError.retryAfterSeconds !== undefined)
-    reply.header('retry-after', String(rastroError.retryAfterSeconds))
+  const { retryAfterSeconds, statusCode } = rastroError
+  if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds))
+  else if (statusCode === 429 || statusCode === 503)
+    reply.header('retry-after', String(DEFAULT_RETRY_AFTER_SECONDS))
   reply.code(rastroError.statusCode).send({
     error: {
       code: rastroError.code,

@@ -1,0 +1,54 @@
+/**
+ * The shop's backend: `POST /checkout` takes the cart, "charges" it, and reports the paid order to
+ * Rastro as `Order Completed`, with the visitor's anonymous id, session and Meta cookies read from
+ * the request, so the server conversion joins the browser session and matches on ad platforms.
+ */
+import { randomUUID } from 'node:crypto'
+import Fastify from 'fastify'
+import { orderCompleted } from '@rastro/node'
+
+/**
+ * @param {{ rastro: import('@rastro/node').Rastro, logger?: boolean }} options
+ */
+export function createApp({ rastro, logger = true }) {
+  const app = Fastify({ logger })
+
+  app.post('/checkout', async (request, reply) => {
+    const { customerId, email, currency = 'EUR', items } = request.body ?? {}
+    if (!Array.isArray(items) || items.length === 0) {
+      return reply
+        .code(400)
+        .send({ error: 'items must be a non-empty array of { sku, name, price, quantity }' })
+    }
+    // A real shop charges the card here and only reports an order that was paid.
+    const orderId = `o-${randomUUID().slice(0, 8)}`
+    const ids = rastro.fromRequest(request)
+    const messageId = rastro.track(
+      orderCompleted(
+        {
+          order_id: orderId,
+          currency,
+          products: items.map(({ sku, name, price, quantity }) => ({ sku, name, price, quantity })),
+        },
+        {
+          ...ids,
+          // A visitor without the browser SDK's cookie (e.g. curl) still needs an identity.
+          ...(customerId ? { userId: customerId } : ids.anonymousId ? {} : { anonymousId: randomUUID() }),
+          ...(email ? { traits: { email } } : {}),
+          // Reporting the same order twice (a retried payment webhook) stores it once.
+          messageId: `order-${orderId}`,
+        },
+      ),
+    )
+    return {
+      orderId,
+      messageId,
+      anonymousId: ids.anonymousId ?? null,
+      sessionId: ids.context.sessionId ?? null,
+    }
+  })
+
+  // Deliver what is queued before the process goes.
+  app.addHook('onClose', () => rastro.shutdown())
+  return app
+}

@@ -1,0 +1,90 @@
+/**
+ * fromRequest on real requests: a Node `http` server (what Express's `req` is) and a Fastify
+ * server, with the cookies the browser SDK and Meta's pixel set, behind a trusted proxy.
+ */
+import { createServer, type IncomingMessage } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import Fastify from 'fastify'
+import { describe, expect, it } from 'vitest'
+import { fromRequest, getBrowserIds, parseCookies, Rastro, type RequestIds } from '../src/index.js'
+
+const cookie = [
+  'theme=dark',
+  'rastro_aid=0b6f3a52-9d7e-4f4b-8c1a-2e5d6f7a8b9c',
+  // The browser SDK writes `<sessionId>.<lastActivityMs>` with encodeURIComponent.
+  'rastro_sid=019a4f6e-2b1c-7d3e-9f20-5a6b7c8d9e0f.1795300000000',
+  '_fbp=fb.1.1700000000000.1234567890',
+  '_fbc=fb.1.1700000000000.IwAR2F4-dbP0l7Mn_AbC%2Fx',
+].join('; ')
+const userAgent = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148'
+const headers = {
+  cookie,
+  'user-agent': userAgent,
+  referer: 'https://shop.example/checkout?step=2',
+  'x-forwarded-for': '198.51.100.23, 10.1.2.3',
+}
+
+const expected = (ip: string): RequestIds => ({
+  anonymousId: '0b6f3a52-9d7e-4f4b-8c1a-2e5d6f7a8b9c',
+  context: {
+    ip,
+    userAgent,
+    sessionId: '019a4f6e-2b1c-7d3e-9f20-5a6b7c8d9e0f',
+    fbp: 'fb.1.1700000000000.1234567890',
+    // Meta's click id is passed byte for byte, never decoded.
+    fbc: 'fb.1.1700000000000.IwAR2F4-dbP0l7Mn_AbC%2Fx',
+    page: { url: 'https://shop.example/checkout?step=2' },
+  },
+})
+
+describe('fromRequest', () => {
+  it('reads a Node http (and Express) request', async () => {
+    let seen: [RequestIds, RequestIds, RequestIds] | undefined
+    const client = new Rastro({
+      writeKey: 'wk_test',
+      host: 'http://127.0.0.1:9',
+      trustProxy: 'loopback, 10.0.0.0/8',
+    })
+    const server = createServer((req: IncomingMessage, res) => {
+      seen = [fromRequest(req), fromRequest(req, { trustProxy: 1 }), client.fromRequest(req)]
+      res.end()
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    await fetch(`http://127.0.0.1:${port}/checkout`, { method: 'POST', headers })
+    server.close()
+    await client.shutdown()
+    expect(seen![0]).toEqual(expected('127.0.0.1'))
+    expect(seen![1]).toEqual(expected('10.1.2.3'))
+    expect(seen![2]).toEqual(expected('198.51.100.23'))
+  })
+
+  it('reads a Fastify request', async () => {
+    const app = Fastify()
+    let seen: RequestIds | undefined
+    app.post('/checkout', async (request) => {
+      seen = fromRequest(request, { trustProxy: 2 })
+      return {}
+    })
+    await app.inject({ method: 'POST', url: '/checkout', headers, remoteAddress: '127.0.0.1' })
+    await app.close()
+    expect(seen).toEqual(expected('198.51.100.23'))
+  })
+
+  it('leaves out what the request does not have', () => {
+    expect(fromRequest({ headers: {}, socket: { remoteAddress: '192.0.2.1' } })).toEqual({
+      context: { ip: '192.0.2.1' },
+    })
+    expect(fromRequest({ headers: { cookie: 'rastro_aid=; rastro_sid=' } })).toEqual({ context: {} })
+  })
+})
+
+describe('parseCookies and getBrowserIds', () => {
+  it('take the first of two same-named cookies, unquote values and decode only the browser SDK’s', () => {
+    const cookies = parseCookies(['rastro_aid="a%2Fb"; x=1', 'rastro_aid=second; broken; _fbc=fb.1.2.%41'])
+    expect(cookies.get('rastro_aid')).toBe('a%2Fb')
+    expect(getBrowserIds(cookies)).toEqual({ anonymousId: 'a/b', fbc: 'fb.1.2.%41' })
+    expect(getBrowserIds(parseCookies('rastro_sid=%E0%A4%A'))).toEqual({ sessionId: '%E0%A4%A' })
+    expect(getBrowserIds(parseCookies('rastro_sid=019a-session'))).toEqual({ sessionId: '019a-session' })
+  })
+})
