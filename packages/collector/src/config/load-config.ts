@@ -11,9 +11,11 @@ import type { z } from 'zod'
 import { createError } from '../errors.js'
 import { configSchema, settingsSchema, type Settings, type TenantConfig } from './config-schema.js'
 
-/** ClickHouse server connection, from `CLICKHOUSE_URL`, `_USER`, `_PASSWORD`, `_DATABASE`. */
+/** ClickHouse server connection, from `CLICKHOUSE_URL`, `_USER`, `_PASSWORD`, `_DATABASE`, `_CLUSTER`. */
 export interface ClickHouseSettings {
   url: string | undefined
+  /** Cluster name (`CLICKHOUSE_CLUSTER`): migrations create replicated tables `ON CLUSTER` and Distributed tables. */
+  cluster: string | undefined
   username: string | undefined
   password: string | undefined
   database: string | undefined
@@ -165,6 +167,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
   const settings = { ...parsedSettings.data, dataDir: resolve(parsedSettings.data.dataDir) }
   const clickhouse: ClickHouseSettings = {
     url: env.CLICKHOUSE_URL || undefined,
+    cluster: env.CLICKHOUSE_CLUSTER || undefined,
     username: env.CLICKHOUSE_USER || undefined,
     password: env.CLICKHOUSE_PASSWORD || undefined,
     database: env.CLICKHOUSE_DATABASE || undefined,
@@ -184,6 +187,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
     id: 'default',
     name: 'Default tenant',
     retentionDays: 1095,
+    enrichment: { parseUserAgent: true, detectBots: true },
     sites: [{ id: 'default', writeKey: keys.writeKey, allowedOrigins: ['*'] }],
     secretKeys: [{ name: 'default', key: keys.secretKey, role: 'owner' }],
   }

@@ -62,6 +62,11 @@ export interface EventSink {
    * when they could not be (the request then answers 503 and the client retries).
    */
   write(rows: EventRow[]): Promise<void>
+  /**
+   * Throws the sink's 503 answer when a write would be refused now (log full, disk full), so a
+   * request is refused before its events are parsed. Optional.
+   */
+  check?(): void
   /** Stores what is pending, then stops. */
   close(): Promise<void>
 }

@@ -102,6 +102,8 @@ function toSummary(result: Pick<ChdbResult, 'rowsRead' | 'bytesRead' | 'elapsed'
 export interface ChdbConnectionOptions {
   /** Absolute path of the chDB data directory. */
   path: string
+  /** Settings `SET` on every session when it opens (e.g. thread limits). */
+  sessionSettings?: Record<string, number>
 }
 
 const NO_ROWS = { rowsRead: 0, bytesRead: 0, elapsed: 0 }
@@ -123,6 +125,10 @@ export class ChdbConnection implements Connection {
     for (const session of Object.values(this.#sessions)) {
       // As a ClickHouse server answers over HTTP: 64-bit integers as JSON strings (no precision loss).
       session.query('SET output_format_json_quote_64bit_integers = 1')
+      for (const [name, value] of Object.entries(options.sessionSettings ?? {})) {
+        if (!/^[a-z_]+$/.test(name) || !Number.isFinite(value)) throw new Error(`invalid session setting ${name}`)
+        session.query(`SET ${name} = ${value}`)
+      }
     }
     this.#sessions.readonly.query('SET readonly = 1')
   }

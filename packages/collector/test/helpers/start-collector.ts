@@ -77,12 +77,17 @@ export async function startCollector(
   }
 }
 
-/** Rows of a query on the collector's ClickHouse (FINAL where it matters is the caller's). */
+/**
+ * Rows of a query on the collector's ClickHouse (FINAL where it matters is the caller's), once
+ * every event acknowledged so far has been inserted (an ack comes after the log append, before
+ * the insert).
+ */
 export async function queryRows<T = Record<string, unknown>>(
   collector: RunningCollector,
   query: string,
   params: Record<string, unknown> = {},
 ): Promise<T[]> {
+  await collector.app.whenStored()
   const result = await collector.app.store.client.query({
     query,
     query_params: params,

@@ -1,0 +1,31 @@
+/**
+ * Replaces a small file atomically and durably: write a temp file, fsync it, rename it over the
+ * old one, fsync the directory. A crash at any point leaves the old or the new content, never a
+ * mix (rename(2) is atomic on POSIX file systems).
+ */
+import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs'
+import { dirname } from 'node:path'
+
+/** Writes `text` to `path` atomically and durably (synchronous: called about once per second). */
+export function writeFileAtomic(path: string, text: string): void {
+  const temp = `${path}.tmp`
+  const fd = openSync(temp, 'w', 0o600)
+  try {
+    writeSync(fd, text)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  renameSync(temp, path)
+  fsyncDirectory(dirname(path))
+}
+
+/** fsyncs a directory, so a file created or renamed in it survives a power loss. */
+export function fsyncDirectory(path: string): void {
+  const fd = openSync(path, 'r')
+  try {
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+}
