@@ -88,6 +88,9 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   const { trustProxy } = settings
   const app = Fastify({
     logger: options.logger ?? { level: settings.logLevel },
+    // A line per request costs more than the ingest itself at tens of thousands of requests per
+    // second; failures are still logged (util/error-handler.ts) and counted (/metrics).
+    disableRequestLogging: true,
     // A number trusts that many hops in front of us (proxy-addr's semantics).
     trustProxy:
       typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
