@@ -71,7 +71,17 @@ export interface EventSink {
   close(): Promise<void>
 }
 
-/** `Date` or epoch ms → ClickHouse `DateTime64(3)` text in UTC. */
+let lastMs = NaN
+let lastText = ''
+
+/**
+ * Epoch ms → ClickHouse `DateTime64(3)` text in UTC. The last answer is kept: the events of a
+ * request share their `received_at`, and often their `timestamp`.
+ */
 export function toClickHouseTime(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 23).replace('T', ' ')
+  if (ms !== lastMs) {
+    lastText = new Date(ms).toISOString().slice(0, 23).replace('T', ' ')
+    lastMs = ms
+  }
+  return lastText
 }

@@ -154,7 +154,7 @@ export class SegmentLog {
   #pendingBytes = 0
   #waiters: Waiter[] = []
   #flushScheduled = false
-  #flushing: Promise<void> | undefined
+  #flushing = false
   #dirty = false
   #diskLow = false
   #closed = false
@@ -360,13 +360,14 @@ export class SegmentLog {
       // phase) goes into one write.
       setImmediate(() => {
         this.#flushScheduled = false
-        this.#flushing = this.#flushLoop()
+        void this.#flushLoop()
       })
     }
     return done
   }
 
   async #flushLoop(): Promise<void> {
+    this.#flushing = true
     while (this.#pending.length > 0) {
       const payloads = this.#pending
       const waiters = this.#waiters
@@ -399,7 +400,7 @@ export class SegmentLog {
         for (const waiter of waiters) waiter.reject(answer)
       }
     }
-    this.#flushing = undefined
+    this.#flushing = false
   }
 
   /** Writes a frame at the head (rotating first when the segment is full); returns the new head. */
@@ -583,9 +584,7 @@ export class SegmentLog {
   /** Writes what is pending, syncs, and closes the files. Appends after this are refused. */
   async close(): Promise<void> {
     if (this.#closed) return
-    while (this.#flushScheduled || this.#flushing) {
-      await (this.#flushing ?? new Promise((resolve) => setImmediate(resolve)))
-    }
+    while (this.#flushScheduled || this.#flushing) await new Promise((resolve) => setImmediate(resolve))
     this.#closed = true
     for (const timer of this.#timers) clearInterval(timer)
     fsyncSync(this.#fd)
