@@ -2,12 +2,13 @@ import { toClickHouseTime } from '../event-row.js'
 import type { Step } from '../pipeline.js'
 
 /**
- * Range of ClickHouse's `DateTime64` (epoch ms): 1900-01-01 to 2299-12-31
- * (https://clickhouse.com/docs/sql-reference/data-types/datetime64). A time outside it would
- * make the whole insert fail, so it never reaches a row.
+ * Accepted event times (epoch ms). `DateTime64` holds 1900-2299
+ * (https://clickhouse.com/docs/sql-reference/data-types/datetime64), but the `events` TTL adds up
+ * to 3,650 days to `toDateTime(timestamp)`, whose range ends in 2106: a later time would wrap
+ * and the row would be deleted on insert. So: 1900 to the end of 2095.
  */
 const MIN_MS = Date.UTC(1900, 0, 1)
-const MAX_MS = Date.UTC(2299, 11, 31, 23, 59, 59, 999)
+const MAX_MS = Date.UTC(2095, 11, 31, 23, 59, 59, 999)
 
 function inRange(ms: number | undefined): ms is number {
   return ms !== undefined && ms >= MIN_MS && ms <= MAX_MS
@@ -30,7 +31,7 @@ export const putTimestamps: Step = {
     if (!inRange(corrected) || (timestamp !== undefined && !inRange(timestamp))) {
       return {
         code: 'RASTRO_ERR_EVENT_INVALID',
-        message: 'timestamp: must be between 1900-01-01 and 2299-12-31 after clock-skew correction',
+        message: 'timestamp: must be between 1900-01-01 and 2095-12-31 after clock-skew correction',
         field: 'timestamp',
       }
     }
