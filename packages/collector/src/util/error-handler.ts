@@ -30,7 +30,10 @@ function toRastroError(error: FastifyError): RastroError {
 
 export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const rastroError = toRastroError(error)
-  if (rastroError.statusCode >= 500) request.log.error({ err: error }, rastroError.message)
+  // Overload answers (503 + Retry-After) are expected under load: counted in /metrics, their
+  // cause logged once where it happens (the log, the writer), not once per refused request.
+  if (rastroError.statusCode >= 500 && rastroError.retryAfterSeconds === undefined)
+    request.log.error({ err: error }, rastroError.message)
   if (rastroError.retryAfterSeconds !== undefined)
     reply.header('retry-after', String(rastroError.retryAfterSeconds))
   reply.code(rastroError.statusCode).send({

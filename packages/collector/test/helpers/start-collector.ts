@@ -46,7 +46,13 @@ export interface RunningCollector {
 }
 
 export async function startCollector(
-  options: { config?: ConfigFile; flushIntervalMs?: number; examplesDir?: string } = {},
+  options: {
+    config?: ConfigFile
+    flushIntervalMs?: number
+    examplesDir?: string
+    /** More server settings (`maxLogBytes`, `durability`…). */
+    settings?: NonNullable<ConfigFile['server']>
+  } = {},
 ): Promise<RunningCollector> {
   const dataDir = mkdtempSync(join(tmpdir(), 'rastro-test-'))
   const configPath = join(dataDir, 'rastro.config.json')
@@ -62,6 +68,7 @@ export async function startCollector(
       flushIntervalMs: options.flushIntervalMs ?? 50,
       logLevel: 'warn',
       ...(options.examplesDir ? { examplesDir: options.examplesDir } : {}),
+      ...options.settings,
     },
   })
   const app = await createServer({ config })
