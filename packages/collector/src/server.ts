@@ -1,7 +1,8 @@
 /**
  * Composition only: opens the store and runs migrations, opens the write-ahead log, starts the
- * ClickHouse writer on it, and mounts the stages' routes (ingest → log → store → query) on one
- * Fastify instance. Closing the instance stops accepting requests, lets in-flight ones finish,
+ * ClickHouse writer and the forwarding destinations on it, and mounts the stages' routes
+ * (ingest → log → store → forward → query) on one Fastify instance. Closing the instance stops
+ * accepting requests, lets in-flight ones finish, stops forwarding (a request in flight finishes),
  * inserts what the log holds (what cannot be inserted stays in the log for the next start), and
  * closes the log and ClickHouse.
  */
@@ -19,7 +20,9 @@ import type { EventSink } from './ingest/event-row.js'
 import { ingestRoutes } from './ingest/ingest-routes.js'
 import { LogEventSink } from './log/log-event-sink.js'
 import { SegmentLog } from './log/segment-log.js'
+import { createForwarding } from './forward/create-forwarding.js'
 import { adminSqlRoutes } from './query/admin-sql-routes.js'
+import { destinationsRoutes } from './query/destinations-routes.js'
 import { healthRoutes, type IngestStatus } from './query/health-routes.js'
 import { metricsRoutes } from './query/metrics-routes.js'
 import { statsRoutes } from './query/stats-routes.js'
@@ -140,6 +143,18 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     sink = new DedupSink(sink, index, (count) => metrics.eventsDuplicate.inc(count))
   }
   writer.start()
+  const forwarding = createForwarding({
+    tenants: config.tenants,
+    log,
+    client: store.client,
+    logger: app.log,
+    metrics,
+    // A destination falls back to its retry table before it could make the log refuse events.
+    maxLagBytes: Math.floor(settings.maxLogBytes / 4),
+    insertSettings: cluster ? { insert_distributed_sync: 1 } : undefined,
+    userAgent: `rastro-collector/${version}`,
+  })
+  forwarding.start()
 
   function getIngestStatus(): IngestStatus {
     const refusal = log.getRefusal()
@@ -191,6 +206,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   await app.register(metricsRoutes, { registry: metrics.registry })
   await app.register(statsRoutes, { client: store.client, keyRing })
   await app.register(adminSqlRoutes, { client: store.client, keyRing })
+  await app.register(destinationsRoutes, { tenants: config.tenants, keyRing, forwarding })
 
   const script = readBrowserScript()
   if (script) {
@@ -213,6 +229,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   }
 
   app.addHook('onClose', async () => {
+    await forwarding.close()
     await writer.close()
     await sink.close()
     await store.client.close()

@@ -43,8 +43,19 @@ export const errorCodes = {
     statusCode: 503,
     message: 'The collector holds as many unstored events as it may; retry later.',
   },
-  RASTRO_ERR_INGEST_DISK_FULL: { statusCode: 503, message: 'The collector is short of disk space; retry later.' },
+  RASTRO_ERR_INGEST_DISK_FULL: {
+    statusCode: 503,
+    message: 'The collector is short of disk space; retry later.',
+  },
   RASTRO_ERR_NOT_FOUND: { statusCode: 404, message: 'No such route.' },
+  RASTRO_ERR_DESTINATION_NOT_FOUND: {
+    statusCode: 404,
+    message: 'The tenant has no enabled destination with this id.',
+  },
+  RASTRO_ERR_REPLAY_IN_PROGRESS: {
+    statusCode: 409,
+    message: 'A replay to this destination is already running; wait for it to finish.',
+  },
   RASTRO_ERR_INTERNAL: { statusCode: 500, message: 'Internal error; see the collector log.' },
   RASTRO_ERR_EVENT_INVALID: {
     statusCode: 400,

@@ -4,6 +4,7 @@
  * for editors (committed as `rastro.config.schema.json`).
  */
 import { z } from 'zod'
+import { defaultConsentSchema, destinationSchema } from './destination-schema.js'
 
 const idSchema = z
   .string()
@@ -33,11 +34,24 @@ export const settingsSchema = z.strictObject({
   /** In `os` durability, how often the log is fdatasync'ed (ms). */
   fsyncIntervalMs: z.coerce.number().int().min(1).max(60_000).default(100),
   /** Size at which a log segment file is closed and a new one started (bytes). */
-  segmentBytes: z.coerce.number().int().min(4096).max(2 ** 31).default(64 * 1024 * 1024),
+  segmentBytes: z.coerce
+    .number()
+    .int()
+    .min(4096)
+    .max(2 ** 31)
+    .default(64 * 1024 * 1024),
   /** Disk bound of the log: past it, ingest answers 503 until ClickHouse catches up (bytes). */
-  maxLogBytes: z.coerce.number().int().min(65_536).default(1024 * 1024 * 1024),
+  maxLogBytes: z.coerce
+    .number()
+    .int()
+    .min(65_536)
+    .default(1024 * 1024 * 1024),
   /** Ingest answers 503 while the data dir's file system has less free space than this (bytes). */
-  minFreeDiskBytes: z.coerce.number().int().min(0).default(256 * 1024 * 1024),
+  minFreeDiskBytes: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(256 * 1024 * 1024),
   /** Longest time an accepted event waits in the log before its batch is inserted (ms). */
   flushIntervalMs: z.coerce.number().int().min(10).max(60_000).default(1000),
   /** Insert as soon as this many rows are waiting (rows). */
@@ -107,6 +121,10 @@ export const tenantSchema = z.strictObject({
   enrichment: enrichmentSchema.default({ parseUserAgent: true, detectBots: true }),
   sites: z.array(siteSchema).min(1, 'a tenant needs at least one site'),
   secretKeys: z.array(secretKeySchema).default([]),
+  /** Consent assumed for events that carry none (`context.consent.categoryPreferences`); see destination-schema.ts. */
+  defaultConsent: defaultConsentSchema.default({ analytics: false, marketing: false }),
+  /** Where this tenant's events are forwarded (Meta CAPI, GA4 MP, webhooks). */
+  destinations: z.array(destinationSchema).default([]),
 })
 
 export const configSchema = z
@@ -128,6 +146,15 @@ export const configSchema = z
           path: ['tenants', t, 'id'],
         })
       }
+      tenant.destinations.forEach((destination, d) => {
+        if (tenant.destinations.findIndex((other) => other.id === destination.id) !== d) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `duplicate destination id "${destination.id}"`,
+            path: ['tenants', t, 'destinations', d, 'id'],
+          })
+        }
+      })
       tenant.sites.forEach((site, s) => {
         const owner = seen.get(site.writeKey)
         if (owner) {

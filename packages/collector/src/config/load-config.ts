@@ -2,7 +2,8 @@
  * Resolves the configuration from, lowest precedence first: defaults, the config file's
  * `server` section, `RASTRO_*` environment variables, command-line flags. Without a config file,
  * one `default` tenant is made whose keys come from `RASTRO_WRITE_KEY`, `RASTRO_SECRET_KEY` and
- * `RASTRO_ADMIN_KEY`, or are generated once and kept in `<dataDir>/keys.json`.
+ * `RASTRO_ADMIN_KEY`, or are generated once and kept in `<dataDir>/keys.json`, and whose
+ * destinations come from `RASTRO_META_*`, `RASTRO_GA4_*` and `RASTRO_WEBHOOK_*`.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -10,6 +11,7 @@ import { join, resolve } from 'node:path'
 import type { z } from 'zod'
 import { createError } from '../errors.js'
 import { configSchema, settingsSchema, type Settings, type TenantConfig } from './config-schema.js'
+import { getEnvDestinations } from './get-env-destinations.js'
 
 /** ClickHouse server connection, from `CLICKHOUSE_URL`, `_USER`, `_PASSWORD`, `_DATABASE`, `_CLUSTER`. */
 export interface ClickHouseSettings {
@@ -190,6 +192,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
     enrichment: { parseUserAgent: true, detectBots: true },
     sites: [{ id: 'default', writeKey: keys.writeKey, allowedOrigins: ['*'] }],
     secretKeys: [{ name: 'default', key: keys.secretKey, role: 'owner' }],
+    ...getEnvDestinations(env),
   }
   return {
     settings,

@@ -13,10 +13,14 @@ export interface MetricProbes {
   consumerLag?: () => { consumer: string; bytes: number; seconds: number }[]
   /** Ids held by the dedup index. */
   dedupIds?: () => number
+  /** Per forwarding destination (`<tenant>/<id>`): consecutive failed attempts (0: healthy). */
+  forwardFailures?: () => { destination: string; failures: number }[]
 }
 
 /** Latency buckets for acks and steps (seconds): 0.1 ms to 5 s. */
-const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
+const LATENCY_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+]
 
 export function createMetrics() {
   const registry = new Registry()
@@ -107,6 +111,35 @@ export function createMetrics() {
       registers,
       collect() {
         for (const lag of probes.consumerLag?.() ?? []) this.set({ consumer: lag.consumer }, lag.seconds)
+      },
+    }),
+    forwardEvents: new Counter({
+      name: 'rastro_forward_events_total',
+      help: 'Events handled per forwarding destination, by outcome (delivered, retrying, dead_lettered, invalid, dry_run, dropped_*).',
+      labelNames: ['destination', 'outcome'] as const,
+      registers,
+    }),
+    forwardSendSeconds: new Histogram({
+      name: 'rastro_forward_send_seconds',
+      help: 'Time to send one batch of events to a forwarding destination (all its requests).',
+      labelNames: ['destination'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    forwardStoreErrors: new Counter({
+      name: 'rastro_forward_clickhouse_errors_total',
+      help: 'Failed ClickHouse calls of forwarding (ledger, retries, audit), retried with backoff.',
+      labelNames: ['destination'] as const,
+      registers,
+    }),
+    forwardFailures: new Gauge({
+      name: 'rastro_forward_consecutive_failures',
+      help: 'Consecutive failed attempts per forwarding destination (0 when the last attempt succeeded).',
+      labelNames: ['destination'] as const,
+      registers,
+      collect() {
+        for (const { destination, failures } of probes.forwardFailures?.() ?? [])
+          this.set({ destination }, failures)
       },
     }),
     dedupIds: new Gauge({
