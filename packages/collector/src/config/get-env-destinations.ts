@@ -41,12 +41,6 @@ const ENV_DESTINATIONS = [
   },
 ] as const
 
-/** Names of every variable read here, for `rastro --help` and the docs. */
-export const DESTINATION_ENV_NAMES = [
-  ...ENV_DESTINATIONS.flatMap((destination) => Object.keys(destination.fields)),
-  'RASTRO_DEFAULT_CONSENT',
-]
-
 /**
  * Reads the default tenant's destinations and default consent (`RASTRO_DEFAULT_CONSENT`: a
  * comma-separated list of `analytics`, `marketing`; unset: none).

@@ -41,7 +41,7 @@ export interface Forwarding {
 
 export function createForwarding(options: ForwardingOptions): Forwarding {
   const { log, logger, metrics } = options
-  const store = new ForwardStore(options.client, options.insertSettings)
+  const store = new ForwardStore(options.client, { owner: log.id, insertSettings: options.insertSettings })
   const runners: ForwardRunner[] = []
   for (const tenant of options.tenants) {
     for (const config of tenant.destinations) {

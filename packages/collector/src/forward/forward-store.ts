@@ -107,14 +107,22 @@ export function createForwardRows(): ForwardRows {
 
 const time = (ms: number) => toClickHouseTime(ms)
 
+export interface ForwardStoreOptions {
+  /** Who parks and retries events: the collector's log id (collectors sharing a ClickHouse each retry their own). */
+  owner: string
+  /** Added to every insert (`insert_distributed_sync` on a cluster). */
+  insertSettings?: ClickHouseSettings | undefined
+}
+
 export class ForwardStore {
   readonly #client: ClickHouseClient
+  readonly #owner: string
   readonly #insertSettings: ClickHouseSettings | undefined
 
-  /** @param insertSettings added to every insert (`insert_distributed_sync` on a cluster). */
-  constructor(client: ClickHouseClient, insertSettings?: ClickHouseSettings) {
+  constructor(client: ClickHouseClient, options: ForwardStoreOptions) {
     this.#client = client
-    this.#insertSettings = insertSettings
+    this.#owner = options.owner
+    this.#insertSettings = options.insertSettings
   }
 
   async #rows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
@@ -169,6 +177,7 @@ export class ForwardStore {
       'forward_retries',
       rows.retries.map(({ delivery, nextAttemptAtMs, state }) => ({
         ...key,
+        owner: this.#owner,
         event_id: delivery.eventId,
         event_name: delivery.eventName,
         source_event: delivery.sourceEvent,
@@ -234,11 +243,11 @@ export class ForwardStore {
     }>(
       `SELECT event_id, event_name, source_event, event_time, attempts, item
        FROM forward_retries FINAL
-       WHERE tenant_id = {tenant:String} AND destination = {destination:String}
+       WHERE tenant_id = {tenant:String} AND destination = {destination:String} AND owner = {owner:String}
          AND state = 'retrying' AND next_attempt_at <= {now:DateTime64(3, 'UTC')}
        ORDER BY next_attempt_at, event_id
        LIMIT {limit:UInt32}`,
-      { tenant: tenantId, destination, now: time(nowMs), limit },
+      { tenant: tenantId, destination, owner: this.#owner, now: time(nowMs), limit },
     )
     return rows.map((row) => ({
       eventId: row.event_id,
@@ -250,7 +259,7 @@ export class ForwardStore {
     }))
   }
 
-  /** How many events wait for a retry at the destination, and when the soonest is due (epoch ms). */
+  /** How many of this collector's events wait for a retry at the destination, and when the soonest is due (epoch ms). */
   async getRetryQueue(
     tenantId: string,
     destination: string,
@@ -258,8 +267,9 @@ export class ForwardStore {
     const [row] = await this.#rows<{ count: string | number; next: string | null }>(
       `SELECT count() AS count, if(count() = 0, NULL, min(next_attempt_at)) AS next
        FROM forward_retries FINAL
-       WHERE tenant_id = {tenant:String} AND destination = {destination:String} AND state = 'retrying'`,
-      { tenant: tenantId, destination },
+       WHERE tenant_id = {tenant:String} AND destination = {destination:String} AND owner = {owner:String}
+         AND state = 'retrying'`,
+      { tenant: tenantId, destination, owner: this.#owner },
     )
     const count = Number(row?.count ?? 0)
     return { count, nextAttemptAtMs: row?.next ? parseClickHouseTime(row.next) : undefined }

@@ -2,7 +2,9 @@ import type { Migration } from '../run-migrations.js'
 import { renderCreateTable } from '../render-create-table.js'
 
 /**
- * Events waiting for another attempt at a destination that failed (or was behind), with the
+ * Events waiting for another attempt at a destination that failed (or was behind), owned by the
+ * collector that parked them (`owner`: its log id, so collectors sharing a ClickHouse never retry
+ * each other's events twice), with the
  * payload as it will be sent: personal data in it is already hashed for the destination (webhook
  * payloads excepted), IP and user agent are kept only until the platform's window closes. A row
  * leaves with `state = 'done'` (newest `updated_at` wins); every row expires 8 days after its
@@ -16,6 +18,7 @@ export const createForwardRetries: Migration = {
       name: 'forward_retries',
       columns: `  tenant_id LowCardinality(String),
   destination LowCardinality(String),
+  owner LowCardinality(String),
   event_id String,
   event_name LowCardinality(String),
   source_event LowCardinality(String),

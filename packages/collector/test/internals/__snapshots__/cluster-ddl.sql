@@ -58,3 +58,88 @@ TTL toDateTime(timestamp) + toIntervalDay(retention_days);
 
 CREATE TABLE IF NOT EXISTS events ON CLUSTER `rastro` AS events_local
 ENGINE = Distributed(`rastro`, currentDatabase(), events_local, cityHash64(if(anonymous_id = '', user_id, anonymous_id)));
+
+CREATE TABLE IF NOT EXISTS forward_log_local ON CLUSTER `rastro` (
+  at DateTime64(3, 'UTC'),
+  tenant_id LowCardinality(String),
+  destination LowCardinality(String),
+  event_id String,
+  event_name LowCardinality(String),
+  source_event LowCardinality(String),
+  attempt UInt16,
+  status LowCardinality(String),
+  http_status UInt16,
+  vendor_trace_id String,
+  latency_ms UInt32,
+  outcome LowCardinality(String),
+  error_code LowCardinality(String),
+  error String,
+  payload_sha256 String
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/forward_log_local', '{replica}')
+PARTITION BY toYYYYMM(at)
+ORDER BY (tenant_id, destination, at)
+TTL toDateTime(at) + INTERVAL 90 DAY;
+
+CREATE TABLE IF NOT EXISTS forward_log ON CLUSTER `rastro` AS forward_log_local
+ENGINE = Distributed(`rastro`, currentDatabase(), forward_log_local, cityHash64(event_id));
+
+CREATE TABLE IF NOT EXISTS forward_ledger_local ON CLUSTER `rastro` (
+  tenant_id LowCardinality(String),
+  destination LowCardinality(String),
+  event_id String,
+  event_name LowCardinality(String),
+  event_time DateTime64(3, 'UTC'),
+  state LowCardinality(String),
+  attempts UInt16,
+  updated_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/forward_ledger_local', '{replica}', updated_at)
+ORDER BY (tenant_id, destination, event_id)
+TTL toDateTime(updated_at) + INTERVAL 35 DAY;
+
+CREATE TABLE IF NOT EXISTS forward_ledger ON CLUSTER `rastro` AS forward_ledger_local
+ENGINE = Distributed(`rastro`, currentDatabase(), forward_ledger_local, cityHash64(event_id));
+
+CREATE TABLE IF NOT EXISTS forward_retries_local ON CLUSTER `rastro` (
+  tenant_id LowCardinality(String),
+  destination LowCardinality(String),
+  owner LowCardinality(String),
+  event_id String,
+  event_name LowCardinality(String),
+  source_event LowCardinality(String),
+  event_time DateTime64(3, 'UTC'),
+  attempts UInt16,
+  next_attempt_at DateTime64(3, 'UTC'),
+  state LowCardinality(String),
+  item String CODEC(ZSTD(3)),
+  updated_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/forward_retries_local', '{replica}', updated_at)
+ORDER BY (tenant_id, destination, event_id)
+TTL toDateTime(event_time) + INTERVAL 8 DAY;
+
+CREATE TABLE IF NOT EXISTS forward_retries ON CLUSTER `rastro` AS forward_retries_local
+ENGINE = Distributed(`rastro`, currentDatabase(), forward_retries_local, cityHash64(event_id));
+
+CREATE TABLE IF NOT EXISTS forward_dead_letters_local ON CLUSTER `rastro` (
+  tenant_id LowCardinality(String),
+  destination LowCardinality(String),
+  event_id String,
+  event_name LowCardinality(String),
+  source_event LowCardinality(String),
+  event_time DateTime64(3, 'UTC'),
+  error_code LowCardinality(String),
+  error String,
+  http_status UInt16,
+  attempts UInt16,
+  payload String CODEC(ZSTD(3)),
+  dead_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/forward_dead_letters_local', '{replica}', dead_at)
+PARTITION BY toYYYYMM(dead_at)
+ORDER BY (tenant_id, destination, event_id)
+TTL toDateTime(dead_at) + INTERVAL 90 DAY;
+
+CREATE TABLE IF NOT EXISTS forward_dead_letters ON CLUSTER `rastro` AS forward_dead_letters_local
+ENGINE = Distributed(`rastro`, currentDatabase(), forward_dead_letters_local, cityHash64(event_id));

@@ -53,3 +53,76 @@ PARTITION BY toYYYYMM(timestamp)
 ORDER BY (tenant_id, toDate(timestamp), type, event, cityHash64(message_id))
 TTL toDateTime(timestamp) + toIntervalDay(retention_days)
 SETTINGS non_replicated_deduplication_window = 1000;
+
+CREATE TABLE IF NOT EXISTS forward_log (
+  at DateTime64(3, 'UTC'),
+  tenant_id LowCardinality(String),
+  destination LowCardinality(String),
+  event_id String,
+  event_name LowCardinality(String),
+  source_event LowCardinality(String),
+  attempt UInt16,
+  status LowCardinality(String),
+  http_status UInt16,
+  vendor_trace_id String,
+  latency_ms UInt32,
+  outcome LowCardinality(String),
+  error_code LowCardinality(String),
+  error String,
+  payload_sha256 String
+)
+ENGINE = MergeTree
+PARTITION BY toYYYYMM(at)
+ORDER BY (tenant_id, destination, at)
+TTL toDateTime(at) + INTERVAL 90 DAY;
+
+CREATE TABLE IF NOT EXISTS forward_ledger (
+  tenant_id LowCardinality(String),
+  destination LowCardinality(String),
+  event_id String,
+  event_name LowCardinality(String),
+  event_time DateTime64(3, 'UTC'),
+  state LowCardinality(String),
+  attempts UInt16,
+  updated_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(updated_at)
+ORDER BY (tenant_id, destination, event_id)
+TTL toDateTime(updated_at) + INTERVAL 35 DAY;
+
+CREATE TABLE IF NOT EXISTS forward_retries (
+  tenant_id LowCardinality(String),
+  destination LowCardinality(String),
+  owner LowCardinality(String),
+  event_id String,
+  event_name LowCardinality(String),
+  source_event LowCardinality(String),
+  event_time DateTime64(3, 'UTC'),
+  attempts UInt16,
+  next_attempt_at DateTime64(3, 'UTC'),
+  state LowCardinality(String),
+  item String CODEC(ZSTD(3)),
+  updated_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(updated_at)
+ORDER BY (tenant_id, destination, event_id)
+TTL toDateTime(event_time) + INTERVAL 8 DAY;
+
+CREATE TABLE IF NOT EXISTS forward_dead_letters (
+  tenant_id LowCardinality(String),
+  destination LowCardinality(String),
+  event_id String,
+  event_name LowCardinality(String),
+  source_event LowCardinality(String),
+  event_time DateTime64(3, 'UTC'),
+  error_code LowCardinality(String),
+  error String,
+  http_status UInt16,
+  attempts UInt16,
+  payload String CODEC(ZSTD(3)),
+  dead_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(dead_at)
+PARTITION BY toYYYYMM(dead_at)
+ORDER BY (tenant_id, destination, event_id)
+TTL toDateTime(dead_at) + INTERVAL 90 DAY;
