@@ -106,17 +106,19 @@ export function toNetworkFailure(
 
 /**
  * The usual reading of an HTTP status for a destination without an error vocabulary of its own
- * (GA4, webhooks): 2xx delivered; 408, 425, 429 and 5xx retried; 401 and 403 dead with an auth
- * or permission code; any other 4xx dead as rejected (shared/specs/forwarding.md §6 "Retry policy").
+ * (GA4, webhooks): 2xx delivered; 5xx and the `retryable` 4xx retried; 401 and 403 dead with an
+ * auth or permission code; any other 4xx dead as rejected (shared/specs/forwarding.md §6 "Retry
+ * policy": GA4 retries 429 only among 4xx).
  */
 export function classifyHttpAnswer(
   answer: HttpAnswer,
   retryAfterMs: number | undefined,
+  retryable: readonly number[],
 ): Omit<AttemptResult, 'delivery' | 'traceId'> {
   const { status, latencyMs } = answer
   if (status >= 200 && status < 300) return { outcome: 'delivered', httpStatus: status, latencyMs }
   const error = `HTTP ${status}${answer.body ? `: ${answer.body.slice(0, 300)}` : ''}`
-  if (status === 408 || status === 425 || status === 429 || status >= 500) {
+  if (status >= 500 || retryable.includes(status)) {
     return {
       outcome: 'retry',
       errorCode: 'RASTRO_ERR_FORWARD_UNAVAILABLE',

@@ -172,6 +172,7 @@ export class Ga4Destination implements Destination {
   readonly windowMs = GA4_WINDOW_MS - WINDOW_MARGIN_MS
   readonly consent = 'analytics' as const
   readonly nameEvent: (type: string, event: string) => string | undefined
+  readonly #now: () => number
   readonly #userAgent: string
   readonly #pool
   readonly #url: string
@@ -180,6 +181,7 @@ export class Ga4Destination implements Destination {
     this.tenantId = tenantId
     this.config = config
     this.nameEvent = createEventNamer('ga4', config)
+    this.#now = options.now ?? Date.now
     this.#userAgent = options.userAgent ?? 'rastro-collector'
     this.#pool = createHttpPool(config.concurrency, config.timeoutMs)
     const url = new URL(`${config.apiUrl.replace(/\/+$/, '')}/mp/collect`)
@@ -284,7 +286,8 @@ export class Ga4Destination implements Destination {
     const ga4Event = {
       name: eventName,
       params: this.#getParams(event, eventName),
-      timestamp_micros: event.timestampMs * 1000,
+      // GA4 refuses future times: a client clock ahead of ours is clamped [ours].
+      timestamp_micros: Math.min(event.timestampMs, this.#now()) * 1000,
     }
     const invalid = validateGa4Event(ga4Event)
     return invalid ? { invalid } : { item: { request, event: ga4Event } }
@@ -334,10 +337,9 @@ export class Ga4Destination implements Destination {
         timeoutMs: this.config.timeoutMs,
         headers: { 'user-agent': this.#userAgent },
       })
-      return toResults(deliveries, {
-        ...classifyHttpAnswer(answer, parseRetryAfter(answer.headers['retry-after'], Date.now())),
-        traceId: '',
-      })
+      const retryAfterMs = parseRetryAfter(answer.headers['retry-after'], this.#now())
+      // GA4: retry 429 and 5xx, never another 4xx (§6 "Retry policy").
+      return toResults(deliveries, { ...classifyHttpAnswer(answer, retryAfterMs, [429]), traceId: '' })
     } catch (error) {
       return toNetworkFailure(deliveries, error, Math.round(performance.now() - started))
     }

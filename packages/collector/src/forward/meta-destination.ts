@@ -245,8 +245,10 @@ export class MetaDestination implements Destination {
     const error = asRecord(parsed.error) as MetaError
     const traceId = asText(parsed.fbtrace_id) ?? asText(error.fbtrace_id) ?? ''
     const retryAfterMs = parseRetryAfter(answer.headers['retry-after'], this.#now())
-    if (typeof error.code !== 'number')
-      return toResults(chunk, { ...classifyHttpAnswer(answer, retryAfterMs), traceId })
+    // No Meta error body (a proxy's answer): 5xx and 429 are worth another try.
+    if (typeof error.code !== 'number') {
+      return toResults(chunk, { ...classifyHttpAnswer(answer, retryAfterMs, [429]), traceId })
+    }
     const message = `Meta error ${error.code}${error.error_subcode ? `/${error.error_subcode}` : ''}: ${
       error.error_user_msg ?? error.message ?? ''
     }`

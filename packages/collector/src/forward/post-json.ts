@@ -62,12 +62,3 @@ export async function postJson(
     latencyMs: Math.round(performance.now() - started),
   }
 }
-
-/** The URL with the values of secret query parameters replaced, for logs and the audit. */
-export function redactUrl(url: string): string {
-  const parsed = new URL(url)
-  for (const name of ['access_token', 'api_secret']) {
-    if (parsed.searchParams.has(name)) parsed.searchParams.set(name, 'redacted')
-  }
-  return parsed.toString()
-}

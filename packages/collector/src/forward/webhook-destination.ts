@@ -22,6 +22,9 @@ import { mapConcurrently } from './map-concurrently.js'
 import { createHttpPool, postJson } from './post-json.js'
 import { signWebhook } from './sign-webhook.js'
 
+/** 4xx answers retried: request timeout, too early, too many requests. */
+const WEBHOOK_RETRYABLE = [408, 425, 429]
+
 /** Header with Rastro's event id (`messageId`), the same on every retry. */
 export const EVENT_ID_HEADER = 'x-rastro-event-id'
 
@@ -78,7 +81,7 @@ export class WebhookDestination implements Destination {
         headers,
       })
       const retryAfterMs = parseRetryAfter(answer.headers['retry-after'], this.#now())
-      return { delivery, ...classifyHttpAnswer(answer, retryAfterMs), traceId: '' }
+      return { delivery, ...classifyHttpAnswer(answer, retryAfterMs, WEBHOOK_RETRYABLE), traceId: '' }
     } catch (error) {
       return toNetworkFailure([delivery], error, Math.round(performance.now() - started))[0]!
     }
