@@ -53,7 +53,12 @@ function makeEvent(i: number) {
       locale: 'es-AR',
       userAgent:
         'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
-      page: { url: 'https://shop.example/p/sku?utm_source=news', path: '/p/sku', title: 'Product', referrer: '' },
+      page: {
+        url: 'https://shop.example/p/sku?utm_source=news',
+        path: '/p/sku',
+        title: 'Product',
+        referrer: '',
+      },
       sessionId: `s-${i % 13}`,
     },
   }
@@ -77,8 +82,14 @@ function fillIds(parts: string[]): string {
   return out
 }
 
-function startChild(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+function startChild(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   return new Promise((resolve, reject) => {
     let output = ''
     const onData = (chunk: Buffer) => {
@@ -209,7 +220,8 @@ function machine(): string {
   return `${osType()} ${release()}, ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}`
 }
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 
 async function main(): Promise<void> {
   const date = new Date().toISOString().slice(0, 10)
@@ -233,7 +245,18 @@ async function main(): Promise<void> {
     }),
   )
   const collector = await startChild(
-    [join(packageDir, 'dist', 'cli.js'), 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--config', configPath],
+    [
+      join(packageDir, 'dist', 'cli.js'),
+      'serve',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--data-dir',
+      dataDir,
+      '--config',
+      configPath,
+    ],
     { RASTRO_LOG_LEVEL: 'info', RASTRO_DURABILITY: DURABILITY },
   )
   let ttq: number[] = []
@@ -242,7 +265,8 @@ async function main(): Promise<void> {
       const max = await load(collector.url, scenario)
       const halfRate = Math.max(1, Math.round(max.requestsPerSecond / 2))
       const halfRun = load(collector.url, scenario, halfRate)
-      const probes = scenario.name === 'batch of 50' ? probeTimeToQueryable(collector.url, halfRun) : undefined
+      const probes =
+        scenario.name === 'batch of 50' ? probeTimeToQueryable(collector.url, halfRun) : undefined
       const half = await halfRun
       if (probes) ttq = await probes
       const baseline = bareResults.get(scenario.name)!

@@ -155,8 +155,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     }
   }
   metrics.probes.logBytes = () => log.diskBytes
-  metrics.probes.consumerLag = () =>
-    log.consumers.map((consumer) => ({ consumer, ...log.getLag(consumer) }))
+  metrics.probes.consumerLag = () => log.consumers.map((consumer) => ({ consumer, ...log.getLag(consumer) }))
 
   app.decorate('store', store)
   app.decorate('ingestLog', log)

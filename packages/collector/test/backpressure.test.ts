@@ -32,7 +32,11 @@ async function sendBatch(acked: string[]) {
     }),
   })
   if (response.ok) acked.push(...ids)
-  return { status: response.status, retryAfter: response.headers.get('retry-after'), body: await response.json() }
+  return {
+    status: response.status,
+    retryAfter: response.headers.get('retry-after'),
+    body: await response.json(),
+  }
 }
 
 const ready = async () => {

@@ -33,11 +33,24 @@ export const settingsSchema = z.strictObject({
   /** In `os` durability, how often the log is fdatasync'ed (ms). */
   fsyncIntervalMs: z.coerce.number().int().min(1).max(60_000).default(100),
   /** Size at which a log segment file is closed and a new one started (bytes). */
-  segmentBytes: z.coerce.number().int().min(4096).max(2 ** 31).default(64 * 1024 * 1024),
+  segmentBytes: z.coerce
+    .number()
+    .int()
+    .min(4096)
+    .max(2 ** 31)
+    .default(64 * 1024 * 1024),
   /** Disk bound of the log: past it, ingest answers 503 until ClickHouse catches up (bytes). */
-  maxLogBytes: z.coerce.number().int().min(65_536).default(1024 * 1024 * 1024),
+  maxLogBytes: z.coerce
+    .number()
+    .int()
+    .min(65_536)
+    .default(1024 * 1024 * 1024),
   /** Ingest answers 503 while the data dir's file system has less free space than this (bytes). */
-  minFreeDiskBytes: z.coerce.number().int().min(0).default(256 * 1024 * 1024),
+  minFreeDiskBytes: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(256 * 1024 * 1024),
   /** Longest time an accepted event waits in the log before its batch is inserted (ms). */
   flushIntervalMs: z.coerce.number().int().min(10).max(60_000).default(1000),
   /** Insert as soon as this many rows are waiting (rows). */

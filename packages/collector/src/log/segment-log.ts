@@ -206,7 +206,11 @@ export class SegmentLog {
       const parsed = parseRecords(bytes, last.base)
       if (parsed.stop) {
         logger.warn(
-          { segment: last.path, validBytes: parsed.validBytes, droppedBytes: bytes.length - parsed.validBytes },
+          {
+            segment: last.path,
+            validBytes: parsed.validBytes,
+            droppedBytes: bytes.length - parsed.validBytes,
+          },
           `log: cut a ${parsed.stop} record off the end of the last segment (a crash during a write)`,
         )
         const fd = openSync(last.path, 'r+')
@@ -330,7 +334,8 @@ export class SegmentLog {
     }
     if (this.#diskBytes + this.#pendingBytes >= this.#options.maxLogBytes) {
       return createError('RASTRO_ERR_INGEST_BACKLOG_FULL', {
-        message: 'the collector holds as many unstored events as it may (ClickHouse is slow or down); retry later',
+        message:
+          'the collector holds as many unstored events as it may (ClickHouse is slow or down); retry later',
         retryAfterSeconds,
       })
     }
@@ -346,7 +351,8 @@ export class SegmentLog {
    *   when the write or fsync failed (nothing was acknowledged).
    */
   append(payloads: readonly Buffer[]): Promise<number> {
-    if (this.#closed) return Promise.reject(createError('RASTRO_ERR_STORE_UNAVAILABLE', { message: 'the log is closed' }))
+    if (this.#closed)
+      return Promise.reject(createError('RASTRO_ERR_STORE_UNAVAILABLE', { message: 'the log is closed' }))
     const refusal = this.getRefusal()
     if (refusal) return Promise.reject(refusal)
     for (const payload of payloads) {
@@ -490,7 +496,11 @@ export class SegmentLog {
         position = next ? next.base : end
       } else if (parsed.stop === 'partial' && parsed.records.length === 0) {
         // One record larger than the chunk: read it whole.
-        const whole = await this.#readAt(segment.path, position - segment.base, parsed.nextRecordBytes ?? want * 2)
+        const whole = await this.#readAt(
+          segment.path,
+          position - segment.base,
+          parsed.nextRecordBytes ?? want * 2,
+        )
         const again = parseRecords(whole, position)
         if (again.records.length === 0) break
         records.push(...again.records)

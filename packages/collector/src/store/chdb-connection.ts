@@ -126,7 +126,8 @@ export class ChdbConnection implements Connection {
       // As a ClickHouse server answers over HTTP: 64-bit integers as JSON strings (no precision loss).
       session.query('SET output_format_json_quote_64bit_integers = 1')
       for (const [name, value] of Object.entries(options.sessionSettings ?? {})) {
-        if (!/^[a-z_]+$/.test(name) || !Number.isFinite(value)) throw new Error(`invalid session setting ${name}`)
+        if (!/^[a-z_]+$/.test(name) || !Number.isFinite(value))
+          throw new Error(`invalid session setting ${name}`)
         session.query(`SET ${name} = ${value}`)
       }
     }

@@ -56,7 +56,8 @@ export interface LogWriterOptions {
 export const CLICKHOUSE_CONSUMER = 'clickhouse'
 
 /** ClickHouse errors about the data itself: retrying the same rows cannot succeed. */
-const DATA_ERROR = /^(CANNOT_PARSE|CANNOT_READ|INCORRECT_DATA|TYPE_MISMATCH|TOO_LARGE_STRING|ARGUMENT_OUT_OF_BOUND|CANNOT_CONVERT)/
+const DATA_ERROR =
+  /^(CANNOT_PARSE|CANNOT_READ|INCORRECT_DATA|TYPE_MISMATCH|TOO_LARGE_STRING|ARGUMENT_OUT_OF_BOUND|CANNOT_CONVERT)/
 /** How long the loop waits between looks at the log once it holds rows (ms). */
 const POLL_MS = 50
 /** Bytes the writer reads from the log at a time (bytes). */
@@ -67,7 +68,6 @@ interface Buffered {
   rows: number
   month: string
 }
-
 
 export class LogWriter {
   readonly #options: Required<Omit<LogWriterOptions, 'events' | 'insertSettings'>> &
@@ -184,7 +184,14 @@ export class LogWriter {
       const from = this.#cursor.position
       const to = batch[batch.length - 1]!.record.end
       this.#cursor.commit({ position: from, intent: { from, to } })
-      if (!(await this.#insertWithRetry(batch.map((item) => item.record), from, to))) return false
+      if (
+        !(await this.#insertWithRetry(
+          batch.map((item) => item.record),
+          from,
+          to,
+        ))
+      )
+        return false
       this.#cursor.commit({ position: to })
       this.#buffer = this.#buffer.slice(count)
       this.#bufferedRows -= rows
@@ -224,7 +231,10 @@ export class LogWriter {
         this.#options.events?.onError?.(String(type))
         this.#lastError = (error as Error).message
         this.#failingSince ??= Date.now()
-        this.#options.logger.error({ err: error, from, to, retryInMs: waitMs }, 'insert into ClickHouse failed')
+        this.#options.logger.error(
+          { err: error, from, to, retryInMs: waitMs },
+          'insert into ClickHouse failed',
+        )
         if (this.#stopping) return false
         await this.#pause(waitMs)
         if (this.#stopping) return false

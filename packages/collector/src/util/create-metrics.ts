@@ -16,7 +16,9 @@ export interface MetricProbes {
 }
 
 /** Latency buckets for acks and steps (seconds): 0.1 ms to 5 s. */
-const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
+const LATENCY_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+]
 
 export function createMetrics() {
   const registry = new Registry()

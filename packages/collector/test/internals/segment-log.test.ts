@@ -53,9 +53,13 @@ describe('frameRecords / parseRecords', () => {
       validBytes: 22,
       stop: undefined,
     })
-    expect(parseRecords(framed.subarray(0, 20), 0)).toMatchObject({ validBytes: 11, stop: 'partial', nextRecordBytes: 11 })
+    expect(parseRecords(framed.subarray(0, 20), 0)).toMatchObject({
+      validBytes: 11,
+      stop: 'partial',
+      nextRecordBytes: 11,
+    })
     const flipped = Buffer.from(framed)
-    flipped[framed.length - 1] ^= 1
+    flipped[framed.length - 1] = flipped[framed.length - 1]! ^ 1
     expect(parseRecords(flipped, 0)).toMatchObject({ validBytes: 11, stop: 'corrupt' })
     // A zero-filled tail (file extended, data never written) is not a run of empty records.
     expect(parseRecords(Buffer.alloc(16), 0)).toMatchObject({ records: [], stop: 'corrupt' })
@@ -111,7 +115,10 @@ describe('SegmentLog', () => {
     let { log } = openLog(dir)
     await log.append([Buffer.from('kept 1'), Buffer.from('kept 2')])
     const good = log.head
-    const segment = join(dir, readdirSync(dir).find((name) => name.endsWith('.seg'))!)
+    const segment = join(
+      dir,
+      readdirSync(dir).find((name) => name.endsWith('.seg'))!,
+    )
     // Half a record: a header that promises 100 bytes, then 10 of them.
     const torn = frameRecords([Buffer.alloc(100, 120)]).subarray(0, 18)
     await log.close()
@@ -131,9 +138,12 @@ describe('SegmentLog', () => {
     let { log } = openLog(dir)
     await log.append([Buffer.from('good')])
     await log.append([Buffer.from('will be damaged')])
-    const segment = join(dir, readdirSync(dir).find((name) => name.endsWith('.seg'))!)
+    const segment = join(
+      dir,
+      readdirSync(dir).find((name) => name.endsWith('.seg'))!,
+    )
     const bytes = readFileSync(segment)
-    bytes[bytes.length - 1] ^= 0xff
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff
     await log.close()
     writeFileSync(segment, bytes)
     log = (await reopen(log, dir)).log
@@ -167,7 +177,11 @@ describe('SegmentLog', () => {
     for (let i = 0; i < 100 && !refusal; i++) {
       await log.append([Buffer.alloc(4000, 1)]).catch((error: unknown) => (refusal = error))
     }
-    expect(refusal).toMatchObject({ code: 'RASTRO_ERR_INGEST_BACKLOG_FULL', statusCode: 503, retryAfterSeconds: 5 })
+    expect(refusal).toMatchObject({
+      code: 'RASTRO_ERR_INGEST_BACKLOG_FULL',
+      statusCode: 503,
+      retryAfterSeconds: 5,
+    })
     expect(log.getRefusal()?.code).toBe('RASTRO_ERR_INGEST_BACKLOG_FULL')
     cursor.commit({ position: log.head })
     expect(log.getRefusal()).toBeUndefined()
@@ -178,7 +192,9 @@ describe('SegmentLog', () => {
   it('refuses appends while the disk has less free space than minFreeDiskBytes', async () => {
     const { log } = openLog(tempDir(), { minFreeDiskBytes: Number.MAX_SAFE_INTEGER })
     await new Promise((resolve) => setTimeout(resolve, 50))
-    await expect(log.append([Buffer.from('x')])).rejects.toMatchObject({ code: 'RASTRO_ERR_INGEST_DISK_FULL' })
+    await expect(log.append([Buffer.from('x')])).rejects.toMatchObject({
+      code: 'RASTRO_ERR_INGEST_DISK_FULL',
+    })
   })
 
   it('reads a record larger than one read chunk whole', async () => {
