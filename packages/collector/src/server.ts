@@ -10,7 +10,7 @@ import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
 import cors from '@fastify/cors'
 import fastifyStatic from '@fastify/static'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import { KeyRing } from './config/key-ring.js'
 import type { ResolvedConfig } from './config/load-config.js'
 import { DedupIndex } from './ingest/dedup-index.js'
@@ -90,7 +90,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     logger: options.logger ?? { level: settings.logLevel },
     // A line per request costs more than the ingest itself at tens of thousands of requests per
     // second; failures are still logged (util/error-handler.ts) and counted (/metrics).
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // A number trusts that many hops in front of us (proxy-addr's semantics).
     trustProxy:
       typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
