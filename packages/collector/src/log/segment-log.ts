@@ -155,6 +155,8 @@ export class SegmentLog {
   #waiters: Waiter[] = []
   #flushScheduled = false
   #flushing = false
+  /** The running flush loop, awaited on close. */
+  #flushLoopDone: Promise<void> = Promise.resolve()
   #dirty = false
   #diskLow = false
   #closed = false
@@ -366,7 +368,7 @@ export class SegmentLog {
       // phase) goes into one write.
       setImmediate(() => {
         this.#flushScheduled = false
-        void this.#flushLoop()
+        this.#flushLoopDone = this.#flushLoop()
       })
     }
     return done
@@ -594,7 +596,9 @@ export class SegmentLog {
   /** Writes what is pending, syncs, and closes the files. Appends after this are refused. */
   async close(): Promise<void> {
     if (this.#closed) return
-    while (this.#flushScheduled || this.#flushing) await new Promise((resolve) => setImmediate(resolve))
+    while (this.#flushScheduled || this.#flushing) {
+      await (this.#flushScheduled ? new Promise((resolve) => setImmediate(resolve)) : this.#flushLoopDone)
+    }
     this.#closed = true
     for (const timer of this.#timers) clearInterval(timer)
     fsyncSync(this.#fd)
