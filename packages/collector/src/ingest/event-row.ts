@@ -46,11 +46,11 @@ export interface EventRow {
   score: number
   engagement: string
   bot: 0 | 1
-  /** JSON text. */
+  /** JSON object text (always an object: the log carries it as one). */
   properties: string
-  /** JSON text. */
+  /** JSON object text. */
   traits: string
-  /** JSON text of the whole (merged) `context`. */
+  /** JSON object text of the whole (merged) `context`. */
   context: string
   retention_days: number
 }

@@ -60,6 +60,8 @@ export interface SegmentLogOptions {
   logger: LogLogger
   /** Seconds a refused client is told to wait (`Retry-After`). */
   retryAfterSeconds?: number
+  /** The file writes the log makes; tests pass failing ones (ENOSPC, EIO). Default: node:fs. */
+  io?: { writeSync: typeof writeSync; fdatasync: (fd: number) => Promise<void> }
 }
 
 /** A consumer's persisted place in the log. */
@@ -183,7 +185,11 @@ export class SegmentLog {
    * @throws the file system's error when the directory cannot be used.
    */
   static open(options: SegmentLogOptions): SegmentLog {
-    const resolved: Required<SegmentLogOptions> = { retryAfterSeconds: 5, ...options }
+    const resolved: Required<SegmentLogOptions> = {
+      retryAfterSeconds: 5,
+      io: { writeSync, fdatasync: fdatasyncAsync },
+      ...options,
+    }
     const { dir, logger } = resolved
     mkdirSync(join(dir, 'cursors'), { recursive: true })
     const idPath = join(dir, 'log-id')
@@ -294,7 +300,7 @@ export class SegmentLog {
     if (!this.#dirty || this.#flushing || this.#closed) return
     this.#dirty = false
     try {
-      await fdatasyncAsync(this.#fd)
+      await this.#options.io.fdatasync(this.#fd)
     } catch (error) {
       this.#options.logger.error({ err: error }, 'log: periodic fdatasync failed')
     }
@@ -384,7 +390,7 @@ export class SegmentLog {
       this.#pendingBytes = 0
       try {
         const end = this.#writeFrame(frameRecords(payloads))
-        if (this.#options.durability === 'fsync') await fdatasyncAsync(this.#fd)
+        if (this.#options.durability === 'fsync') await this.#options.io.fdatasync(this.#fd)
         else this.#dirty = true
         this.#durable = end
         this.#commits.push({ end, at: Date.now() })
@@ -418,7 +424,13 @@ export class SegmentLog {
     let written = 0
     try {
       while (written < frame.length) {
-        written += writeSync(this.#fd, frame, written, frame.length - written, segment.size + written)
+        written += this.#options.io.writeSync(
+          this.#fd,
+          frame,
+          written,
+          frame.length - written,
+          segment.size + written,
+        )
       }
     } catch (error) {
       // Take back a partial write, so the next frame starts where this one did.

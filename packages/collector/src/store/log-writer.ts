@@ -286,6 +286,8 @@ export class LogWriter {
         // JSON.stringify writes a lone UTF-16 surrogate as "\ud800"; ClickHouse refuses that
         // escape by default, which would make one odd string block every insert.
         input_format_json_throw_on_bad_escape_sequence: 0,
+        // properties, traits and context arrive as JSON objects, stored as their text.
+        input_format_json_read_objects_as_strings: 1,
         ...this.#options.insertSettings,
       },
     })

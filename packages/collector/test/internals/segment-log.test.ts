@@ -1,4 +1,12 @@
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import {
+  appendFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -214,5 +222,86 @@ describe('SegmentLog', () => {
     const waited = log.waitForData(0, 5000)
     await log.append([Buffer.from('wake')])
     await expect(waited).resolves.toBeUndefined()
+  })
+
+  it('answers 503 when a write fails, takes the partial write back, and goes on after it', async () => {
+    let failure: string | undefined
+    const io = {
+      writeSync: ((fd: number, buffer: Buffer, offset: number, length: number, position: number) => {
+        if (failure === 'ENOSPC') {
+          // Half the frame reaches the file, then the disk is full.
+          writeSync(fd, buffer, offset, length >> 1, position)
+          throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' })
+        }
+        if (failure === 'EIO') throw Object.assign(new Error('i/o error'), { code: 'EIO' })
+        return writeSync(fd, buffer, offset, length, position)
+      }) as typeof writeSync,
+      fdatasync: async () => {},
+    }
+    const dir = tempDir()
+    const { log, logger } = openLog(dir, { io })
+    await log.append([Buffer.from('before')])
+    failure = 'ENOSPC'
+    await expect(log.append([Buffer.from('x'.repeat(100))])).rejects.toMatchObject({
+      code: 'RASTRO_ERR_INGEST_DISK_FULL',
+      retryAfterSeconds: 5,
+    })
+    failure = 'EIO'
+    await expect(log.append([Buffer.from('y')])).rejects.toMatchObject({
+      code: 'RASTRO_ERR_STORE_UNAVAILABLE',
+    })
+    failure = undefined
+    await log.append([Buffer.from('after')])
+    expect(text((await log.read(0, 1024)).records)).toEqual(['before', 'after'])
+    expect(logger.lines.filter((line) => line.level === 'error')).toHaveLength(2)
+    await log.close()
+    opened.splice(opened.indexOf(log), 1)
+    await expect(log.append([Buffer.from('closed')])).rejects.toMatchObject({
+      code: 'RASTRO_ERR_STORE_UNAVAILABLE',
+    })
+  })
+
+  it('skips a corrupt record inside an older segment (a damaged disk) to the next segment, and logs it', async () => {
+    const dir = tempDir()
+    let { log } = openLog(dir, { segmentBytes: 64 })
+    for (const word of ['first-segment-record-one', 'first-segment-record-two', 'second-segment']) {
+      await log.append([Buffer.from(word)])
+    }
+    const [first] = readdirSync(dir)
+      .filter((name) => name.endsWith('.seg'))
+      .sort()
+    const bytes = readFileSync(join(dir, first!))
+    bytes[10] = bytes[10]! ^ 0xff
+    await log.close()
+    writeFileSync(join(dir, first!), bytes)
+    const reopened = await reopen(log, dir, { segmentBytes: 64 })
+    log = reopened.log
+    expect(text((await log.read(0, 1024)).records)).toContain('second-segment')
+    expect(reopened.logger.lines).toContainEqual(expect.objectContaining({ level: 'error' }))
+  })
+
+  it('lists, drops and validates consumers, ignores stray cursor files, and reports lag of older records', async () => {
+    const dir = tempDir()
+    let { log } = openLog(dir, { durability: 'os', fsyncIntervalMs: 5 })
+    await log.append([Buffer.from('lagging')])
+    log.openCursor('a')
+    log.openCursor('b', { start: 'head' })
+    expect(log.consumers).toEqual(['a', 'b'])
+    expect(() => log.openCursor('../escape')).toThrow(/invalid log consumer name/)
+    log.dropCursor('b')
+    log.dropCursor('b')
+    expect(log.consumers).toEqual(['a'])
+    await new Promise((resolve) => setTimeout(resolve, 30)) // a periodic fdatasync
+    writeFileSync(join(dir, 'cursors', 'broken.json'), '{ not json')
+    writeFileSync(join(dir, 'cursors', 'notes.txt'), 'ignored')
+    const reopened = await reopen(log, dir)
+    log = reopened.log
+    expect(log.consumers).toEqual(['a'])
+    expect(reopened.logger.lines).toContainEqual(expect.objectContaining({ level: 'error' }))
+    const lag = log.getLag('a')
+    expect(lag.bytes).toBeGreaterThan(0)
+    expect(lag.seconds).toBeGreaterThanOrEqual(0)
+    expect(log.getLag('unknown').bytes).toBe(0)
+    await expect(log.waitForData(0, 10)).resolves.toBeUndefined()
   })
 })
