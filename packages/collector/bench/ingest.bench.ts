@@ -136,7 +136,7 @@ async function load(url: string, scenario: Scenario, rate?: number): Promise<Loa
     requests: [
       {
         method: 'POST',
-        setupRequest: (request: Record<string, unknown>) => ({ ...request, body: fillIds(parts) }),
+        setupRequest: (request: autocannon.Request) => ({ ...request, body: fillIds(parts) }),
       },
     ],
   })
@@ -260,6 +260,7 @@ async function main(): Promise<void> {
     { RASTRO_LOG_LEVEL: 'info', RASTRO_DURABILITY: DURABILITY },
   )
   let ttq: number[] = []
+  let bytesPerEvent = NaN
   try {
     for (const scenario of scenarios) {
       const max = await load(collector.url, scenario)
@@ -275,6 +276,11 @@ async function main(): Promise<void> {
       )
       console.log(rows[rows.length - 1])
     }
+    const [parts] = await adminSql(
+      collector.url,
+      "SELECT sum(rows) AS rows, sum(bytes_on_disk) AS bytes FROM system.parts WHERE active AND table = 'events'",
+    )
+    bytesPerEvent = Number(parts?.bytes) / Number(parts?.rows)
   } finally {
     const rss = readRssMb(collector.child.pid!)
     await stopChild(collector.child)
@@ -287,7 +293,7 @@ async function main(): Promise<void> {
       ...rows,
       '',
       `Time-to-queryable (ack → visible in a \`SELECT\`, ${ttq.length} probes during the batch-of-50 half-load run): p50 ${fmt(quantile(ttq, 0.5))} ms, p99 ${fmt(quantile(ttq, 0.99))} ms.`,
-      `Collector RSS: ${fmt(rss.rss)} MB at the end, peak ${fmt(rss.peak)} MB.`,
+      `Collector RSS: ${fmt(rss.rss)} MB at the end, peak ${fmt(rss.peak)} MB. Stored: ${fmt(bytesPerEvent)} bytes per event on disk (compressed).`,
     ].join('\n')
     console.log(`\n${table}`)
     if (process.env.BENCH_WRITE === '1') writeSection(table)
