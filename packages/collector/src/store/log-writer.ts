@@ -111,9 +111,22 @@ export class LogWriter {
 
   /** Starts consuming the log (finishing first an insert a crash interrupted). */
   start(): void {
-    this.#running ??= this.#run().catch((error: unknown) => {
-      this.#options.logger.error({ err: error }, 'writer stopped on an unexpected error')
-    })
+    this.#running ??= this.#runUntilStopped()
+  }
+
+  /** Runs the loop; after an unexpected error (a bug, a file gone), starts again from the cursor. */
+  async #runUntilStopped(): Promise<void> {
+    while (!this.#stopping) {
+      try {
+        await this.#run()
+      } catch (error) {
+        this.#options.logger.error({ err: error }, 'writer: unexpected error; starting again from the cursor')
+        this.#buffer = []
+        this.#bufferedRows = 0
+        this.#readPosition = this.#cursor.position
+        await this.#pause(1000)
+      }
+    }
   }
 
   async #run(): Promise<void> {
