@@ -43,7 +43,10 @@ export const errorCodes = {
     statusCode: 503,
     message: 'The collector holds as many unstored events as it may; retry later.',
   },
-  RASTRO_ERR_INGEST_DISK_FULL: { statusCode: 503, message: 'The collector is short of disk space; retry later.' },
+  RASTRO_ERR_INGEST_DISK_FULL: {
+    statusCode: 503,
+    message: 'The collector is short of disk space; retry later.',
+  },
   RASTRO_ERR_NOT_FOUND: { statusCode: 404, message: 'No such route.' },
   RASTRO_ERR_INTERNAL: { statusCode: 500, message: 'Internal error; see the collector log.' },
   RASTRO_ERR_EVENT_INVALID: {
