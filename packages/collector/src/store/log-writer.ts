@@ -315,15 +315,19 @@ export class LogWriter {
   }
 
   /**
-   * Stops: inserts what the log holds now (a few tries when ClickHouse fails), then returns.
-   * What could not be inserted stays in the log for the next start.
+   * Stops: inserts what the log holds now, each batch tried once, for at most `drainMs`; what is
+   * left stays in the log (it is durable there) and is inserted on the next start. A bounded
+   * drain keeps a stop within the grace period of a process manager (Docker's is 10 s).
    */
-  async close(): Promise<void> {
+  async close(drainMs = 5000): Promise<void> {
+    const deadline = Date.now() + drainMs
     this.#stopping = true
     this.#wake?.()
     await this.#running
-    // Still stopping: each insert below is tried once, without backoff.
-    while (this.#readPosition < this.#options.log.readableEnd || this.#buffer.length > 0) {
+    while (
+      (this.#readPosition < this.#options.log.readableEnd || this.#buffer.length > 0) &&
+      Date.now() < deadline
+    ) {
       await this.#fill()
       if (!(await this.#insertBuffered(true))) return
     }
