@@ -31,6 +31,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { createError, type RastroError } from '../errors.js'
 import { frameRecords, parseRecords, RECORD_HEADER_BYTES, type LogRecord } from './frame-records.js'
+import { LogCursor, type CursorState } from './log-cursor.js'
 import { fsyncDirectory, writeFileAtomic } from './write-file-atomic.js'
 
 const fdatasyncAsync = promisify(fdatasync)
@@ -64,17 +65,6 @@ export interface SegmentLogOptions {
   io?: { writeSync: typeof writeSync; fdatasync: (fd: number) => Promise<void> }
 }
 
-/** A consumer's persisted place in the log. */
-export interface CursorState {
-  /** Everything before this position has been handled. */
-  position: number
-  /**
-   * A range the consumer started to handle (e.g. an insert in flight) and must redo identically
-   * after a crash, so its idempotency key (derived from the range) is the same.
-   */
-  intent?: { from: number; to: number } | undefined
-}
-
 interface Segment {
   base: number
   path: string
@@ -95,50 +85,6 @@ const READ_CHUNK_BYTES = 4 * 1024 * 1024
 
 function segmentName(base: number): string {
   return `${String(base).padStart(20, '0')}${SEGMENT_SUFFIX}`
-}
-
-/**
- * A consumer's cursor: where it is, and `commit()` to move it (persisted atomically before it
- * returns). Obtained from {@link SegmentLog.openCursor}.
- */
-export class LogCursor {
-  readonly name: string
-  #state: CursorState
-  readonly #log: SegmentLog
-  readonly #path: string
-
-  /** @internal use {@link SegmentLog.openCursor}. */
-  constructor(log: SegmentLog, name: string, path: string, state: CursorState) {
-    this.#log = log
-    this.name = name
-    this.#path = path
-    this.#state = state
-  }
-
-  /** Everything before this position has been handled. */
-  get position(): number {
-    return this.#state.position
-  }
-
-  /** The range in flight when the consumer stopped, if any. */
-  get intent(): CursorState['intent'] {
-    return this.#state.intent
-  }
-
-  /** Reads the records from `from` on (see {@link SegmentLog.read}). */
-  read(from: number, maxBytes: number): Promise<{ records: LogRecord[]; next: number }> {
-    return this.#log.read(from, maxBytes)
-  }
-
-  /**
-   * Persists a new state (write temp + fsync + rename), then lets the log delete the segments
-   * every cursor has passed.
-   */
-  commit(state: CursorState): void {
-    writeFileAtomic(this.#path, JSON.stringify(state))
-    this.#state = { ...state }
-    this.#log.onCursorMoved()
-  }
 }
 
 /** The write-ahead log. Open it with {@link SegmentLog.open}. */
@@ -591,7 +537,7 @@ export class SegmentLog {
     return Math.min(segment?.mtimeMs ?? this.#openedAt, this.#openedAt)
   }
 
-  /** @internal Called by a cursor after it moved: deletes the segments every cursor has passed. */
+  /** Called by a cursor after it moved: deletes the segments every cursor has passed. */
   onCursorMoved(): void {
     let slowest = this.#head
     for (const cursor of this.#cursors.values()) slowest = Math.min(slowest, cursor.position)

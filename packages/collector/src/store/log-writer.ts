@@ -22,7 +22,8 @@ import { Readable } from 'node:stream'
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
 import { countRecordRows, EVENT_COLUMNS, getRecordMonth } from '../ingest/encode-event-rows.js'
 import type { LogRecord } from '../log/frame-records.js'
-import type { LogCursor, LogLogger, SegmentLog } from '../log/segment-log.js'
+import type { LogCursor } from '../log/log-cursor.js'
+import type { LogLogger, SegmentLog } from '../log/segment-log.js'
 
 /** What the writer reports, for metrics. */
 export interface LogWriterEvents {
