@@ -10,17 +10,18 @@
  * collector's maximum. Time-to-queryable: probe events sent during the half-load run, polled in
  * ClickHouse until they are visible. RSS: the collector's peak (VmHWM).
  *
- * Environment: BENCH_SECONDS (per measurement, default 10), BENCH_DURABILITY (fsync | os),
+ * Environment: BENCH_SECONDS (per measurement, default 10), BENCH_DURABILITY (`fsync,os`: each is
+ * measured with its own collector),
  * BENCH_WRITE=1 to rewrite the `## Collector ingest` section of BENCHMARKS.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, tmpdir, totalmem, type as osType, release } from 'node:os'
+import { cpus, loadavg, tmpdir, totalmem, type as osType, release } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
-const DURABILITY = process.env.BENCH_DURABILITY ?? 'fsync'
+const DURABILITIES = (process.env.BENCH_DURABILITY ?? 'fsync,os').split(',')
 const CONNECTIONS = 50
 const WRITE_KEY = 'wk_bench_site_key'
 const ADMIN_KEY = 'ak_bench_admin_key_0123456789'
@@ -53,7 +54,12 @@ function makeEvent(i: number) {
       locale: 'es-AR',
       userAgent:
         'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
-      page: { url: 'https://shop.example/p/sku?utm_source=news', path: '/p/sku', title: 'Product', referrer: '' },
+      page: {
+        url: 'https://shop.example/p/sku?utm_source=news',
+        path: '/p/sku',
+        title: 'Product',
+        referrer: '',
+      },
       sessionId: `s-${i % 13}`,
     },
   }
@@ -77,8 +83,14 @@ function fillIds(parts: string[]): string {
   return out
 }
 
-function startChild(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+function startChild(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   return new Promise((resolve, reject) => {
     let output = ''
     const onData = (chunk: Buffer) => {
@@ -125,7 +137,7 @@ async function load(url: string, scenario: Scenario, rate?: number): Promise<Loa
     requests: [
       {
         method: 'POST',
-        setupRequest: (request: Record<string, unknown>) => ({ ...request, body: fillIds(parts) }),
+        setupRequest: (request: autocannon.Request) => ({ ...request, body: fillIds(parts) }),
       },
     ],
   })
@@ -209,20 +221,20 @@ function machine(): string {
   return `${osType()} ${release()}, ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}`
 }
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+/** The 1-minute load average: other work on the machine makes every figure lower. */
+const getLoadAverage = () => loadavg()[0]!.toFixed(1)
 
-async function main(): Promise<void> {
-  const date = new Date().toISOString().slice(0, 10)
-  console.log(`machine: ${machine()}; date ${date}; ${SECONDS} s per measurement; durability ${DURABILITY}`)
-  const rows: string[] = []
-  const bare = await startChild([join(here, 'bare-fastify.js')])
-  const bareResults = new Map<string, LoadResult>()
-  try {
-    for (const scenario of scenarios) bareResults.set(scenario.name, await load(bare.url, scenario))
-  } finally {
-    await stopChild(bare.child)
-  }
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 
+interface CollectorRun {
+  rows: string[]
+  ttq: number[]
+  rss: { rss: number; peak: number }
+  bytesPerEvent: number
+}
+
+async function runCollector(durability: string, bare: Map<string, LoadResult>): Promise<CollectorRun> {
   const dataDir = mkdtempSync(join(tmpdir(), 'rastro-bench-'))
   const configPath = join(dataDir, 'rastro.config.json')
   writeFileSync(
@@ -233,41 +245,78 @@ async function main(): Promise<void> {
     }),
   )
   const collector = await startChild(
-    [join(packageDir, 'dist', 'cli.js'), 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--config', configPath],
-    { RASTRO_LOG_LEVEL: 'info', RASTRO_DURABILITY: DURABILITY },
+    [
+      join(packageDir, 'dist', 'cli.js'),
+      'serve',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--data-dir',
+      dataDir,
+      '--config',
+      configPath,
+    ],
+    { RASTRO_LOG_LEVEL: 'info', RASTRO_DURABILITY: durability },
   )
-  let ttq: number[] = []
+  const run: CollectorRun = { rows: [], ttq: [], rss: { rss: NaN, peak: NaN }, bytesPerEvent: NaN }
   try {
     for (const scenario of scenarios) {
       const max = await load(collector.url, scenario)
       const halfRate = Math.max(1, Math.round(max.requestsPerSecond / 2))
       const halfRun = load(collector.url, scenario, halfRate)
-      const probes = scenario.name === 'batch of 50' ? probeTimeToQueryable(collector.url, halfRun) : undefined
+      const probes =
+        scenario.name === 'batch of 50' ? probeTimeToQueryable(collector.url, halfRun) : undefined
       const half = await halfRun
-      if (probes) ttq = await probes
-      const baseline = bareResults.get(scenario.name)!
-      rows.push(
-        `| ${scenario.name} | ${fmt(max.requestsPerSecond)} | ${fmt(max.eventsPerSecond)} | ${fmt(baseline.requestsPerSecond)} | ${fmt(max.requestsPerSecond / baseline.requestsPerSecond, 2)} | ${fmt(half.p50Ms, 1)} / ${fmt(half.p99Ms, 1)} | ${max.non2xx + half.non2xx} |`,
+      if (probes) run.ttq = await probes
+      const baseline = bare.get(scenario.name)!
+      run.rows.push(
+        `| ${scenario.name} | \`${durability}\` | ${fmt(max.requestsPerSecond)} | ${fmt(max.eventsPerSecond)} | ${fmt(baseline.requestsPerSecond)} | ${fmt(max.requestsPerSecond / baseline.requestsPerSecond, 2)} | ${fmt(half.p50Ms, 1)} / ${fmt(half.p99Ms, 1)} | ${max.non2xx + half.non2xx} |`,
       )
-      console.log(rows[rows.length - 1])
+      console.log(run.rows[run.rows.length - 1])
     }
+    const [parts] = await adminSql(
+      collector.url,
+      "SELECT sum(rows) AS rows, sum(bytes_on_disk) AS bytes FROM system.parts WHERE active AND table = 'events'",
+    )
+    run.bytesPerEvent = Number(parts?.bytes) / Number(parts?.rows)
   } finally {
-    const rss = readRssMb(collector.child.pid!)
+    run.rss = readRssMb(collector.child.pid!)
     await stopChild(collector.child)
     rmSync(dataDir, { recursive: true, force: true })
-    const table = [
-      `Measured ${date} on ${machine()}, durability \`${DURABILITY}\`, ${SECONDS} s per measurement, autocannon in a third process on the same cores.`,
-      '',
-      '| scenario | collector req/s | collector events/s | bare Fastify req/s | ratio | ack p50 / p99 at 50% load (ms) | non-2xx |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-      ...rows,
-      '',
-      `Time-to-queryable (ack → visible in a \`SELECT\`, ${ttq.length} probes during the batch-of-50 half-load run): p50 ${fmt(quantile(ttq, 0.5))} ms, p99 ${fmt(quantile(ttq, 0.99))} ms.`,
-      `Collector RSS: ${fmt(rss.rss)} MB at the end, peak ${fmt(rss.peak)} MB.`,
-    ].join('\n')
-    console.log(`\n${table}`)
-    if (process.env.BENCH_WRITE === '1') writeSection(table)
   }
+  return run
+}
+
+async function main(): Promise<void> {
+  const date = new Date().toISOString().slice(0, 10)
+  const loadBefore = getLoadAverage()
+  console.log(`machine: ${machine()}; date ${date}; ${SECONDS} s per measurement; load average ${loadBefore}`)
+  const bareProcess = await startChild([join(here, 'bare-fastify.js')])
+  const bare = new Map<string, LoadResult>()
+  try {
+    for (const scenario of scenarios) bare.set(scenario.name, await load(bareProcess.url, scenario))
+  } finally {
+    await stopChild(bareProcess.child)
+  }
+  const runs = new Map<string, CollectorRun>()
+  for (const durability of DURABILITIES) runs.set(durability, await runCollector(durability, bare))
+  const lines = [
+    `Measured ${date} on ${machine()}; ${SECONDS} s per measurement; 1-minute load average ${loadBefore} before, ${getLoadAverage()} after (other work on the machine lowers every figure). The collector, the bare Fastify server and autocannon (${CONNECTIONS} connections; 16 at half load) each run in their own process on the same cores.`,
+    '',
+    '| scenario | durability | collector req/s | collector events/s | bare Fastify req/s | ratio | ack p50 / p99 at 50% load (ms) | non-2xx |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...[...runs.values()].flatMap((run) => run.rows),
+    '',
+  ]
+  for (const [durability, run] of runs) {
+    lines.push(
+      `- \`${durability}\`: time-to-queryable (ack → visible in a \`SELECT\`, ${run.ttq.length} probes during the batch-of-50 half-load run) p50 ${fmt(quantile(run.ttq, 0.5))} ms, p99 ${fmt(quantile(run.ttq, 0.99))} ms; collector RSS ${fmt(run.rss.rss)} MB at the end, peak ${fmt(run.rss.peak)} MB; ${fmt(run.bytesPerEvent)} bytes per stored event (compressed).`,
+    )
+  }
+  const table = lines.join('\n')
+  console.log(`\n${table}`)
+  if (process.env.BENCH_WRITE === '1') writeSection(table)
 }
 
 /** Rewrites the `## Collector ingest` section of the repository's BENCHMARKS.md. */

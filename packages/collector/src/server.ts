@@ -11,7 +11,7 @@ import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
 import cors from '@fastify/cors'
 import fastifyStatic from '@fastify/static'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import { KeyRing } from './config/key-ring.js'
 import type { ResolvedConfig } from './config/load-config.js'
 import { DedupIndex } from './ingest/dedup-index.js'
@@ -93,7 +93,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     logger: options.logger ?? { level: settings.logLevel },
     // A line per request costs more than the ingest itself at tens of thousands of requests per
     // second; failures are still logged (util/error-handler.ts) and counted (/metrics).
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // A number trusts that many hops in front of us (proxy-addr's semantics).
     trustProxy:
       typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
@@ -170,8 +170,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     }
   }
   metrics.probes.logBytes = () => log.diskBytes
-  metrics.probes.consumerLag = () =>
-    log.consumers.map((consumer) => ({ consumer, ...log.getLag(consumer) }))
+  metrics.probes.consumerLag = () => log.consumers.map((consumer) => ({ consumer, ...log.getLag(consumer) }))
 
   app.decorate('store', store)
   app.decorate('ingestLog', log)

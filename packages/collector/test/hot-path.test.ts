@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { keys, queryRows, startCollector, testConfig, type RunningCollector } from './helpers/start-collector.js'
+import {
+  keys,
+  queryRows,
+  startCollector,
+  testConfig,
+  type RunningCollector,
+} from './helpers/start-collector.js'
 
 let collector: RunningCollector
 
@@ -32,7 +38,11 @@ async function post(path: string, body: unknown, headers: Record<string, string>
     headers: { 'content-type': 'application/json', authorization: basic(keys.writeKey), ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   })
-  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, any> }
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as Record<string, any>,
+  }
 }
 
 let seq = 0
@@ -46,9 +56,13 @@ describe('exactly once', () => {
     const second = await post('/v1/batch', { batch: [{ ...event, timestamp: new Date().toISOString() }] })
     expect(first.body).toMatchObject({ accepted: 2, rejected: [] })
     expect(second.status).toBe(200)
-    const rows = await queryRows(collector, 'SELECT count() AS n FROM events WHERE message_id = {id:String}', {
-      id: messageId,
-    })
+    const rows = await queryRows(
+      collector,
+      'SELECT count() AS n FROM events WHERE message_id = {id:String}',
+      {
+        id: messageId,
+      },
+    )
     expect(rows).toEqual([{ n: '1' }])
     // The same messageId in another tenant is another event.
     await post('/v1/batch', { batch: [event] }, { authorization: basic(keys.otherWriteKey) })
@@ -70,7 +84,11 @@ describe('enrichment', () => {
       { event: 'Seen', anonymousId: 'b', messageId: crawler },
       { 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' },
     )
-    await post('/v1/track', { event: 'Seen', anonymousId: 'b', messageId: server }, { 'user-agent': 'analytics-node/2.0' })
+    await post(
+      '/v1/track',
+      { event: 'Seen', anonymousId: 'b', messageId: server },
+      { 'user-agent': 'analytics-node/2.0' },
+    )
     const rows = await queryRows(
       collector,
       'SELECT message_id = {crawler:String} AS crawler, bot FROM events WHERE message_id IN ({crawler:String}, {server:String}) ORDER BY crawler',
@@ -94,9 +112,13 @@ describe('enrichment', () => {
       body: JSON.stringify({ event: 'Seen', anonymousId: 'p', messageId }),
     })
     expect(response.status).toBe(200)
-    const [row] = await queryRows(collector, 'SELECT browser, bot FROM events WHERE message_id = {id:String}', {
-      id: messageId,
-    })
+    const [row] = await queryRows(
+      collector,
+      'SELECT browser, bot FROM events WHERE message_id = {id:String}',
+      {
+        id: messageId,
+      },
+    )
     expect(row).toEqual({ browser: '', bot: 0 })
   })
 })
@@ -141,9 +163,9 @@ describe('limits', () => {
         { index: 1, code: 'RASTRO_ERR_EVENT_INVALID', field: 'timestamp' },
       ],
     })
-    expect(await queryRows(collector, 'SELECT event FROM events WHERE message_id = {id:String}', { id: good })).toEqual([
-      { event: 'Fine' },
-    ])
+    expect(
+      await queryRows(collector, 'SELECT event FROM events WHERE message_id = {id:String}', { id: good }),
+    ).toEqual([{ event: 'Fine' }])
   })
 })
 
@@ -159,7 +181,9 @@ describe('observability', () => {
     expect(text).toMatch(/^rastro_ingest_events_rejected_total\{code="RASTRO_ERR_EVENT_INVALID"\} [1-9]/m)
     expect(text).toMatch(/^rastro_ingest_ack_seconds_count [1-9]/m)
     expect(text).toMatch(/^rastro_ingest_step_seconds_count\{step="validateEnvelope"\} [1-9]/m)
-    expect(text).toMatch(/^rastro_ingest_requests_refused_total\{code="RASTRO_ERR_INGEST_RATE_LIMITED"\} [1-9]/m)
+    expect(text).toMatch(
+      /^rastro_ingest_requests_refused_total\{code="RASTRO_ERR_INGEST_RATE_LIMITED"\} [1-9]/m,
+    )
     expect(text).toMatch(/^rastro_log_bytes [1-9]/m)
     expect(text).toMatch(/^rastro_log_consumer_lag_bytes\{consumer="clickhouse"\} 0/m)
     expect(text).toMatch(/^rastro_store_inserted_rows_total [1-9]/m)

@@ -1,7 +1,7 @@
 /**
  * An event as forwarding reads it: one `events` row, from a log record or from ClickHouse (both
- * are the `JSONCompactEachRow` text of {@link EVENT_COLUMNS}), with its JSON columns parsed and its
- * times in epoch ms. Parsing is split in two so a destination can skip a row after reading only
+ * are `JSONCompactEachRow` lines of {@link EVENT_COLUMNS}; the log holds the JSON columns as
+ * objects, ClickHouse answers them as text), with its JSON columns parsed and its times in epoch ms. Parsing is split in two so a destination can skip a row after reading only
  * its tenant, type and name ({@link readEventHead}).
  */
 import { EVENT_COLUMNS } from '../ingest/encode-event-rows.js'
@@ -93,14 +93,19 @@ export function readEventHead(line: string): EventHead | undefined {
   }
 }
 
-function parseObject(text: unknown): JsonRecord {
-  if (typeof text !== 'string' || text === '') return {}
-  try {
-    const value: unknown = JSON.parse(text)
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as JsonRecord) : {}
-  } catch {
-    return {}
+/**
+ * A JSON column: an object in a log record (the log carries `properties`, `traits` and `context`
+ * as objects), JSON text when read from ClickHouse.
+ */
+function parseObject(value: unknown): JsonRecord {
+  if (typeof value === 'string' && value !== '') {
+    try {
+      value = JSON.parse(value)
+    } catch {
+      return {}
+    }
   }
+  return asRecord(value)
 }
 
 /** The whole event of a row read by {@link readEventHead}. */

@@ -20,7 +20,8 @@
 import { createHash } from 'node:crypto'
 import type { DefaultConsent } from '../config/destination-schema.js'
 import { createError } from '../errors.js'
-import type { LogCursor, LogLogger, SegmentLog } from '../log/segment-log.js'
+import type { LogCursor } from '../log/log-cursor.js'
+import type { LogLogger, SegmentLog } from '../log/segment-log.js'
 import type { AttemptResult, Delivery, Destination } from './destination.js'
 import {
   isLineOfTenant,

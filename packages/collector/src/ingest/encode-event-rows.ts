@@ -60,11 +60,21 @@ export const EVENT_COLUMNS = [
 const everyColumn: Exclude<keyof EventRow, (typeof EVENT_COLUMNS)[number]> extends never ? true : never = true
 void everyColumn
 
-/** One row as a `JSONCompactEachRow` line, with its newline. */
+/** The columns before the JSON-text ones, which go into the line as they are. */
+const HEAD_COLUMNS = EVENT_COLUMNS.slice(0, -4)
+const head = new Array<unknown>(HEAD_COLUMNS.length)
+
+/**
+ * One row as a `JSONCompactEachRow` line, with its newline. `properties`, `traits` and `context`
+ * are JSON object text already: they go in as objects, not as strings to escape again (the
+ * costliest part of encoding, measured), and ClickHouse stores an object read into a `String`
+ * column as its text, byte for byte (`input_format_json_read_objects_as_strings`, set on the
+ * writer's inserts).
+ */
 export function encodeEventRow(row: EventRow): string {
-  const values = new Array<unknown>(EVENT_COLUMNS.length)
-  for (let i = 0; i < EVENT_COLUMNS.length; i++) values[i] = row[EVENT_COLUMNS[i]!]
-  return `${JSON.stringify(values)}\n`
+  for (let i = 0; i < HEAD_COLUMNS.length; i++) head[i] = row[HEAD_COLUMNS[i]!]
+  const start = JSON.stringify(head)
+  return `${start.slice(0, -1)},${row.properties},${row.traits},${row.context},${row.retention_days}]\n`
 }
 
 /** Rows as log payloads: one buffer of lines per month of `timestamp`, in first-seen order. */

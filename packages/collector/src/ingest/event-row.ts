@@ -46,11 +46,11 @@ export interface EventRow {
   score: number
   engagement: string
   bot: 0 | 1
-  /** JSON text. */
+  /** JSON object text (always an object: the log carries it as one). */
   properties: string
-  /** JSON text. */
+  /** JSON object text. */
   traits: string
-  /** JSON text of the whole (merged) `context`. */
+  /** JSON object text of the whole (merged) `context`. */
   context: string
   retention_days: number
 }
@@ -71,17 +71,17 @@ export interface EventSink {
   close(): Promise<void>
 }
 
-let lastMs = NaN
-let lastText = ''
+/** Recent answers of {@link toClickHouseTime}, direct-mapped by ms: a request's events share their times. */
+const CACHE_SLOTS = 16
+const cachedMs = new Float64Array(CACHE_SLOTS).fill(NaN)
+const cachedText = new Array<string>(CACHE_SLOTS).fill('')
 
-/**
- * Epoch ms → ClickHouse `DateTime64(3)` text in UTC. The last answer is kept: the events of a
- * request share their `received_at`, and often their `timestamp`.
- */
+/** Epoch ms → ClickHouse `DateTime64(3)` text in UTC (`2026-11-22 10:00:00.000`). */
 export function toClickHouseTime(ms: number): string {
-  if (ms !== lastMs) {
-    lastText = new Date(ms).toISOString().slice(0, 23).replace('T', ' ')
-    lastMs = ms
-  }
-  return lastText
+  const slot = (ms >>> 0) % CACHE_SLOTS
+  if (cachedMs[slot] === ms) return cachedText[slot]!
+  const text = new Date(ms).toISOString().slice(0, 23).replace('T', ' ')
+  cachedMs[slot] = ms
+  cachedText[slot] = text
+  return text
 }

@@ -31,6 +31,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { createError, type RastroError } from '../errors.js'
 import { frameRecords, parseRecords, RECORD_HEADER_BYTES, type LogRecord } from './frame-records.js'
+import { LogCursor, type CursorState } from './log-cursor.js'
 import { fsyncDirectory, writeFileAtomic } from './write-file-atomic.js'
 
 const fdatasyncAsync = promisify(fdatasync)
@@ -60,17 +61,8 @@ export interface SegmentLogOptions {
   logger: LogLogger
   /** Seconds a refused client is told to wait (`Retry-After`). */
   retryAfterSeconds?: number
-}
-
-/** A consumer's persisted place in the log. */
-export interface CursorState {
-  /** Everything before this position has been handled. */
-  position: number
-  /**
-   * A range the consumer started to handle (e.g. an insert in flight) and must redo identically
-   * after a crash, so its idempotency key (derived from the range) is the same.
-   */
-  intent?: { from: number; to: number } | undefined
+  /** The file writes the log makes; tests pass failing ones (ENOSPC, EIO). Default: node:fs. */
+  io?: { writeSync: typeof writeSync; fdatasync: (fd: number) => Promise<void> }
 }
 
 interface Segment {
@@ -95,50 +87,6 @@ function segmentName(base: number): string {
   return `${String(base).padStart(20, '0')}${SEGMENT_SUFFIX}`
 }
 
-/**
- * A consumer's cursor: where it is, and `commit()` to move it (persisted atomically before it
- * returns). Obtained from {@link SegmentLog.openCursor}.
- */
-export class LogCursor {
-  readonly name: string
-  #state: CursorState
-  readonly #log: SegmentLog
-  readonly #path: string
-
-  /** @internal use {@link SegmentLog.openCursor}. */
-  constructor(log: SegmentLog, name: string, path: string, state: CursorState) {
-    this.#log = log
-    this.name = name
-    this.#path = path
-    this.#state = state
-  }
-
-  /** Everything before this position has been handled. */
-  get position(): number {
-    return this.#state.position
-  }
-
-  /** The range in flight when the consumer stopped, if any. */
-  get intent(): CursorState['intent'] {
-    return this.#state.intent
-  }
-
-  /** Reads the records from `from` on (see {@link SegmentLog.read}). */
-  read(from: number, maxBytes: number): Promise<{ records: LogRecord[]; next: number }> {
-    return this.#log.read(from, maxBytes)
-  }
-
-  /**
-   * Persists a new state (write temp + fsync + rename), then lets the log delete the segments
-   * every cursor has passed.
-   */
-  commit(state: CursorState): void {
-    writeFileAtomic(this.#path, JSON.stringify(state))
-    this.#state = { ...state }
-    this.#log.onCursorMoved()
-  }
-}
-
 /** The write-ahead log. Open it with {@link SegmentLog.open}. */
 export class SegmentLog {
   /** Random id of this log, made when its directory was created: part of idempotency keys. */
@@ -155,6 +103,8 @@ export class SegmentLog {
   #waiters: Waiter[] = []
   #flushScheduled = false
   #flushing = false
+  /** The running flush loop, awaited on close. */
+  #flushLoopDone: Promise<void> = Promise.resolve()
   #dirty = false
   #diskLow = false
   #closed = false
@@ -181,7 +131,11 @@ export class SegmentLog {
    * @throws the file system's error when the directory cannot be used.
    */
   static open(options: SegmentLogOptions): SegmentLog {
-    const resolved: Required<SegmentLogOptions> = { retryAfterSeconds: 5, ...options }
+    const resolved: Required<SegmentLogOptions> = {
+      retryAfterSeconds: 5,
+      io: { writeSync, fdatasync: fdatasyncAsync },
+      ...options,
+    }
     const { dir, logger } = resolved
     mkdirSync(join(dir, 'cursors'), { recursive: true })
     const idPath = join(dir, 'log-id')
@@ -206,7 +160,11 @@ export class SegmentLog {
       const parsed = parseRecords(bytes, last.base)
       if (parsed.stop) {
         logger.warn(
-          { segment: last.path, validBytes: parsed.validBytes, droppedBytes: bytes.length - parsed.validBytes },
+          {
+            segment: last.path,
+            validBytes: parsed.validBytes,
+            droppedBytes: bytes.length - parsed.validBytes,
+          },
           `log: cut a ${parsed.stop} record off the end of the last segment (a crash during a write)`,
         )
         const fd = openSync(last.path, 'r+')
@@ -288,7 +246,7 @@ export class SegmentLog {
     if (!this.#dirty || this.#flushing || this.#closed) return
     this.#dirty = false
     try {
-      await fdatasyncAsync(this.#fd)
+      await this.#options.io.fdatasync(this.#fd)
     } catch (error) {
       this.#options.logger.error({ err: error }, 'log: periodic fdatasync failed')
     }
@@ -330,7 +288,8 @@ export class SegmentLog {
     }
     if (this.#diskBytes + this.#pendingBytes >= this.#options.maxLogBytes) {
       return createError('RASTRO_ERR_INGEST_BACKLOG_FULL', {
-        message: 'the collector holds as many unstored events as it may (ClickHouse is slow or down); retry later',
+        message:
+          'the collector holds as many unstored events as it may (ClickHouse is slow or down); retry later',
         retryAfterSeconds,
       })
     }
@@ -346,7 +305,8 @@ export class SegmentLog {
    *   when the write or fsync failed (nothing was acknowledged).
    */
   append(payloads: readonly Buffer[]): Promise<number> {
-    if (this.#closed) return Promise.reject(createError('RASTRO_ERR_STORE_UNAVAILABLE', { message: 'the log is closed' }))
+    if (this.#closed)
+      return Promise.reject(createError('RASTRO_ERR_STORE_UNAVAILABLE', { message: 'the log is closed' }))
     const refusal = this.getRefusal()
     if (refusal) return Promise.reject(refusal)
     for (const payload of payloads) {
@@ -360,7 +320,7 @@ export class SegmentLog {
       // phase) goes into one write.
       setImmediate(() => {
         this.#flushScheduled = false
-        void this.#flushLoop()
+        this.#flushLoopDone = this.#flushLoop()
       })
     }
     return done
@@ -376,7 +336,7 @@ export class SegmentLog {
       this.#pendingBytes = 0
       try {
         const end = this.#writeFrame(frameRecords(payloads))
-        if (this.#options.durability === 'fsync') await fdatasyncAsync(this.#fd)
+        if (this.#options.durability === 'fsync') await this.#options.io.fdatasync(this.#fd)
         else this.#dirty = true
         this.#durable = end
         this.#commits.push({ end, at: Date.now() })
@@ -410,7 +370,13 @@ export class SegmentLog {
     let written = 0
     try {
       while (written < frame.length) {
-        written += writeSync(this.#fd, frame, written, frame.length - written, segment.size + written)
+        written += this.#options.io.writeSync(
+          this.#fd,
+          frame,
+          written,
+          frame.length - written,
+          segment.size + written,
+        )
       }
     } catch (error) {
       // Take back a partial write, so the next frame starts where this one did.
@@ -490,7 +456,11 @@ export class SegmentLog {
         position = next ? next.base : end
       } else if (parsed.stop === 'partial' && parsed.records.length === 0) {
         // One record larger than the chunk: read it whole.
-        const whole = await this.#readAt(segment.path, position - segment.base, parsed.nextRecordBytes ?? want * 2)
+        const whole = await this.#readAt(
+          segment.path,
+          position - segment.base,
+          parsed.nextRecordBytes ?? want * 2,
+        )
         const again = parseRecords(whole, position)
         if (again.records.length === 0) break
         records.push(...again.records)
@@ -567,7 +537,7 @@ export class SegmentLog {
     return Math.min(segment?.mtimeMs ?? this.#openedAt, this.#openedAt)
   }
 
-  /** @internal Called by a cursor after it moved: deletes the segments every cursor has passed. */
+  /** Called by a cursor after it moved: deletes the segments every cursor has passed. */
   onCursorMoved(): void {
     let slowest = this.#head
     for (const cursor of this.#cursors.values()) slowest = Math.min(slowest, cursor.position)
@@ -584,7 +554,9 @@ export class SegmentLog {
   /** Writes what is pending, syncs, and closes the files. Appends after this are refused. */
   async close(): Promise<void> {
     if (this.#closed) return
-    while (this.#flushScheduled || this.#flushing) await new Promise((resolve) => setImmediate(resolve))
+    while (this.#flushScheduled || this.#flushing) {
+      await (this.#flushScheduled ? new Promise((resolve) => setImmediate(resolve)) : this.#flushLoopDone)
+    }
     this.#closed = true
     for (const timer of this.#timers) clearInterval(timer)
     fsyncSync(this.#fd)

@@ -23,7 +23,9 @@ export interface LoadDedupIndexOptions {
 }
 
 /** @returns how many pairs were loaded from ClickHouse and from the log. */
-export async function loadDedupIndex(options: LoadDedupIndexOptions): Promise<{ clickhouse: number; log: number }> {
+export async function loadDedupIndex(
+  options: LoadDedupIndexOptions,
+): Promise<{ clickhouse: number; log: number }> {
   const { client, index, log } = options
   const now = Date.now()
   const result = await client.query({

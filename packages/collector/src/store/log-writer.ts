@@ -22,7 +22,8 @@ import { Readable } from 'node:stream'
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
 import { countRecordRows, EVENT_COLUMNS, getRecordMonth } from '../ingest/encode-event-rows.js'
 import type { LogRecord } from '../log/frame-records.js'
-import type { LogCursor, LogLogger, SegmentLog } from '../log/segment-log.js'
+import type { LogCursor } from '../log/log-cursor.js'
+import type { LogLogger, SegmentLog } from '../log/segment-log.js'
 
 /** What the writer reports, for metrics. */
 export interface LogWriterEvents {
@@ -56,7 +57,8 @@ export interface LogWriterOptions {
 export const CLICKHOUSE_CONSUMER = 'clickhouse'
 
 /** ClickHouse errors about the data itself: retrying the same rows cannot succeed. */
-const DATA_ERROR = /^(CANNOT_PARSE|CANNOT_READ|INCORRECT_DATA|TYPE_MISMATCH|TOO_LARGE_STRING|ARGUMENT_OUT_OF_BOUND|CANNOT_CONVERT)/
+const DATA_ERROR =
+  /^(CANNOT_PARSE|CANNOT_READ|INCORRECT_DATA|TYPE_MISMATCH|TOO_LARGE_STRING|ARGUMENT_OUT_OF_BOUND|CANNOT_CONVERT)/
 /** How long the loop waits between looks at the log once it holds rows (ms). */
 const POLL_MS = 50
 /** Bytes the writer reads from the log at a time (bytes). */
@@ -67,7 +69,6 @@ interface Buffered {
   rows: number
   month: string
 }
-
 
 export class LogWriter {
   readonly #options: Required<Omit<LogWriterOptions, 'events' | 'insertSettings'>> &
@@ -111,9 +112,22 @@ export class LogWriter {
 
   /** Starts consuming the log (finishing first an insert a crash interrupted). */
   start(): void {
-    this.#running ??= this.#run().catch((error: unknown) => {
-      this.#options.logger.error({ err: error }, 'writer stopped on an unexpected error')
-    })
+    this.#running ??= this.#runUntilStopped()
+  }
+
+  /** Runs the loop; after an unexpected error (a bug, a file gone), starts again from the cursor. */
+  async #runUntilStopped(): Promise<void> {
+    while (!this.#stopping) {
+      try {
+        await this.#run()
+      } catch (error) {
+        this.#options.logger.error({ err: error }, 'writer: unexpected error; starting again from the cursor')
+        this.#buffer = []
+        this.#bufferedRows = 0
+        this.#readPosition = this.#cursor.position
+        await this.#pause(1000)
+      }
+    }
   }
 
   async #run(): Promise<void> {
@@ -184,7 +198,14 @@ export class LogWriter {
       const from = this.#cursor.position
       const to = batch[batch.length - 1]!.record.end
       this.#cursor.commit({ position: from, intent: { from, to } })
-      if (!(await this.#insertWithRetry(batch.map((item) => item.record), from, to))) return false
+      if (
+        !(await this.#insertWithRetry(
+          batch.map((item) => item.record),
+          from,
+          to,
+        ))
+      )
+        return false
       this.#cursor.commit({ position: to })
       this.#buffer = this.#buffer.slice(count)
       this.#bufferedRows -= rows
@@ -224,7 +245,10 @@ export class LogWriter {
         this.#options.events?.onError?.(String(type))
         this.#lastError = (error as Error).message
         this.#failingSince ??= Date.now()
-        this.#options.logger.error({ err: error, from, to, retryInMs: waitMs }, 'insert into ClickHouse failed')
+        this.#options.logger.error(
+          { err: error, from, to, retryInMs: waitMs },
+          'insert into ClickHouse failed',
+        )
         if (this.#stopping) return false
         await this.#pause(waitMs)
         if (this.#stopping) return false
@@ -276,6 +300,8 @@ export class LogWriter {
         // JSON.stringify writes a lone UTF-16 surrogate as "\ud800"; ClickHouse refuses that
         // escape by default, which would make one odd string block every insert.
         input_format_json_throw_on_bad_escape_sequence: 0,
+        // properties, traits and context arrive as JSON objects, stored as their text.
+        input_format_json_read_objects_as_strings: 1,
         ...this.#options.insertSettings,
       },
     })
@@ -290,15 +316,19 @@ export class LogWriter {
   }
 
   /**
-   * Stops: inserts what the log holds now (a few tries when ClickHouse fails), then returns.
-   * What could not be inserted stays in the log for the next start.
+   * Stops: inserts what the log holds now, each batch tried once, for at most `drainMs`; what is
+   * left stays in the log (it is durable there) and is inserted on the next start. A bounded
+   * drain keeps a stop within the grace period of a process manager (Docker's is 10 s).
    */
-  async close(): Promise<void> {
+  async close(drainMs = 5000): Promise<void> {
+    const deadline = Date.now() + drainMs
     this.#stopping = true
     this.#wake?.()
     await this.#running
-    // Still stopping: each insert below is tried once, without backoff.
-    while (this.#readPosition < this.#options.log.readableEnd || this.#buffer.length > 0) {
+    while (
+      (this.#readPosition < this.#options.log.readableEnd || this.#buffer.length > 0) &&
+      Date.now() < deadline
+    ) {
       await this.#fill()
       if (!(await this.#insertBuffered(true))) return
     }

@@ -43,7 +43,9 @@ function renderTail(spec: TableSpec, replicated: boolean): string {
     spec.partitionBy ? `PARTITION BY ${spec.partitionBy}` : undefined,
     `ORDER BY ${spec.orderBy}`,
     spec.ttl ? `TTL ${spec.ttl}` : undefined,
-    settings.length > 0 ? `SETTINGS ${settings.map(([name, value]) => `${name} = ${value}`).join(', ')}` : undefined,
+    settings.length > 0
+      ? `SETTINGS ${settings.map(([name, value]) => `${name} = ${value}`).join(', ')}`
+      : undefined,
   ]
     .filter((line) => line !== undefined)
     .join('\n')
@@ -52,13 +54,19 @@ function renderTail(spec: TableSpec, replicated: boolean): string {
 /** The `CREATE TABLE IF NOT EXISTS` statements of `spec` for `target` (one, or two on a cluster). */
 export function renderCreateTable(target: DdlTarget, spec: TableSpec): string[] {
   if (!target.cluster) {
-    return [`CREATE TABLE IF NOT EXISTS ${spec.name} (\n${spec.columns}\n)\nENGINE = ${spec.engine}\n${renderTail(spec, false)}`]
+    return [
+      `CREATE TABLE IF NOT EXISTS ${spec.name} (\n${spec.columns}\n)\nENGINE = ${spec.engine}\n${renderTail(spec, false)}`,
+    ]
   }
   const cluster = quote(target.cluster)
   const local = `${spec.name}_local`
   const [, engineName, engineArgs] = /^(\w+)(?:\((.*)\))?$/s.exec(spec.engine) ?? []
   if (!engineName?.endsWith('MergeTree')) throw new Error(`not a MergeTree engine: ${spec.engine}`)
-  const args = [`'/clickhouse/tables/{shard}/{database}/${local}'`, `'{replica}'`, ...(engineArgs ? [engineArgs] : [])]
+  const args = [
+    `'/clickhouse/tables/{shard}/{database}/${local}'`,
+    `'{replica}'`,
+    ...(engineArgs ? [engineArgs] : []),
+  ]
   return [
     `CREATE TABLE IF NOT EXISTS ${local} ON CLUSTER ${cluster} (\n${spec.columns}\n)\nENGINE = Replicated${engineName}(${args.join(', ')})\n${renderTail(spec, true)}`,
     `CREATE TABLE IF NOT EXISTS ${spec.name} ON CLUSTER ${cluster} AS ${local}\nENGINE = Distributed(${cluster}, currentDatabase(), ${local}, ${spec.shardingKey})`,

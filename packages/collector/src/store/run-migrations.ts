@@ -30,7 +30,10 @@ export function renderMigrationsTable(target: DdlTarget): string[] {
 
 /** Every statement the migrations run for `target`, in order (for review and snapshot tests). */
 export function renderAllMigrations(target: DdlTarget, migrations: Migration[] = allMigrations): string[] {
-  return [...renderMigrationsTable(target), ...migrations.flatMap((migration) => migration.statements(target))]
+  return [
+    ...renderMigrationsTable(target),
+    ...migrations.flatMap((migration) => migration.statements(target)),
+  ]
 }
 
 /**

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createServer, loadConfig } from '../../src/index.js'
 import type { ConfigFile } from '../../src/index.js'
+import type { Settings } from '../../src/config/config-schema.js'
 
 export const keys = {
   writeKey: 'wk_test_site_one',
@@ -51,7 +52,7 @@ export async function startCollector(
     flushIntervalMs?: number
     examplesDir?: string
     /** More server settings (`maxLogBytes`, `durability`…). */
-    settings?: NonNullable<ConfigFile['server']>
+    settings?: Partial<Settings>
   } = {},
 ): Promise<RunningCollector> {
   const dataDir = mkdtempSync(join(tmpdir(), 'rastro-test-'))

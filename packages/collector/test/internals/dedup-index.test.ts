@@ -65,7 +65,11 @@ describe('DedupSink', () => {
       async close() {},
     }
     let duplicates = 0
-    const sink = new DedupSink(inner, new DedupIndex({ windowHours: 24, maxIds: 1000 }), (n) => (duplicates += n))
+    const sink = new DedupSink(
+      inner,
+      new DedupIndex({ windowHours: 24, maxIds: 1000 }),
+      (n) => (duplicates += n),
+    )
     fail = true
     await expect(sink.write(rows('x'))).rejects.toThrow('disk on fire')
     fail = false
@@ -78,7 +82,8 @@ describe('DedupSink', () => {
   it('makes a copy that arrives during the first write wait for it, and fail with it', async () => {
     let release!: (error?: Error) => void
     const inner: EventSink = {
-      write: () => new Promise<void>((resolve, reject) => (release = (error) => (error ? reject(error) : resolve()))),
+      write: () =>
+        new Promise<void>((resolve, reject) => (release = (error) => (error ? reject(error) : resolve()))),
       async close() {},
     }
     const sink = new DedupSink(inner, new DedupIndex({ windowHours: 24, maxIds: 1000 }))

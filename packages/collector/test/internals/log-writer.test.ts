@@ -9,7 +9,9 @@ import { toClickHouseTime, type EventRow } from '../../src/ingest/event-row.js'
 import type { SiteRef } from '../../src/config/key-ring.js'
 import { SegmentLog } from '../../src/log/segment-log.js'
 import { createStore } from '../../src/store/create-store-client.js'
+import { loadDedupIndex } from '../../src/store/load-dedup-index.js'
 import { LogWriter } from '../../src/store/log-writer.js'
+import { DedupIndex } from '../../src/ingest/dedup-index.js'
 import { runMigrations } from '../../src/store/run-migrations.js'
 
 const site: SiteRef = {
@@ -134,7 +136,9 @@ describe('LogWriter', () => {
     await log.close()
     expect(await count('poison-ok-')).toBe(2)
     expect(rejected).toEqual([1])
-    const setAside = readFileSync(join(dir, 'poison', 'rejected-records.jsonl'), 'utf8').trim().split('\n')
+    const setAside = readFileSync(join(dir, 'poison', 'rejected-records.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
     expect(setAside).toHaveLength(1)
     expect(JSON.parse(setAside[0]!)).toMatchObject({ payload: '["not a time", "w"]\n' })
   })
@@ -148,5 +152,30 @@ describe('LogWriter', () => {
     await writer.close()
     await log.close()
     expect(await count('surrogate-')).toBe(1)
+  })
+
+  it('fills the dedup index from ClickHouse (the window) and from the log ahead of the writer', async () => {
+    const log = openLog('dedup-load')
+    const writer = new LogWriter({ client, log, logger: quiet, flushIntervalMs: 10, maxBatchRows: 10_000 })
+    await log.append(encodeEventRows([row('loaded-in-clickhouse', Date.now())]))
+    writer.start()
+    await drain(log, writer)
+    await writer.close()
+    await log.append(encodeEventRows([row('loaded-from-log', Date.now())]))
+    const index = new DedupIndex({ windowHours: 24, maxIds: 1000 })
+    const loaded = await loadDedupIndex({
+      client,
+      log,
+      from: writer.position,
+      index,
+      windowHours: 24,
+      maxIds: 1000,
+    })
+    await log.close()
+    expect(loaded.log).toBe(1)
+    expect(loaded.clickhouse).toBeGreaterThanOrEqual(1)
+    expect(index.has(DedupIndex.hash('w', 'loaded-in-clickhouse'))).toBe(true)
+    expect(index.has(DedupIndex.hash('w', 'loaded-from-log'))).toBe(true)
+    expect(index.has(DedupIndex.hash('w', 'never-sent'))).toBe(false)
   })
 })

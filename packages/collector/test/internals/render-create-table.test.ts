@@ -4,7 +4,9 @@ import { renderAllMigrations } from '../../src/store/run-migrations.js'
 
 describe('migration DDL', () => {
   it('renders plain tables for one ClickHouse (embedded or server)', async () => {
-    await expect(renderAllMigrations({}).join(';\n\n') + ';\n').toMatchFileSnapshot('__snapshots__/single-ddl.sql')
+    await expect(renderAllMigrations({}).join(';\n\n') + ';\n').toMatchFileSnapshot(
+      '__snapshots__/single-ddl.sql',
+    )
   })
 
   it('renders replicated local tables ON CLUSTER and Distributed tables over them for a cluster', async () => {
@@ -21,7 +23,13 @@ describe('migration DDL', () => {
   })
 
   it('keeps engine arguments and refuses what it cannot render safely', () => {
-    const spec = { name: 't', columns: '  v UInt64', engine: 'ReplacingMergeTree(v)', orderBy: 'v', shardingKey: 'v' }
+    const spec = {
+      name: 't',
+      columns: '  v UInt64',
+      engine: 'ReplacingMergeTree(v)',
+      orderBy: 'v',
+      shardingKey: 'v',
+    }
     expect(renderCreateTable({ cluster: 'c' }, spec)[0]).toContain(
       "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/t_local', '{replica}', v)",
     )

@@ -1,4 +1,12 @@
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import {
+  appendFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -53,9 +61,13 @@ describe('frameRecords / parseRecords', () => {
       validBytes: 22,
       stop: undefined,
     })
-    expect(parseRecords(framed.subarray(0, 20), 0)).toMatchObject({ validBytes: 11, stop: 'partial', nextRecordBytes: 11 })
+    expect(parseRecords(framed.subarray(0, 20), 0)).toMatchObject({
+      validBytes: 11,
+      stop: 'partial',
+      nextRecordBytes: 11,
+    })
     const flipped = Buffer.from(framed)
-    flipped[framed.length - 1] ^= 1
+    flipped[framed.length - 1] = flipped[framed.length - 1]! ^ 1
     expect(parseRecords(flipped, 0)).toMatchObject({ validBytes: 11, stop: 'corrupt' })
     // A zero-filled tail (file extended, data never written) is not a run of empty records.
     expect(parseRecords(Buffer.alloc(16), 0)).toMatchObject({ records: [], stop: 'corrupt' })
@@ -111,7 +123,10 @@ describe('SegmentLog', () => {
     let { log } = openLog(dir)
     await log.append([Buffer.from('kept 1'), Buffer.from('kept 2')])
     const good = log.head
-    const segment = join(dir, readdirSync(dir).find((name) => name.endsWith('.seg'))!)
+    const segment = join(
+      dir,
+      readdirSync(dir).find((name) => name.endsWith('.seg'))!,
+    )
     // Half a record: a header that promises 100 bytes, then 10 of them.
     const torn = frameRecords([Buffer.alloc(100, 120)]).subarray(0, 18)
     await log.close()
@@ -131,9 +146,12 @@ describe('SegmentLog', () => {
     let { log } = openLog(dir)
     await log.append([Buffer.from('good')])
     await log.append([Buffer.from('will be damaged')])
-    const segment = join(dir, readdirSync(dir).find((name) => name.endsWith('.seg'))!)
+    const segment = join(
+      dir,
+      readdirSync(dir).find((name) => name.endsWith('.seg'))!,
+    )
     const bytes = readFileSync(segment)
-    bytes[bytes.length - 1] ^= 0xff
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff
     await log.close()
     writeFileSync(segment, bytes)
     log = (await reopen(log, dir)).log
@@ -167,7 +185,11 @@ describe('SegmentLog', () => {
     for (let i = 0; i < 100 && !refusal; i++) {
       await log.append([Buffer.alloc(4000, 1)]).catch((error: unknown) => (refusal = error))
     }
-    expect(refusal).toMatchObject({ code: 'RASTRO_ERR_INGEST_BACKLOG_FULL', statusCode: 503, retryAfterSeconds: 5 })
+    expect(refusal).toMatchObject({
+      code: 'RASTRO_ERR_INGEST_BACKLOG_FULL',
+      statusCode: 503,
+      retryAfterSeconds: 5,
+    })
     expect(log.getRefusal()?.code).toBe('RASTRO_ERR_INGEST_BACKLOG_FULL')
     cursor.commit({ position: log.head })
     expect(log.getRefusal()).toBeUndefined()
@@ -178,7 +200,9 @@ describe('SegmentLog', () => {
   it('refuses appends while the disk has less free space than minFreeDiskBytes', async () => {
     const { log } = openLog(tempDir(), { minFreeDiskBytes: Number.MAX_SAFE_INTEGER })
     await new Promise((resolve) => setTimeout(resolve, 50))
-    await expect(log.append([Buffer.from('x')])).rejects.toMatchObject({ code: 'RASTRO_ERR_INGEST_DISK_FULL' })
+    await expect(log.append([Buffer.from('x')])).rejects.toMatchObject({
+      code: 'RASTRO_ERR_INGEST_DISK_FULL',
+    })
   })
 
   it('reads a record larger than one read chunk whole', async () => {
@@ -198,5 +222,86 @@ describe('SegmentLog', () => {
     const waited = log.waitForData(0, 5000)
     await log.append([Buffer.from('wake')])
     await expect(waited).resolves.toBeUndefined()
+  })
+
+  it('answers 503 when a write fails, takes the partial write back, and goes on after it', async () => {
+    let failure: string | undefined
+    const io = {
+      writeSync: ((fd: number, buffer: Buffer, offset: number, length: number, position: number) => {
+        if (failure === 'ENOSPC') {
+          // Half the frame reaches the file, then the disk is full.
+          writeSync(fd, buffer, offset, length >> 1, position)
+          throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' })
+        }
+        if (failure === 'EIO') throw Object.assign(new Error('i/o error'), { code: 'EIO' })
+        return writeSync(fd, buffer, offset, length, position)
+      }) as typeof writeSync,
+      fdatasync: async () => {},
+    }
+    const dir = tempDir()
+    const { log, logger } = openLog(dir, { io })
+    await log.append([Buffer.from('before')])
+    failure = 'ENOSPC'
+    await expect(log.append([Buffer.from('x'.repeat(100))])).rejects.toMatchObject({
+      code: 'RASTRO_ERR_INGEST_DISK_FULL',
+      retryAfterSeconds: 5,
+    })
+    failure = 'EIO'
+    await expect(log.append([Buffer.from('y')])).rejects.toMatchObject({
+      code: 'RASTRO_ERR_STORE_UNAVAILABLE',
+    })
+    failure = undefined
+    await log.append([Buffer.from('after')])
+    expect(text((await log.read(0, 1024)).records)).toEqual(['before', 'after'])
+    expect(logger.lines.filter((line) => line.level === 'error')).toHaveLength(2)
+    await log.close()
+    opened.splice(opened.indexOf(log), 1)
+    await expect(log.append([Buffer.from('closed')])).rejects.toMatchObject({
+      code: 'RASTRO_ERR_STORE_UNAVAILABLE',
+    })
+  })
+
+  it('skips a corrupt record inside an older segment (a damaged disk) to the next segment, and logs it', async () => {
+    const dir = tempDir()
+    let { log } = openLog(dir, { segmentBytes: 64 })
+    for (const word of ['first-segment-record-one', 'first-segment-record-two', 'second-segment']) {
+      await log.append([Buffer.from(word)])
+    }
+    const [first] = readdirSync(dir)
+      .filter((name) => name.endsWith('.seg'))
+      .sort()
+    const bytes = readFileSync(join(dir, first!))
+    bytes[10] = bytes[10]! ^ 0xff
+    await log.close()
+    writeFileSync(join(dir, first!), bytes)
+    const reopened = await reopen(log, dir, { segmentBytes: 64 })
+    log = reopened.log
+    expect(text((await log.read(0, 1024)).records)).toContain('second-segment')
+    expect(reopened.logger.lines).toContainEqual(expect.objectContaining({ level: 'error' }))
+  })
+
+  it('lists, drops and validates consumers, ignores stray cursor files, and reports lag of older records', async () => {
+    const dir = tempDir()
+    let { log } = openLog(dir, { durability: 'os', fsyncIntervalMs: 5 })
+    await log.append([Buffer.from('lagging')])
+    log.openCursor('a')
+    log.openCursor('b', { start: 'head' })
+    expect(log.consumers).toEqual(['a', 'b'])
+    expect(() => log.openCursor('../escape')).toThrow(/invalid log consumer name/)
+    log.dropCursor('b')
+    log.dropCursor('b')
+    expect(log.consumers).toEqual(['a'])
+    await new Promise((resolve) => setTimeout(resolve, 30)) // a periodic fdatasync
+    writeFileSync(join(dir, 'cursors', 'broken.json'), '{ not json')
+    writeFileSync(join(dir, 'cursors', 'notes.txt'), 'ignored')
+    const reopened = await reopen(log, dir)
+    log = reopened.log
+    expect(log.consumers).toEqual(['a'])
+    expect(reopened.logger.lines).toContainEqual(expect.objectContaining({ level: 'error' }))
+    const lag = log.getLag('a')
+    expect(lag.bytes).toBeGreaterThan(0)
+    expect(lag.seconds).toBeGreaterThanOrEqual(0)
+    expect(log.getLag('unknown').bytes).toBe(0)
+    await expect(log.waitForData(0, 10)).resolves.toBeUndefined()
   })
 })
