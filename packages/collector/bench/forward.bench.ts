@@ -16,7 +16,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { cpus, release, tmpdir, totalmem, type as osType } from 'node:os'
+import { cpus, loadavg, release, tmpdir, totalmem, type as osType } from 'node:os'
 import { join } from 'node:path'
 
 const EVENTS = Number(process.env.BENCH_FORWARD_EVENTS ?? 10_000)
@@ -28,7 +28,8 @@ const packageDir = join(here, '..', '..')
 
 interface Scenario {
   name: string
-  destination: Record<string, unknown>
+  /** Undefined: no destination (the ingest baseline). */
+  destination: Record<string, unknown> | undefined
 }
 
 /** Receipt time (ms) of each order id, per run. */
@@ -149,7 +150,7 @@ async function run(scenario: Scenario) {
         {
           id: 'bench',
           sites: [{ id: 'web', writeKey: WRITE_KEY }],
-          destinations: [scenario.destination],
+          destinations: scenario.destination ? [scenario.destination] : [],
         },
       ],
     }),
@@ -186,6 +187,8 @@ async function run(scenario: Scenario) {
       }),
     )
     const ingestMs = performance.now() - started
+    const ingestEventsPerSecond = Math.round(EVENTS / (ingestMs / 1000))
+    if (!scenario.destination) return { ingestEventsPerSecond }
     const deadline = Date.now() + 600_000
     while (received.size < EVENTS) {
       if (Date.now() > deadline)
@@ -196,7 +199,7 @@ async function run(scenario: Scenario) {
     const latencies = [...received].map(([id, at]) => at - acked.get(id)!)
     return {
       eventsPerSecond: Math.round(EVENTS / (totalMs / 1000)),
-      ingestEventsPerSecond: Math.round(EVENTS / (ingestMs / 1000)),
+      ingestEventsPerSecond,
       requests,
       p50Ms: Math.round(quantile(latencies, 0.5)),
       p99Ms: Math.round(quantile(latencies, 0.99)),
@@ -212,6 +215,7 @@ async function main(): Promise<void> {
   console.log(`machine: ${machine()}; date ${date}; ${EVENTS} purchases per destination`)
   const { server, url } = await startEndpoint()
   const scenarios: Scenario[] = [
+    { name: 'none (ingest baseline)', destination: undefined },
     {
       name: 'Meta CAPI (≤ 1,000 events per request)',
       destination: { id: 'meta', type: 'meta', pixelId: '1', accessToken: 'EAAbench0000000', apiUrl: url },
@@ -237,24 +241,54 @@ async function main(): Promise<void> {
       },
     },
   ]
-  const rows: string[] = []
+  const loadBefore = loadavg()[0]!.toFixed(1)
+  const rows: string[][] = []
+  const number = (value: number | undefined) => (value === undefined ? '–' : value.toLocaleString('en'))
   for (const scenario of scenarios) {
-    const result = await run(scenario)
+    const result: {
+      ingestEventsPerSecond: number
+      eventsPerSecond?: number
+      requests?: number
+      p50Ms?: number
+      p99Ms?: number
+    } = await run(scenario)
     console.log(scenario.name, result)
-    rows.push(
-      `| ${scenario.name} | ${result.eventsPerSecond.toLocaleString('en')} | ${result.requests.toLocaleString('en')} | ${result.p50Ms} | ${result.p99Ms} | ${result.ingestEventsPerSecond.toLocaleString('en')} |`,
-    )
+    rows.push([
+      scenario.name,
+      number(result.eventsPerSecond),
+      number(result.requests),
+      number(result.p50Ms),
+      number(result.p99Ms),
+      number(result.ingestEventsPerSecond),
+    ])
   }
   server.close()
   const table = [
-    `Measured ${date} on ${machine()}; ${EVENTS.toLocaleString('en')} purchases per destination, collector and fake endpoint on the same cores.`,
+    `Measured ${date} on ${machine()}; ${EVENTS.toLocaleString('en')} purchases per destination; collector, fake endpoint and client on the same cores; load average ${loadBefore} before, ${loadavg()[0]!.toFixed(1)} after.`,
     '',
-    '| destination | forwarded events/s | requests | ack → endpoint p50 (ms) | p99 (ms) | ingest events/s meanwhile |',
-    '| --- | --- | --- | --- | --- | --- |',
-    ...rows,
+    formatTable(
+      [
+        'destination',
+        'forwarded events/s',
+        'requests',
+        'ack → endpoint p50 (ms)',
+        'p99 (ms)',
+        'ingest events/s meanwhile',
+      ],
+      rows,
+    ),
   ].join('\n')
   console.log(`\n${table}`)
   if (process.env.BENCH_WRITE === '1') writeSection(table)
+}
+
+/** A Markdown table as Prettier writes it: padded columns, the first left-aligned, the others right. */
+function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((cell, i) => Math.max(cell.length, 3, ...rows.map((row) => row[i]!.length)))
+  const line = (cells: string[]) =>
+    `| ${cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(' | ')} |`
+  const rule = `| ${widths.map((width, i) => (i === 0 ? '-'.repeat(width) : `${'-'.repeat(width - 1)}:`)).join(' | ')} |`
+  return [line(header), rule, ...rows.map(line)].join('\n')
 }
 
 /** Rewrites the `## Forwarding` section of the repository's BENCHMARKS.md. */
@@ -268,7 +302,7 @@ function writeSection(table: string): void {
   }
   const start = '<!-- forwarding:start -->'
   const end = '<!-- forwarding:end -->'
-  const block = `${start}\n${table}\n${end}`
+  const block = `${start}\n\n${table}\n\n${end}`
   if (text.includes(start)) text = text.replace(new RegExp(`${start}[\\s\\S]*${end}`), block)
   else text += `\n## Forwarding\n\n${block}\n`
   writeFileSync(path, text)
