@@ -138,9 +138,23 @@ export type Ga4DestinationConfig = z.infer<typeof ga4DestinationSchema>
 export type WebhookDestinationConfig = z.infer<typeof webhookDestinationSchema>
 export type DefaultConsent = z.infer<typeof defaultConsentSchema>
 
-/** A copy of `destination` with its secrets replaced by `[redacted]`, safe to print or return. */
+/** `url` without the password it may carry (`https://user:secret@proxy.example`). */
+function redactUrl(url: string): string {
+  const parsed = new URL(url)
+  if (!parsed.password) return url
+  parsed.password = REDACTED
+  return parsed.toString()
+}
+
+/**
+ * A copy of `destination` with its secrets replaced by `[redacted]` (tokens, API secrets, webhook
+ * secrets, and passwords inside URLs), safe to print or return.
+ */
 export function redactDestination<T extends DestinationConfig>(destination: T): T {
   const copy: Record<string, unknown> = { ...destination }
   for (const field of SECRET_FIELDS) if (field in copy) copy[field] = REDACTED
+  for (const field of ['apiUrl', 'url']) {
+    if (typeof copy[field] === 'string') copy[field] = redactUrl(copy[field])
+  }
   return copy as T
 }

@@ -78,10 +78,11 @@ describe('destinations in the config file', () => {
     const redacted = redactDestination({
       id: 'hook',
       type: 'webhook',
-      url: 'https://n8n.example/x',
+      url: 'https://n8n:hunter2@n8n.example/x',
       secret: '0123456789abcdef',
     } as never)
-    expect(redacted).toMatchObject({ url: 'https://n8n.example/x', secret: '[redacted]' })
+    expect(redacted).toMatchObject({ secret: '[redacted]' })
+    expect(JSON.stringify(redacted)).not.toMatch(/hunter2|0123456789abcdef/)
   })
 })
 
