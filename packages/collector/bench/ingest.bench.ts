@@ -19,6 +19,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir, totalmem, type as osType, release } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
+import { format, resolveConfig } from 'prettier'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 const DURABILITIES = (process.env.BENCH_DURABILITY ?? 'fsync,os').split(',')
@@ -316,11 +317,11 @@ async function main(): Promise<void> {
   }
   const table = lines.join('\n')
   console.log(`\n${table}`)
-  if (process.env.BENCH_WRITE === '1') writeSection(table)
+  if (process.env.BENCH_WRITE === '1') await writeSection(table)
 }
 
-/** Rewrites the `## Collector ingest` section of the repository's BENCHMARKS.md. */
-function writeSection(table: string): void {
+/** Rewrites the `## Collector ingest` section of the repository's BENCHMARKS.md (prettier-formatted, as `npm test` checks). */
+async function writeSection(table: string): Promise<void> {
   const path = join(packageDir, '..', '..', 'BENCHMARKS.md')
   let text: string
   try {
@@ -333,7 +334,7 @@ function writeSection(table: string): void {
   const block = `${start}\n${table}\n${end}`
   if (text.includes(start)) text = text.replace(new RegExp(`${start}[\\s\\S]*${end}`), block)
   else text += `\n## Collector ingest\n\n${block}\n`
-  writeFileSync(path, text)
+  writeFileSync(path, await format(text, { ...(await resolveConfig(path)), filepath: path }))
 }
 
 main().catch((error: unknown) => {
