@@ -122,6 +122,8 @@ interface LoadResult {
   p50Ms: number
   p99Ms: number
   non2xx: number
+  /** Connection errors, timeouts included. */
+  errors: number
 }
 
 async function load(url: string, scenario: Scenario, rate?: number): Promise<LoadResult> {
@@ -148,7 +150,8 @@ async function load(url: string, scenario: Scenario, rate?: number): Promise<Loa
     eventsPerSecond: (ok * scenario.events) / SECONDS,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
-    non2xx: result.non2xx + result.errors,
+    non2xx: result.non2xx,
+    errors: result.errors,
   }
 }
 
@@ -272,7 +275,7 @@ async function runCollector(durability: string, bare: Map<string, LoadResult>): 
       if (probes) run.ttq = await probes
       const baseline = bare.get(scenario.name)!
       run.rows.push(
-        `| ${scenario.name} | \`${durability}\` | ${fmt(max.requestsPerSecond)} | ${fmt(max.eventsPerSecond)} | ${fmt(baseline.requestsPerSecond)} | ${fmt(max.requestsPerSecond / baseline.requestsPerSecond, 2)} | ${fmt(half.p50Ms, 1)} / ${fmt(half.p99Ms, 1)} | ${max.non2xx + half.non2xx} |`,
+        `| ${scenario.name} | \`${durability}\` | ${fmt(max.requestsPerSecond)} | ${fmt(max.eventsPerSecond)} | ${fmt(baseline.requestsPerSecond)} | ${fmt(max.requestsPerSecond / baseline.requestsPerSecond, 2)} | ${fmt(half.p50Ms, 1)} / ${fmt(half.p99Ms, 1)} | ${max.non2xx + half.non2xx} / ${max.errors + half.errors} |`,
       )
       console.log(run.rows[run.rows.length - 1])
     }
@@ -305,7 +308,7 @@ async function main(): Promise<void> {
   const lines = [
     `Measured ${date} on ${machine()}; ${SECONDS} s per measurement; 1-minute load average ${loadBefore} before, ${getLoadAverage()} after (other work on the machine lowers every figure). The collector, the bare Fastify server and autocannon (${CONNECTIONS} connections; 16 at half load) each run in their own process on the same cores.`,
     '',
-    '| scenario | durability | collector req/s | collector events/s | bare Fastify req/s | ratio | ack p50 / p99 at 50% load (ms) | non-2xx |',
+    '| scenario | durability | collector req/s | collector events/s | bare Fastify req/s | ratio | ack p50 / p99 at 50% load (ms) | non-2xx / timeouts |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...[...runs.values()].flatMap((run) => run.rows),
     '',
