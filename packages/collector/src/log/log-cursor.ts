@@ -5,7 +5,7 @@
  */
 import type { LogRecord } from './frame-records.js'
 import type { SegmentLog } from './segment-log.js'
-import { writeFileAtomic } from './write-file-atomic.js'
+import { writeFileAtomicAsync } from './write-file-atomic.js'
 
 /** A consumer's persisted place in the log. */
 export interface CursorState {
@@ -52,11 +52,11 @@ export class LogCursor {
   }
 
   /**
-   * Persists a new state (write temp + fsync + rename), then lets the log delete the segments
-   * every cursor has passed.
+   * Persists a new state (write temp + fsync + rename, off the event loop), then lets the log
+   * delete the segments every cursor has passed. A consumer awaits one commit before the next.
    */
-  commit(state: CursorState): void {
-    writeFileAtomic(this.#path, JSON.stringify(state))
+  async commit(state: CursorState): Promise<void> {
+    await writeFileAtomicAsync(this.#path, JSON.stringify(state))
     this.#state = { ...state }
     this.#log.onCursorMoved()
   }

@@ -503,8 +503,9 @@ export class SegmentLog {
     const existing = this.#cursors.get(name)
     if (existing) return existing
     const path = join(this.#options.dir, 'cursors', `${name}.json`)
-    const cursor = new LogCursor(this, name, path, { position: 0 })
-    cursor.commit({ position: options.start === 'head' ? this.#head : this.firstPosition })
+    const state = { position: options.start === 'head' ? this.#head : this.firstPosition }
+    writeFileAtomic(path, JSON.stringify(state))
+    const cursor = new LogCursor(this, name, path, state)
     this.#cursors.set(name, cursor)
     return cursor
   }

@@ -136,7 +136,7 @@ export class LogWriter {
       this.#options.logger.info(intent, 'writer: inserting again the range a stop interrupted')
       const records = await this.#readRange(intent.from, intent.to)
       if (!(await this.#insertWithRetry(records, intent.from, intent.to))) return
-      this.#cursor.commit({ position: intent.to })
+      await this.#cursor.commit({ position: intent.to })
       this.#readPosition = intent.to
     }
     while (!this.#stopping) {
@@ -197,7 +197,7 @@ export class LogWriter {
       const batch = this.#buffer.slice(0, count)
       const from = this.#cursor.position
       const to = batch[batch.length - 1]!.record.end
-      this.#cursor.commit({ position: from, intent: { from, to } })
+      await this.#cursor.commit({ position: from, intent: { from, to } })
       if (
         !(await this.#insertWithRetry(
           batch.map((item) => item.record),
@@ -206,7 +206,7 @@ export class LogWriter {
         ))
       )
         return false
-      this.#cursor.commit({ position: to })
+      await this.#cursor.commit({ position: to })
       this.#buffer = this.#buffer.slice(count)
       this.#bufferedRows -= rows
       if (!all && this.#bufferedRows < this.#options.maxBatchRows) break

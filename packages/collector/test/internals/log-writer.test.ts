@@ -107,7 +107,7 @@ describe('LogWriter', () => {
     await first.close()
     expect(await count('redo-')).toBe(2)
     // As if the process died after the insert and before the cursor moved past it.
-    log.openCursor('clickhouse').commit({ position: 0, intent: { from: 0, to: log.head } })
+    await log.openCursor('clickhouse').commit({ position: 0, intent: { from: 0, to: log.head } })
     const again = new LogWriter({ client, log, logger: quiet, flushIntervalMs: 10, maxBatchRows: 10_000 })
     again.start()
     await drain(log, again)

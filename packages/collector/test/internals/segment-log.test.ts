@@ -107,9 +107,9 @@ describe('SegmentLog', () => {
     const all = await log.read(0, 1 << 20)
     expect(all.records).toHaveLength(20)
     const middle = all.records[10]!.position
-    writer.commit({ position: log.head })
+    await writer.commit({ position: log.head })
     expect(segments().length).toBeGreaterThanOrEqual(5)
-    other.commit({ position: middle })
+    await other.commit({ position: middle })
     const left = segments()
     expect(left.length).toBeLessThan(5)
     expect(log.firstPosition).toBeLessThanOrEqual(middle)
@@ -163,9 +163,9 @@ describe('SegmentLog', () => {
     let { log } = openLog(dir)
     await log.append([Buffer.from('x'.repeat(50))])
     const cursor = log.openCursor('writer')
-    cursor.commit({ position: 0, intent: { from: 0, to: log.head } })
+    await cursor.commit({ position: 0, intent: { from: 0, to: log.head } })
     // A cursor past the end: the log's tail was lost (power loss in os mode) after it was read.
-    log.openCursor('ahead').commit({ position: log.head + 1000 })
+    await log.openCursor('ahead').commit({ position: log.head + 1000 })
     const head = log.head
     const reopened = await reopen(log, dir)
     log = reopened.log
@@ -191,7 +191,7 @@ describe('SegmentLog', () => {
       retryAfterSeconds: 5,
     })
     expect(log.getRefusal()?.code).toBe('RASTRO_ERR_INGEST_BACKLOG_FULL')
-    cursor.commit({ position: log.head })
+    await cursor.commit({ position: log.head })
     expect(log.getRefusal()).toBeUndefined()
     const end = await log.append([Buffer.from('ok')])
     expect(end).toBe(log.head)
