@@ -158,12 +158,24 @@ export class ForwardRunner {
 
   /** Starts consuming (first handling again a range a stop interrupted). */
   start(): void {
-    this.#running ??= this.#run().catch((error: unknown) => {
-      this.#options.logger.error(
-        { err: error, destination: this.name },
-        'forwarding stopped on an unexpected error',
-      )
-    })
+    this.#running ??= this.#runUntilStopped()
+  }
+
+  /** Runs the loop; after an unexpected error (a bug, a file gone), starts again from the cursor. */
+  async #runUntilStopped(): Promise<void> {
+    while (!this.#stopping) {
+      try {
+        await this.#run()
+      } catch (error) {
+        this.#options.logger.error(
+          { err: error, destination: this.name },
+          'forwarding: unexpected error; starting again from the cursor',
+        )
+        this.#batch = undefined
+        this.#readPosition = this.#cursor.position
+        await this.#pause(1000)
+      }
+    }
   }
 
   /** The runner's live state. */
@@ -421,12 +433,12 @@ export class ForwardRunner {
     const { deliveries, rows } = batch
     const empty = deliveries.length === 0 && rows.log.length === 0
     if (empty) {
-      this.#cursor.commit({ position: batch.to })
+      await this.#cursor.commit({ position: batch.to })
       return true
     }
-    this.#cursor.commit({ position: batch.from, intent: { from: batch.from, to: batch.to } })
+    await this.#cursor.commit({ position: batch.from, intent: { from: batch.from, to: batch.to } })
     if (!(await this.#deliver(deliveries, rows, 'log'))) return false
-    this.#cursor.commit({ position: batch.to })
+    await this.#cursor.commit({ position: batch.to })
     return true
   }
 

@@ -85,7 +85,7 @@ describe('ForwardRunner after a crash', () => {
     const from = cursor.position
     const to = await log.append(encodeEventRows(['one', 'two', 'three'].map(purchase)))
     // The state a crash left: the range as intent, `one` delivered and recorded, the cursor not moved.
-    cursor.commit({ position: from, intent: { from, to } })
+    await cursor.commit({ position: from, intent: { from, to } })
     await store.write(
       'crash',
       'meta',
