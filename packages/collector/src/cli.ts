@@ -2,6 +2,7 @@
  * The `rastro` command: `serve` runs the collector, `sql` runs read-only SQL through a running
  * collector, `config-schema` prints the config file's JSON Schema.
  */
+import './set-threadpool-size.js'
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -18,8 +19,10 @@ Usage:
   rastro config-schema
 
 Environment: RASTRO_PORT, RASTRO_HOST, RASTRO_DATA_DIR, RASTRO_LOG_LEVEL, RASTRO_FLUSH_INTERVAL_MS,
-RASTRO_MAX_BATCH_ROWS, RASTRO_TRUST_PROXY, RASTRO_MQTT_URL, RASTRO_MQTT_TOPIC_PREFIX; without --config: RASTRO_WRITE_KEY, RASTRO_SECRET_KEY,
-RASTRO_ADMIN_KEY; CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD, CLICKHOUSE_DATABASE switch from
+RASTRO_MAX_BATCH_ROWS, RASTRO_TRUST_PROXY, RASTRO_MQTT_URL, RASTRO_MQTT_TOPIC_PREFIX; without --config: RASTRO_WRITE_KEY,
+RASTRO_SECRET_KEY, RASTRO_ADMIN_KEY, and forwarding with RASTRO_META_PIXEL_ID + RASTRO_META_ACCESS_TOKEN [+ RASTRO_META_API_URL],
+RASTRO_GA4_MEASUREMENT_ID + RASTRO_GA4_API_SECRET [+ RASTRO_GA4_API_URL], RASTRO_WEBHOOK_URL + RASTRO_WEBHOOK_SECRET,
+RASTRO_DEFAULT_CONSENT=analytics,marketing; CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD, CLICKHOUSE_DATABASE switch from
 the embedded ClickHouse to a server.`
 
 function fail(message: string): never {

@@ -6,10 +6,35 @@
  */
 import { errorCodes as apiErrorCodes } from '@rastro/schema'
 
-/** Codes of start-up problems; they stop the collector and never reach an HTTP client. */
+/**
+ * Codes of start-up problems (they stop the collector) and of forwarding outcomes (recorded in the
+ * forwarding tables); none reaches an HTTP client as an answer.
+ */
 export const collectorErrorCodes = {
   RASTRO_ERR_CONFIG_INVALID: { statusCode: 500, message: 'The configuration is not valid.' },
   RASTRO_ERR_CONFIG_NOT_FOUND: { statusCode: 500, message: 'The configuration file cannot be read.' },
+  // Forwarding outcomes: recorded in `forward_log`, `forward_dead_letters` and `GET /v1/destinations`.
+  RASTRO_ERR_FORWARD_UNAVAILABLE: {
+    statusCode: 503,
+    message: 'The destination could not be reached or answered with a retryable error; the event is retried.',
+  },
+  RASTRO_ERR_FORWARD_REJECTED: { statusCode: 400, message: 'The destination refused the event as invalid.' },
+  RASTRO_ERR_FORWARD_AUTH: {
+    statusCode: 401,
+    message: "The destination refused the destination's credentials.",
+  },
+  RASTRO_ERR_FORWARD_PERMISSION: {
+    statusCode: 403,
+    message: "The destination's credentials lack a permission the request needs.",
+  },
+  RASTRO_ERR_FORWARD_INVALID_EVENT: {
+    statusCode: 400,
+    message: "The event does not meet the destination's rules; it was not sent.",
+  },
+  RASTRO_ERR_FORWARD_WINDOW_EXPIRED: {
+    statusCode: 410,
+    message: 'The event left the time window the destination accepts before it could be delivered.',
+  },
 } as const
 
 /** Every code the collector can produce. */

@@ -1,30 +1,51 @@
 /**
- * Composition only: opens the store, runs migrations, and mounts the stages' routes
- * (ingest → store → query) on one Fastify instance. Closing the instance stops accepting
- * requests, lets in-flight ones finish, inserts what is waiting, and closes ClickHouse.
+ * Composition only: opens the store and runs migrations, opens the write-ahead log, starts the
+ * ClickHouse writer and the forwarding destinations on it, and mounts the stages' routes
+ * (ingest → log → store → forward → query) on one Fastify instance. Closing the instance stops
+ * accepting requests, lets in-flight ones finish, stops forwarding (a request in flight finishes),
+ * inserts what the log holds (what cannot be inserted stays in the log for the next start), and
+ * closes the log and ClickHouse.
  */
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import cors from '@fastify/cors'
 import fastifyStatic from '@fastify/static'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import { KeyRing } from './config/key-ring.js'
 import type { ResolvedConfig } from './config/load-config.js'
+import { DedupIndex } from './ingest/dedup-index.js'
+import { DedupSink } from './ingest/dedup-sink.js'
+import type { EventSink } from './ingest/event-row.js'
 import { ingestRoutes } from './ingest/ingest-routes.js'
+import { LogEventSink } from './log/log-event-sink.js'
+import { SegmentLog } from './log/segment-log.js'
+import { createForwarding } from './forward/create-forwarding.js'
 import { adminSqlRoutes } from './query/admin-sql-routes.js'
-import { healthRoutes } from './query/health-routes.js'
+import { destinationsRoutes } from './query/destinations-routes.js'
+import { healthRoutes, type IngestStatus } from './query/health-routes.js'
+import { metricsRoutes } from './query/metrics-routes.js'
 import { statsRoutes } from './query/stats-routes.js'
 import { registerDeviceIngest } from './register-device-ingest.js'
 import { createStore, type Store } from './store/create-store-client.js'
-import { EventWriter } from './store/event-writer.js'
+import { loadDedupIndex } from './store/load-dedup-index.js'
+import { CLICKHOUSE_CONSUMER, LogWriter } from './store/log-writer.js'
 import { runMigrations } from './store/run-migrations.js'
+import { createMetrics, type Metrics } from './util/create-metrics.js'
 import { handleError, handleNotFound } from './util/error-handler.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The ClickHouse store the collector writes to and reads from. */
     store: Store
+    /** The write-ahead log ingest appends to. */
+    ingestLog: SegmentLog
+    metrics: Metrics
+    /**
+     * Resolves once every event acknowledged before the call is inserted into ClickHouse
+     * (for tests and tools; rejects after `timeoutMs`).
+     */
+    whenStored(timeoutMs?: number): Promise<void>
   }
 }
 
@@ -50,14 +71,20 @@ function readBrowserScript(): Buffer | undefined {
 /**
  * Builds the collector (not yet listening). The ClickHouse client is at `server.store`.
  *
- * @throws the ClickHouse error when the store cannot be opened or migrated.
+ * @throws the ClickHouse error when the store cannot be opened or migrated, the file system's
+ *   when the log cannot be opened.
  */
 export async function createServer(options: CreateServerOptions): Promise<FastifyInstance> {
   const { config } = options
   const { settings } = config
-  const store = createStore({ ...config.clickhouse, dataDir: settings.dataDir })
+  const cluster = config.clickhouse.cluster
+  const store = createStore({
+    ...config.clickhouse,
+    dataDir: settings.dataDir,
+    embeddedMaxThreads: settings.embeddedMaxThreads,
+  })
   try {
-    await runMigrations(store.client)
+    await runMigrations(store.client, undefined, { cluster })
   } catch (error) {
     await store.client.close()
     throw error
@@ -65,19 +92,99 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   const { trustProxy } = settings
   const app = Fastify({
     logger: options.logger ?? { level: settings.logLevel },
+    // A line per request costs more than the ingest itself at tens of thousands of requests per
+    // second; failures are still logged (util/error-handler.ts) and counted (/metrics).
+    logController: new LogController({ disableRequestLogging: true }),
     // A number trusts that many hops in front of us (proxy-addr's semantics).
     trustProxy:
       typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
   })
+  const metrics = createMetrics()
   const keyRing = new KeyRing(config.tenants, config.adminKeySha256)
-  const writer = new EventWriter({
+  const log = SegmentLog.open({
+    dir: join(settings.dataDir, 'log'),
+    durability: settings.durability,
+    segmentBytes: settings.segmentBytes,
+    maxLogBytes: settings.maxLogBytes,
+    fsyncIntervalMs: settings.fsyncIntervalMs,
+    minFreeDiskBytes: settings.minFreeDiskBytes,
+    logger: app.log,
+  })
+  const writer = new LogWriter({
     client: store.client,
-    log: app.log,
+    log,
+    logger: app.log,
     flushIntervalMs: settings.flushIntervalMs,
     maxBatchRows: settings.maxBatchRows,
+    // On a cluster, an insert returns once its rows are on their shards, so the cursor never
+    // passes rows a Distributed table still holds in its local queue.
+    ...(cluster ? { insertSettings: { insert_distributed_sync: 1 } } : {}),
+    events: {
+      onInsert(rows, seconds) {
+        metrics.insertedRows.inc(rows)
+        metrics.insertSeconds.observe(seconds)
+      },
+      onError: (type) => metrics.clickhouseErrors.inc({ type }),
+      onRejectedRecord: () => metrics.rejectedRecords.inc(),
+    },
   })
+  let sink: EventSink = new LogEventSink(log)
+  if (settings.dedupWindowHours > 0 && settings.dedupMaxIds > 0) {
+    const index = new DedupIndex({ windowHours: settings.dedupWindowHours, maxIds: settings.dedupMaxIds })
+    const loaded = await loadDedupIndex({
+      client: store.client,
+      log,
+      from: writer.position,
+      index,
+      windowHours: settings.dedupWindowHours,
+      maxIds: settings.dedupMaxIds,
+    })
+    app.log.info({ ...loaded, bytes: index.bytes }, 'dedup index loaded')
+    metrics.probes.dedupIds = () => index.size
+    sink = new DedupSink(sink, index, (count) => metrics.eventsDuplicate.inc(count))
+  }
+  writer.start()
+  const forwarding = createForwarding({
+    tenants: config.tenants,
+    log,
+    client: store.client,
+    logger: app.log,
+    metrics,
+    // A destination falls back to its retry table before it could make the log refuse events.
+    maxLagBytes: Math.floor(settings.maxLogBytes / 4),
+    insertSettings: cluster ? { insert_distributed_sync: 1 } : undefined,
+    userAgent: `rastro-collector/${version}`,
+  })
+  forwarding.start()
+
+  function getIngestStatus(): IngestStatus {
+    const refusal = log.getRefusal()
+    return {
+      accepting: refusal === undefined,
+      refusal: refusal ? String(refusal.code) : undefined,
+      logBytes: log.diskBytes,
+      consumers: log.consumers.map((name) => {
+        const lag = log.getLag(name)
+        return { name, lagBytes: lag.bytes, lagSeconds: Math.round(lag.seconds * 1000) / 1000 }
+      }),
+      writer: writer.status,
+    }
+  }
+  metrics.probes.logBytes = () => log.diskBytes
+  metrics.probes.consumerLag = () => log.consumers.map((consumer) => ({ consumer, ...log.getLag(consumer) }))
 
   app.decorate('store', store)
+  app.decorate('ingestLog', log)
+  app.decorate('metrics', metrics)
+  const writerCursor = log.openCursor(CLICKHOUSE_CONSUMER)
+  app.decorate('whenStored', async (timeoutMs = 10_000) => {
+    const target = log.readableEnd
+    const deadline = Date.now() + timeoutMs
+    while (writerCursor.position < target) {
+      if (Date.now() > deadline) throw new Error(`events not stored within ${timeoutMs} ms`)
+      await new Promise((done) => setTimeout(done, 5))
+    }
+  })
   app.setErrorHandler(handleError)
   app.setNotFoundHandler(handleNotFound)
   // Every origin gets CORS headers, so a browser can read a refusal (403 for an origin the site does
@@ -89,15 +196,18 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     exposedHeaders: ['Retry-After'],
     maxAge: 86_400,
   })
-  await app.register(ingestRoutes, { keyRing, sink: writer })
-  await registerDeviceIngest(app, { config, client: store.client, eventSink: writer })
+  await app.register(ingestRoutes, { keyRing, sink, metrics })
+  await registerDeviceIngest(app, { config, client: store.client, eventSink: sink })
   await app.register(healthRoutes, {
     client: store.client,
     storeKind: store.embedded ? 'embedded' : 'server',
     version,
+    getIngestStatus,
   })
+  await app.register(metricsRoutes, { registry: metrics.registry })
   await app.register(statsRoutes, { client: store.client, keyRing })
   await app.register(adminSqlRoutes, { client: store.client, keyRing })
+  await app.register(destinationsRoutes, { tenants: config.tenants, keyRing, forwarding })
 
   const script = readBrowserScript()
   if (script) {
@@ -120,7 +230,9 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   }
 
   app.addHook('onClose', async () => {
+    await forwarding.close()
     await writer.close()
+    await sink.close()
     await store.client.close()
   })
   return app

@@ -301,6 +301,7 @@ describe('GET /v1/stats', () => {
       { authorization: basic(keys.otherWriteKey) },
     )
     const stats = async (key: string) => {
+      await collector.app.whenStored()
       const response = await fetch(`${collector.url}/v1/stats`, {
         headers: { authorization: `Bearer ${key}` },
       })
@@ -362,6 +363,7 @@ describe('POST /v1/admin/sql', () => {
     expect(await sql("INSERT INTO events (tenant_id) VALUES ('x')")).toMatchObject({ status: 400 })
     const after = id('after-readonly')
     expect((await post('/v1/track', { event: 'After', anonymousId: 'a', messageId: after })).status).toBe(200)
+    await collector.app.whenStored()
     expect(await sql(`SELECT event FROM events WHERE message_id = '${after}'`)).toEqual({
       status: 200,
       body: { data: [{ event: 'After' }] },

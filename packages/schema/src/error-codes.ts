@@ -40,7 +40,27 @@ export const errorCodes = {
   RASTRO_ERR_QUERY_INVALID: { statusCode: 400, message: 'The query parameters are not valid.' },
   RASTRO_ERR_QUERY_FAILED: { statusCode: 400, message: 'ClickHouse rejected the query.' },
   RASTRO_ERR_STORE_UNAVAILABLE: { statusCode: 503, message: 'ClickHouse is not available; retry later.' },
+  RASTRO_ERR_INGEST_RATE_LIMITED: {
+    statusCode: 429,
+    message: 'Too many requests for this write key; retry after the given seconds.',
+  },
+  RASTRO_ERR_INGEST_BACKLOG_FULL: {
+    statusCode: 503,
+    message: 'The collector holds as many unstored events as it may; retry later.',
+  },
+  RASTRO_ERR_INGEST_DISK_FULL: {
+    statusCode: 503,
+    message: 'The collector is short of disk space; retry later.',
+  },
   RASTRO_ERR_NOT_FOUND: { statusCode: 404, message: 'No such route.' },
+  RASTRO_ERR_DESTINATION_NOT_FOUND: {
+    statusCode: 404,
+    message: 'The tenant has no enabled destination with this id.',
+  },
+  RASTRO_ERR_REPLAY_IN_PROGRESS: {
+    statusCode: 409,
+    message: 'A replay to this destination is already running; wait for it to finish.',
+  },
   RASTRO_ERR_INTERNAL: { statusCode: 500, message: 'Internal error; see the collector log.' },
   RASTRO_ERR_EVENT_INVALID: {
     statusCode: 400,

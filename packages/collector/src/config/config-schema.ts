@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import { z } from 'zod'
+import { defaultConsentSchema, destinationSchema } from './destination-schema.js'
 
 const idSchema = z
   .string()
@@ -25,10 +26,46 @@ export const settingsSchema = z.strictObject({
   dataDir: z.string().default('./data'),
   /** Trust `X-Forwarded-For` from this many proxies / these addresses (Fastify's `trustProxy`). */
   trustProxy: z.union([z.boolean(), z.coerce.number().int().min(0), z.string()]).default(false),
-  /** Longest time an accepted event waits before its batch is inserted (ms). */
-  flushIntervalMs: z.coerce.number().int().min(10).max(60_000).default(200),
-  /** Insert as soon as this many rows are waiting. */
+  /**
+   * When an event is acknowledged: `fsync`, once its log record is written and fdatasync'ed
+   * (survives a power loss); `os`, once written (survives `kill -9`; the log is fsync'ed every
+   * `fsyncIntervalMs`).
+   */
+  durability: z.enum(['fsync', 'os']).default('fsync'),
+  /** In `os` durability, how often the log is fdatasync'ed (ms). */
+  fsyncIntervalMs: z.coerce.number().int().min(1).max(60_000).default(100),
+  /** Size at which a log segment file is closed and a new one started (bytes). */
+  segmentBytes: z.coerce
+    .number()
+    .int()
+    .min(4096)
+    .max(2 ** 31)
+    .default(64 * 1024 * 1024),
+  /** Disk bound of the log: past it, ingest answers 503 until ClickHouse catches up (bytes). */
+  maxLogBytes: z.coerce
+    .number()
+    .int()
+    .min(65_536)
+    .default(1024 * 1024 * 1024),
+  /** Ingest answers 503 while the data dir's file system has less free space than this (bytes). */
+  minFreeDiskBytes: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(256 * 1024 * 1024),
+  /** Longest time an accepted event waits in the log before its batch is inserted (ms). */
+  flushIntervalMs: z.coerce.number().int().min(10).max(60_000).default(1000),
+  /** Insert as soon as this many rows are waiting (rows). */
   maxBatchRows: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** Hours a `messageId` is remembered to drop retried copies at ingest (hours). */
+  dedupWindowHours: z.coerce.number().int().min(0).max(168).default(24),
+  /** Most message ids the dedup index holds, 16-32 bytes each; past it the oldest hour goes (ids). */
+  dedupMaxIds: z.coerce.number().int().min(0).default(2_000_000),
+  /**
+   * Embedded ClickHouse only: most threads one query or insert may use (`max_threads`,
+   * `max_insert_threads`), so the engine leaves CPU to the HTTP loop; 0: ClickHouse's default.
+   */
+  embeddedMaxThreads: z.coerce.number().int().min(0).max(256).default(1),
   /** Log level: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Directory served at `/examples/` (the demo pages); unset: not served. */
@@ -49,6 +86,23 @@ export const siteSchema = z.strictObject({
   writeKey: z.string().min(8, 'must be at least 8 characters').max(200),
   /** Origins (`https://shop.example`) whose browsers may send with this key; `*` allows any. */
   allowedOrigins: z.array(z.union([z.literal('*'), z.url({ protocol: /^https?$/ })])).default(['*']),
+  /** Requests per second this write key may send (a token bucket); past it: 429 + `Retry-After`. Unset: no limit. */
+  rateLimit: z
+    .strictObject({
+      /** Sustained rate (requests per second). */
+      requestsPerSecond: z.number().positive(),
+      /** Burst above the rate (requests); default: one second's worth. */
+      burstRequests: z.number().int().positive().optional(),
+    })
+    .optional(),
+})
+
+/** Per-tenant enrichment of ingested events. */
+export const enrichmentSchema = z.strictObject({
+  /** Browser, OS and device type from the user agent (ua-parser-js, cached). */
+  parseUserAgent: z.boolean().default(true),
+  /** Flag events whose user agent is a known bot or crawler (`isbot`); the client's `context.bot` is always kept. */
+  detectBots: z.boolean().default(true),
 })
 
 /** A secret key: server-side access to one tenant's data, with a role. */
@@ -102,12 +156,17 @@ export const tenantSchema = z.strictObject({
   name: z.string().max(200).optional(),
   /** Days events are kept before ClickHouse deletes them (TTL). */
   retentionDays: z.number().int().min(1).max(3650).default(1095),
+  enrichment: enrichmentSchema.default({ parseUserAgent: true, detectBots: true }),
   sites: z.array(siteSchema).min(1, 'a tenant needs at least one site'),
   secretKeys: z.array(secretKeySchema).default([]),
   /** Keys of the tenant's devices (kiosks, sensors); see the device SDK. */
   deviceKeys: z.array(deviceKeySchema).default([]),
   /** Devices (hex ids) refused whatever key they send with. */
   revokedDeviceIds: z.array(deviceIdSchema).default([]),
+  /** Consent assumed for events that carry none (`context.consent.categoryPreferences`); see destination-schema.ts. */
+  defaultConsent: defaultConsentSchema.default({ analytics: false, marketing: false }),
+  /** Where this tenant's events are forwarded (Meta CAPI, GA4 MP, webhooks). */
+  destinations: z.array(destinationSchema).default([]),
 })
 
 export const configSchema = z
@@ -141,6 +200,15 @@ export const configSchema = z
           path: ['tenants', t, 'id'],
         })
       }
+      tenant.destinations.forEach((destination, d) => {
+        if (tenant.destinations.findIndex((other) => other.id === destination.id) !== d) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `duplicate destination id "${destination.id}"`,
+            path: ['tenants', t, 'destinations', d, 'id'],
+          })
+        }
+      })
       tenant.sites.forEach((site, s) => {
         const owner = seen.get(site.writeKey)
         if (owner) {
@@ -158,6 +226,7 @@ export const configSchema = z
 export type Settings = z.infer<typeof settingsSchema>
 export type TenantConfig = z.infer<typeof tenantSchema>
 export type SiteConfig = z.infer<typeof siteSchema>
+export type EnrichmentConfig = z.infer<typeof enrichmentSchema>
 export type SecretKeyConfig = z.infer<typeof secretKeySchema>
 export type DeviceKeyConfig = z.infer<typeof deviceKeySchema>
 /** A configuration file as written (defaults not yet applied). */

@@ -3,7 +3,7 @@
  * admin keys are looked up by their SHA-256, so the clear key never needs to be kept.
  */
 import { timingSafeEqual } from 'node:crypto'
-import type { Role, TenantConfig } from './config-schema.js'
+import type { EnrichmentConfig, Role, SiteConfig, TenantConfig } from './config-schema.js'
 import { hashKey } from './load-config.js'
 
 /** The site a write key belongs to. */
@@ -13,6 +13,8 @@ export interface SiteRef {
   /** Empty set: any origin. */
   allowedOrigins: ReadonlySet<string>
   retentionDays: number
+  enrichment: EnrichmentConfig
+  rateLimit: SiteConfig['rateLimit']
 }
 
 /** Who a secret key belongs to. */
@@ -38,6 +40,8 @@ export class KeyRing {
           siteId: site.id,
           allowedOrigins: new Set(origins),
           retentionDays: tenant.retentionDays,
+          enrichment: tenant.enrichment,
+          rateLimit: site.rateLimit,
         })
       }
       for (const secret of tenant.secretKeys) {

@@ -2,7 +2,8 @@
  * Resolves the configuration from, lowest precedence first: defaults, the config file's
  * `server` section, `RASTRO_*` environment variables, command-line flags. Without a config file,
  * one `default` tenant is made whose keys come from `RASTRO_WRITE_KEY`, `RASTRO_SECRET_KEY` and
- * `RASTRO_ADMIN_KEY`, or are generated once and kept in `<dataDir>/keys.json`.
+ * `RASTRO_ADMIN_KEY`, or are generated once and kept in `<dataDir>/keys.json`, and whose
+ * destinations come from `RASTRO_META_*`, `RASTRO_GA4_*` and `RASTRO_WEBHOOK_*`.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -10,10 +11,13 @@ import { join, resolve } from 'node:path'
 import type { z } from 'zod'
 import { createError } from '../errors.js'
 import { configSchema, settingsSchema, type Settings, type TenantConfig } from './config-schema.js'
+import { getEnvDestinations } from './get-env-destinations.js'
 
-/** ClickHouse server connection, from `CLICKHOUSE_URL`, `_USER`, `_PASSWORD`, `_DATABASE`. */
+/** ClickHouse server connection, from `CLICKHOUSE_URL`, `_USER`, `_PASSWORD`, `_DATABASE`, `_CLUSTER`. */
 export interface ClickHouseSettings {
   url: string | undefined
+  /** Cluster name (`CLICKHOUSE_CLUSTER`): migrations create replicated tables `ON CLUSTER` and Distributed tables. */
+  cluster: string | undefined
   username: string | undefined
   password: string | undefined
   database: string | undefined
@@ -165,6 +169,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
   const settings = { ...parsedSettings.data, dataDir: resolve(parsedSettings.data.dataDir) }
   const clickhouse: ClickHouseSettings = {
     url: env.CLICKHOUSE_URL || undefined,
+    cluster: env.CLICKHOUSE_CLUSTER || undefined,
     username: env.CLICKHOUSE_USER || undefined,
     password: env.CLICKHOUSE_PASSWORD || undefined,
     database: env.CLICKHOUSE_DATABASE || undefined,
@@ -184,10 +189,12 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
     id: 'default',
     name: 'Default tenant',
     retentionDays: 1095,
+    enrichment: { parseUserAgent: true, detectBots: true },
     sites: [{ id: 'default', writeKey: keys.writeKey, allowedOrigins: ['*'] }],
     secretKeys: [{ name: 'default', key: keys.secretKey, role: 'owner' }],
     deviceKeys: [],
     revokedDeviceIds: [],
+    ...getEnvDestinations(env),
   }
   return {
     settings,

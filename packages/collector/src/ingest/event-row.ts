@@ -46,11 +46,11 @@ export interface EventRow {
   score: number
   engagement: string
   bot: 0 | 1
-  /** JSON text. */
+  /** JSON object text (always an object: the log carries it as one). */
   properties: string
-  /** JSON text. */
+  /** JSON object text. */
   traits: string
-  /** JSON text of the whole (merged) `context`. */
+  /** JSON object text of the whole (merged) `context`. */
   context: string
   retention_days: number
 }
@@ -62,11 +62,26 @@ export interface EventSink {
    * when they could not be (the request then answers 503 and the client retries).
    */
   write(rows: EventRow[]): Promise<void>
+  /**
+   * Throws the sink's 503 answer when a write would be refused now (log full, disk full), so a
+   * request is refused before its events are parsed. Optional.
+   */
+  check?(): void
   /** Stores what is pending, then stops. */
   close(): Promise<void>
 }
 
-/** `Date` or epoch ms → ClickHouse `DateTime64(3)` text in UTC. */
+/** Recent answers of {@link toClickHouseTime}, direct-mapped by ms: a request's events share their times. */
+const CACHE_SLOTS = 16
+const cachedMs = new Float64Array(CACHE_SLOTS).fill(NaN)
+const cachedText = new Array<string>(CACHE_SLOTS).fill('')
+
+/** Epoch ms → ClickHouse `DateTime64(3)` text in UTC (`2026-11-22 10:00:00.000`). */
 export function toClickHouseTime(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 23).replace('T', ' ')
+  const slot = (ms >>> 0) % CACHE_SLOTS
+  if (cachedMs[slot] === ms) return cachedText[slot]!
+  const text = new Date(ms).toISOString().slice(0, 23).replace('T', ' ')
+  cachedMs[slot] = ms
+  cachedText[slot] = text
+  return text
 }

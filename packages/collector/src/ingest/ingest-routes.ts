@@ -2,8 +2,9 @@
  * The ingest endpoints of the Segment HTTP Tracking API: `POST /v1/batch` (and `/v1/import`, its
  * alias in Segment's and RudderStack's APIs) and the single-event `/v1/track`, `/v1/page`,
  * `/v1/screen`, `/v1/identify`, `/v1/group`, `/v1/alias`. Decodes gzip/deflate bodies,
- * authenticates the write key, checks the Origin, runs each event through the pipeline on its own,
- * hands accepted rows to the sink, and answers only once the sink has stored them.
+ * authenticates the write key, checks the Origin and the key's rate limit, refuses early when the
+ * sink is full, runs each event through the pipeline on its own, hands accepted rows to the sink,
+ * and answers only once the sink has made them durable (the write-ahead log).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import {
@@ -15,18 +16,24 @@ import {
   type RejectedEvent,
 } from '@rastro/schema'
 import type { KeyRing, SiteRef } from '../config/key-ring.js'
-import { createError } from '../errors.js'
+import { createError, RastroError } from '../errors.js'
+import type { Metrics } from '../util/create-metrics.js'
 import { decodeBody, getBodyDecoder } from './decode-body.js'
 import type { EventSink } from './event-row.js'
 import { getWriteKey } from './get-write-key.js'
-import { runPipeline, type RequestInfo, type Step } from './pipeline.js'
+import { runPipeline, type PipelineResult, type RequestInfo, type Step } from './pipeline.js'
+import { RateLimiter } from './rate-limiter.js'
 import { createRow, defaultSteps } from './steps/index.js'
 
 export interface IngestRoutesOptions {
   keyRing: KeyRing
   sink: EventSink
   steps?: readonly Step[]
+  metrics?: Metrics
 }
+
+/** One request in this many has its steps timed (`rastro_ingest_step_seconds`): timing costs ~1 µs per event. */
+const STEP_SAMPLE_EVERY = 16
 
 type JsonObject = Record<string, unknown>
 
@@ -34,7 +41,7 @@ function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-function authenticate(request: FastifyRequest, keyRing: KeyRing): SiteRef {
+function authenticate(request: FastifyRequest, keyRing: KeyRing, limiter: RateLimiter): SiteRef {
   const writeKey = getWriteKey(request.headers.authorization, request.body)
   if (!writeKey) {
     throw createError('RASTRO_ERR_AUTH_MISSING_KEY', {
@@ -50,6 +57,15 @@ function authenticate(request: FastifyRequest, keyRing: KeyRing): SiteRef {
     throw createError('RASTRO_ERR_INGEST_ORIGIN_NOT_ALLOWED', {
       message: `origin ${origin} is not allowed for this write key`,
     })
+  }
+  if (site.rateLimit) {
+    const retryAfterSeconds = limiter.take(`${site.tenantId}/${site.siteId}`, site.rateLimit)
+    if (retryAfterSeconds > 0) {
+      throw createError('RASTRO_ERR_INGEST_RATE_LIMITED', {
+        message: `more than ${site.rateLimit.requestsPerSecond} requests per second for this write key`,
+        retryAfterSeconds,
+      })
+    }
   }
   return site
 }
@@ -76,8 +92,38 @@ function mergeOuter(event: unknown, outer: JsonObject): unknown {
 }
 
 export async function ingestRoutes(fastify: FastifyInstance, options: IngestRoutesOptions): Promise<void> {
-  const { keyRing, sink } = options
+  const { keyRing, sink, metrics } = options
   const steps = options.steps ?? defaultSteps
+  const limiter = new RateLimiter()
+  const stepMs = new Float64Array(steps.length)
+  let requestCount = 0
+
+  /** Runs the pipeline, timing its steps on a sample of requests, and counts rejections. */
+  function run(inputs: unknown[], info: RequestInfo): PipelineResult {
+    const timed = metrics !== undefined && ++requestCount % STEP_SAMPLE_EVERY === 0
+    if (timed) stepMs.fill(0)
+    const result = runPipeline(inputs, info, steps, createRow, timed ? stepMs : undefined)
+    if (timed) steps.forEach((step, i) => metrics.stepSeconds.observe({ step: step.name }, stepMs[i]! / 1000))
+    for (const rejection of result.rejected) metrics?.eventsRejected.inc({ code: rejection.code })
+    return result
+  }
+
+  /** Authenticates, then refuses early when the sink cannot take events now. */
+  function admit(request: FastifyRequest): SiteRef {
+    const site = authenticate(request, keyRing, limiter)
+    sink.check?.()
+    return site
+  }
+
+  if (metrics) {
+    fastify.addHook('onResponse', async (_request, reply) => {
+      if (reply.statusCode < 300) metrics.ackSeconds.observe(reply.elapsedTime / 1000)
+    })
+    fastify.addHook('onError', async (_request, _reply, error) => {
+      if (error instanceof RastroError && (error.statusCode === 429 || error.statusCode === 503))
+        metrics.requestsRefused.inc({ code: error.code })
+    })
+  }
 
   // Browsers send `text/plain` (a CORS-simple type: no preflight, works from sendBeacon); it is JSON.
   fastify.removeContentTypeParser('text/plain')
@@ -96,9 +142,11 @@ export async function ingestRoutes(fastify: FastifyInstance, options: IngestRout
     try {
       await sink.write(rows)
     } catch (cause) {
+      if (cause instanceof RastroError) throw cause
       fastify.log.error({ err: cause }, 'could not store events')
       throw createError('RASTRO_ERR_STORE_UNAVAILABLE', { retryAfterSeconds: 5, cause })
     }
+    metrics?.eventsAccepted.inc(rows.length)
   }
 
   async function ingestBatch(request: FastifyRequest): Promise<IngestResponse> {
@@ -109,7 +157,7 @@ export async function ingestRoutes(fastify: FastifyInstance, options: IngestRout
         field: 'batch',
       })
     }
-    const site = authenticate(request, keyRing)
+    const site = admit(request)
     if (!Array.isArray(body.batch) || body.batch.length === 0) {
       throw createError('RASTRO_ERR_INGEST_INVALID_BODY', {
         message: 'batch must be a non-empty array of events',
@@ -117,7 +165,7 @@ export async function ingestRoutes(fastify: FastifyInstance, options: IngestRout
       })
     }
     const inputs = body.batch.slice(0, MAX_BATCH_EVENTS).map((event) => mergeOuter(event, body))
-    const result = runPipeline(inputs, getRequestInfo(request, site, body.sentAt), steps, createRow)
+    const result = run(inputs, getRequestInfo(request, site, body.sentAt))
     const overflow: RejectedEvent[] = body.batch.slice(MAX_BATCH_EVENTS).map((_, i) => ({
       index: MAX_BATCH_EVENTS + i,
       code: 'RASTRO_ERR_EVENT_BATCH_LIMIT',
@@ -138,14 +186,9 @@ export async function ingestRoutes(fastify: FastifyInstance, options: IngestRout
       const body = request.body
       if (!isObject(body))
         throw createError('RASTRO_ERR_INGEST_INVALID_BODY', { message: 'body must be a JSON object' })
-      const site = authenticate(request, keyRing)
+      const site = admit(request)
       const { writeKey: _writeKey, ...event } = body
-      const result = runPipeline(
-        [{ ...event, type }],
-        getRequestInfo(request, site, undefined),
-        steps,
-        createRow,
-      )
+      const result = run([{ ...event, type }], getRequestInfo(request, site, undefined))
       const rejection = result.rejected[0]
       if (rejection) {
         throw createError(rejection.code, {

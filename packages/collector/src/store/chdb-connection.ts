@@ -69,6 +69,16 @@ export function applySettings(sql: string, settings: Settings): { sql: string; r
   return { sql: withSettings, readonly }
 }
 
+async function readAllBytes(values: ExecParams['values']): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const chunk of values!) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
+}
+
+/** `INSERT INTO t (a, b) FORMAT F` whose data comes as the body: the raw, zero-copy insert path. */
+const RAW_INSERT =
+  /^\s*INSERT\s+INTO\s+([\w.]+)\s*\(([\w\s,]+)\)\s*FORMAT\s+(JSONCompactEachRow|JSONEachRow|CSV|TSV|TabSeparated)\s*$/i
+
 async function readAll(values: InsertParams['values']): Promise<string> {
   if (typeof values === 'string') return values
   const chunks: Buffer[] = []
@@ -102,6 +112,8 @@ function toSummary(result: Pick<ChdbResult, 'rowsRead' | 'bytesRead' | 'elapsed'
 export interface ChdbConnectionOptions {
   /** Absolute path of the chDB data directory. */
   path: string
+  /** Settings `SET` on every session when it opens (e.g. thread limits). */
+  sessionSettings?: Record<string, number>
 }
 
 const NO_ROWS = { rowsRead: 0, bytesRead: 0, elapsed: 0 }
@@ -123,6 +135,11 @@ export class ChdbConnection implements Connection {
     for (const session of Object.values(this.#sessions)) {
       // As a ClickHouse server answers over HTTP: 64-bit integers as JSON strings (no precision loss).
       session.query('SET output_format_json_quote_64bit_integers = 1')
+      for (const [name, value] of Object.entries(options.sessionSettings ?? {})) {
+        if (!/^[a-z_]+$/.test(name) || !Number.isFinite(value))
+          throw new Error(`invalid session setting ${name}`)
+        session.query(`SET ${name} = ${value}`)
+      }
     }
     this.#sessions.readonly.query('SET readonly = 1')
   }
@@ -153,7 +170,44 @@ export class ChdbConnection implements Connection {
     }
   }
 
+  /**
+   * `INSERT INTO t (cols) FORMAT F` with its rows as the body goes through chDB's raw insert:
+   * the bytes go to the engine as they are, never decoded into a JS string and concatenated
+   * with the SQL (for a 10 MB batch, two copies and a UTF-8 round trip less on the event loop).
+   */
+  async #insertRaw(params: ExecParams, match: RegExpExecArray) {
+    if (this.#closed) throw new Error('the embedded ClickHouse is closed')
+    const settings: Record<string, string | number | boolean> = {}
+    for (const [name, value] of Object.entries(params.clickhouse_settings ?? {})) {
+      if (value !== undefined && !HTTP_ONLY_SETTINGS.has(name))
+        settings[name] = value as string | number | boolean
+    }
+    try {
+      const summary = await this.#sessions.write.insert({
+        table: match[1]!,
+        columns: match[2]!.split(',').map((column) => column.trim()),
+        values: await readAllBytes(params.values),
+        format: match[3] as 'JSONCompactEachRow',
+        settings,
+      })
+      return { rowsRead: summary.rowsWritten, bytesRead: summary.bytesWritten, elapsed: summary.elapsed }
+    } catch (error) {
+      throw parseError(error instanceof Error ? error.message : String(error))
+    }
+  }
+
   async exec(params: ExecParams) {
+    const raw = params.values === undefined ? null : RAW_INSERT.exec(params.query)
+    if (raw) {
+      const result = await this.#insertRaw(params, raw)
+      return {
+        stream: toStream(new Uint8Array(0)),
+        query_id: params.query_id ?? randomUUID(),
+        response_headers: {},
+        http_status_code: 200,
+        summary: toSummary(result, true),
+      }
+    }
     const body = params.values === undefined ? undefined : await readAll(params.values)
     const result = await this.#run(params, 'write', body)
     return {

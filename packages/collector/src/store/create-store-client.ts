@@ -17,6 +17,8 @@ export interface StoreOptions {
   database?: string | undefined
   /** Data directory; the embedded engine keeps its files in `<dataDir>/clickhouse`. */
   dataDir: string
+  /** Embedded only: `max_threads` and `max_insert_threads` of its sessions; 0 or unset: ClickHouse's default. */
+  embeddedMaxThreads?: number | undefined
 }
 
 /** An open store: the client and which kind of ClickHouse it talks to. */
@@ -43,6 +45,10 @@ export function createStore(options: StoreOptions): Store {
   }
   const path = resolve(options.dataDir, 'clickhouse')
   mkdirSync(path, { recursive: true })
-  const client = createClient({ connection: new ChdbConnection({ path }) })
+  const threads = options.embeddedMaxThreads
+  const sessionSettings: Record<string, number> = threads
+    ? { max_threads: threads, max_insert_threads: threads }
+    : {}
+  const client = createClient({ connection: new ChdbConnection({ path, sessionSettings }) })
   return { client, embedded: true, location: `embedded chDB at ${path}` }
 }

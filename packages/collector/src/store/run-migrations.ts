@@ -1,17 +1,39 @@
 /**
  * Applies versioned migrations at start. Each statement is idempotent (`IF NOT EXISTS`), so a
- * crash between a statement and its record in `rastro_migrations` is safe to repeat.
+ * crash between a statement and its record in `rastro_migrations` is safe to repeat. A migration
+ * renders its DDL for its target (see `render-create-table.ts`), so the same migration creates
+ * plain tables on one ClickHouse and replicated + Distributed tables on a cluster.
  */
 import type { ClickHouseClient } from '@clickhouse/client'
 import { migrations as allMigrations } from './migrations/index.js'
+import { renderCreateTable, type DdlTarget } from './render-create-table.js'
 
 /** One versioned schema change. */
 export interface Migration {
   /** Strictly increasing, starting at 1. */
   version: number
   name: string
-  /** DDL statements, each idempotent, run in order. */
-  statements: string[]
+  /** DDL statements for `target`, each idempotent, run in order. */
+  statements(target: DdlTarget): string[]
+}
+
+/** The DDL of the table that records applied migrations. */
+export function renderMigrationsTable(target: DdlTarget): string[] {
+  return renderCreateTable(target, {
+    name: 'rastro_migrations',
+    columns: "  version UInt32,\n  name String,\n  applied_at DateTime64(3, 'UTC') DEFAULT now64(3)",
+    engine: 'ReplacingMergeTree',
+    orderBy: 'version',
+    shardingKey: 'version',
+  })
+}
+
+/** Every statement the migrations run for `target`, in order (for review and snapshot tests). */
+export function renderAllMigrations(target: DdlTarget, migrations: Migration[] = allMigrations): string[] {
+  return [
+    ...renderMigrationsTable(target),
+    ...migrations.flatMap((migration) => migration.statements(target)),
+  ]
 }
 
 /**
@@ -23,12 +45,9 @@ export interface Migration {
 export async function runMigrations(
   client: ClickHouseClient,
   migrations: Migration[] = allMigrations,
+  target: DdlTarget = {},
 ): Promise<number[]> {
-  await client.command({
-    query: `CREATE TABLE IF NOT EXISTS rastro_migrations (
-      version UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
-    ) ENGINE = ReplacingMergeTree ORDER BY version`,
-  })
+  for (const statement of renderMigrationsTable(target)) await client.command({ query: statement })
   const result = await client.query({
     query: 'SELECT version FROM rastro_migrations FINAL',
     format: 'JSONEachRow',
@@ -37,11 +56,13 @@ export async function runMigrations(
   const applied: number[] = []
   for (const migration of migrations) {
     if (done.has(migration.version)) continue
-    for (const statement of migration.statements) await client.command({ query: statement })
+    for (const statement of migration.statements(target)) await client.command({ query: statement })
     await client.insert({
       table: 'rastro_migrations',
       values: [{ version: migration.version, name: migration.name }],
       format: 'JSONEachRow',
+      // On a cluster: return only once the row is on its shard, so the next collector sees it.
+      ...(target.cluster ? { clickhouse_settings: { insert_distributed_sync: 1 } } : {}),
     })
     applied.push(migration.version)
   }

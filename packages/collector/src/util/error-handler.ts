@@ -35,8 +35,11 @@ export const DEFAULT_RETRY_AFTER_SECONDS = 5
 
 export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const rastroError = toRastroError(error)
-  if (rastroError.statusCode >= 500) request.log.error({ err: error }, rastroError.message)
+  // Overload answers (503 + Retry-After) are expected under load: counted in /metrics, their
+  // cause logged once where it happens (the log, the writer), not once per refused request.
   const { retryAfterSeconds, statusCode } = rastroError
+  if (statusCode >= 500 && retryAfterSeconds === undefined)
+    request.log.error({ err: error }, rastroError.message)
   if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds))
   else if (statusCode === 429 || statusCode === 503)
     reply.header('retry-after', String(DEFAULT_RETRY_AFTER_SECONDS))

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createServer, loadConfig } from '../../src/index.js'
 import type { ConfigFile } from '../../src/index.js'
+import type { Settings } from '../../src/config/config-schema.js'
 
 export const keys = {
   writeKey: 'wk_test_site_one',
@@ -46,7 +47,13 @@ export interface RunningCollector {
 }
 
 export async function startCollector(
-  options: { config?: ConfigFile; flushIntervalMs?: number; examplesDir?: string } = {},
+  options: {
+    config?: ConfigFile
+    flushIntervalMs?: number
+    examplesDir?: string
+    /** More server settings (`maxLogBytes`, `durability`…). */
+    settings?: Partial<Settings>
+  } = {},
 ): Promise<RunningCollector> {
   const dataDir = mkdtempSync(join(tmpdir(), 'rastro-test-'))
   const configPath = join(dataDir, 'rastro.config.json')
@@ -62,6 +69,7 @@ export async function startCollector(
       flushIntervalMs: options.flushIntervalMs ?? 50,
       logLevel: 'warn',
       ...(options.examplesDir ? { examplesDir: options.examplesDir } : {}),
+      ...options.settings,
     },
   })
   const app = await createServer({ config })
@@ -77,12 +85,17 @@ export async function startCollector(
   }
 }
 
-/** Rows of a query on the collector's ClickHouse (FINAL where it matters is the caller's). */
+/**
+ * Rows of a query on the collector's ClickHouse (FINAL where it matters is the caller's), once
+ * every event acknowledged so far has been inserted (an ack comes after the log append, before
+ * the insert).
+ */
 export async function queryRows<T = Record<string, unknown>>(
   collector: RunningCollector,
   query: string,
   params: Record<string, unknown> = {},
 ): Promise<T[]> {
+  await collector.app.whenStored()
   const result = await collector.app.store.client.query({
     query,
     query_params: params,

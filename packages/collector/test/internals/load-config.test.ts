@@ -36,7 +36,12 @@ describe('loadConfig', () => {
       secretKeys: [{ role: 'viewer' }],
     })
     expect(config.adminKeySha256).toBe(hashKey('ak_0123456789abcdef'))
-    expect(config.settings).toMatchObject({ port: 8080, flushIntervalMs: 200, maxBatchRows: 10_000 })
+    expect(config.settings).toMatchObject({
+      port: 8080,
+      durability: 'fsync',
+      flushIntervalMs: 1000,
+      maxBatchRows: 10_000,
+    })
   })
 
   it('names the offending field of a bad config file', () => {

@@ -69,6 +69,9 @@ function createEventRow(
     siteId: 'device',
     allowedOrigins: new Set(),
     retentionDays: request.retentionDays,
+    // Device events carry no user agent to parse or judge, and device keys have no rate limit.
+    enrichment: { parseUserAgent: false, detectBots: false },
+    rateLimit: undefined,
   }
   const row = createRow({
     site,

@@ -1,6 +1,7 @@
 /** The default ingest steps, in order, and the blank row they fill. */
 import { toClickHouseTime, type EventRow } from '../event-row.js'
 import type { RequestInfo, Step } from '../pipeline.js'
+import { putBot } from './put-bot.js'
 import { putCampaign } from './put-campaign.js'
 import { putIdentity } from './put-identity.js'
 import { putIp } from './put-ip.js'
@@ -20,6 +21,7 @@ export const defaultSteps: readonly Step[] = [
   putPage,
   putCampaign,
   putUserAgent,
+  putBot,
   putIp,
   putRastroContext,
   putPayload,

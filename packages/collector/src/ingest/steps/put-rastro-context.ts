@@ -1,6 +1,6 @@
 import type { Step } from '../pipeline.js'
 
-/** Puts Rastro's own context fields (session, score, engagement, bot flag) and the library and locale. */
+/** Puts Rastro's own context fields (session, score, engagement) and the library and locale. */
 export const putRastroContext: Step = {
   name: 'putRastroContext',
   run({ event, row }) {
@@ -8,7 +8,6 @@ export const putRastroContext: Step = {
     row.session_id = context.sessionId ?? ''
     row.score = context.score ?? 0
     row.engagement = context.engagement ?? ''
-    row.bot = context.bot ? 1 : 0
     row.library_name = context.library?.name ?? ''
     row.library_version = context.library?.version ?? ''
     row.locale = context.locale ?? ''

@@ -1,0 +1,105 @@
+/**
+ * Encodes accepted rows as the exact `JSONCompactEachRow` text of an `events` insert: one JSON
+ * array per line, values in {@link EVENT_COLUMNS} order. This text is what the log stores and
+ * what the writer sends to ClickHouse as it is (no parse, no re-serialisation between ack and
+ * insert); `JSONCompactEachRow` inserts ran ~3x faster than `JSONEachRow` here
+ * (issue "collector hot path", measured through `@clickhouse/client` on chDB).
+ *
+ * `timestamp` is the first column, so a line starts with `["YYYY-MM`: the month, which is the
+ * `events` partition, can be read from a record's first bytes without parsing it
+ * ({@link getRecordMonth}). Rows are grouped by month, one payload per month, so every record
+ * belongs to one partition and the writer can keep each insert within ClickHouse's
+ * `max_partitions_per_insert_block` (100).
+ */
+import type { EventRow } from './event-row.js'
+
+/** Column order of the `events` rows in the log and in inserts. Starts with `timestamp` (see above). */
+export const EVENT_COLUMNS = [
+  'timestamp',
+  'tenant_id',
+  'site_id',
+  'message_id',
+  'type',
+  'event',
+  'name',
+  'anonymous_id',
+  'user_id',
+  'session_id',
+  'original_timestamp',
+  'sent_at',
+  'received_at',
+  'url',
+  'path',
+  'referrer',
+  'title',
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'utm_term',
+  'utm_content',
+  'browser',
+  'browser_version',
+  'os',
+  'os_version',
+  'device_type',
+  'user_agent',
+  'ip',
+  'library_name',
+  'library_version',
+  'locale',
+  'score',
+  'engagement',
+  'bot',
+  'properties',
+  'traits',
+  'context',
+  'retention_days',
+] as const satisfies readonly (keyof EventRow)[]
+
+// Fails to compile when EventRow gains a field that EVENT_COLUMNS lacks.
+const everyColumn: Exclude<keyof EventRow, (typeof EVENT_COLUMNS)[number]> extends never ? true : never = true
+void everyColumn
+
+/** The columns before the JSON-text ones, which go into the line as they are. */
+const HEAD_COLUMNS = EVENT_COLUMNS.slice(0, -4)
+const head = new Array<unknown>(HEAD_COLUMNS.length)
+
+/**
+ * One row as a `JSONCompactEachRow` line, with its newline. `properties`, `traits` and `context`
+ * are JSON object text already: they go in as objects, not as strings to escape again (the
+ * costliest part of encoding, measured), and ClickHouse stores an object read into a `String`
+ * column as its text, byte for byte (`input_format_json_read_objects_as_strings`, set on the
+ * writer's inserts).
+ */
+export function encodeEventRow(row: EventRow): string {
+  for (let i = 0; i < HEAD_COLUMNS.length; i++) head[i] = row[HEAD_COLUMNS[i]!]
+  const start = JSON.stringify(head)
+  return `${start.slice(0, -1)},${row.properties},${row.traits},${row.context},${row.retention_days}]\n`
+}
+
+/** Rows as log payloads: one buffer of lines per month of `timestamp`, in first-seen order. */
+export function encodeEventRows(rows: readonly EventRow[]): Buffer[] {
+  const byMonth = new Map<string, string>()
+  for (const row of rows) {
+    const month = row.timestamp.slice(0, 7)
+    byMonth.set(month, (byMonth.get(month) ?? '') + encodeEventRow(row))
+  }
+  return [...byMonth.values()].map((text) => Buffer.from(text))
+}
+
+/** `YYYY-MM` of the rows of a payload made by {@link encodeEventRows}. */
+export function getRecordMonth(payload: Buffer): string {
+  // `["2026-11-22 10:00:00.000",…`: bytes 2-8.
+  return payload.toString('latin1', 2, 9)
+}
+
+/** Number of rows (lines) in a payload. */
+export function countRecordRows(payload: Buffer): number {
+  let rows = 0
+  let at = payload.indexOf(10)
+  while (at !== -1) {
+    rows++
+    at = payload.indexOf(10, at + 1)
+  }
+  return rows
+}

@@ -1,0 +1,128 @@
+CREATE TABLE IF NOT EXISTS rastro_migrations (
+  version UInt32,
+  name String,
+  applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplacingMergeTree
+ORDER BY version;
+
+CREATE TABLE IF NOT EXISTS events (
+  tenant_id LowCardinality(String),
+  site_id LowCardinality(String),
+  message_id String,
+  type LowCardinality(String),
+  event String,
+  name String,
+  anonymous_id String,
+  user_id String,
+  session_id String,
+  timestamp DateTime64(3, 'UTC'),
+  original_timestamp Nullable(DateTime64(3, 'UTC')),
+  sent_at Nullable(DateTime64(3, 'UTC')),
+  received_at DateTime64(3, 'UTC'),
+  url String,
+  path String,
+  referrer String,
+  title String,
+  utm_source LowCardinality(String),
+  utm_medium LowCardinality(String),
+  utm_campaign String,
+  utm_term String,
+  utm_content String,
+  browser LowCardinality(String),
+  browser_version LowCardinality(String),
+  os LowCardinality(String),
+  os_version LowCardinality(String),
+  device_type LowCardinality(String),
+  user_agent String CODEC(ZSTD(3)),
+  ip String,
+  library_name LowCardinality(String),
+  library_version LowCardinality(String),
+  locale LowCardinality(String),
+  score UInt8,
+  engagement LowCardinality(String),
+  bot UInt8,
+  properties String CODEC(ZSTD(3)),
+  traits String CODEC(ZSTD(3)),
+  context String CODEC(ZSTD(3)),
+  retention_days UInt16,
+  inserted_at DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(timestamp)
+ORDER BY (tenant_id, toDate(timestamp), type, event, cityHash64(message_id))
+TTL toDateTime(timestamp) + toIntervalDay(retention_days)
+SETTINGS non_replicated_deduplication_window = 1000;
+
+CREATE TABLE IF NOT EXISTS forward_log (
+  at DateTime64(3, 'UTC'),
+  tenant_id LowCardinality(String),
+  destination LowCardinality(String),
+  event_id String,
+  event_name LowCardinality(String),
+  source_event LowCardinality(String),
+  attempt UInt16,
+  status LowCardinality(String),
+  http_status UInt16,
+  vendor_trace_id String,
+  latency_ms UInt32,
+  outcome LowCardinality(String),
+  error_code LowCardinality(String),
+  error String,
+  payload_sha256 String
+)
+ENGINE = MergeTree
+PARTITION BY toYYYYMM(at)
+ORDER BY (tenant_id, destination, at)
+TTL toDateTime(at) + INTERVAL 90 DAY;
+
+CREATE TABLE IF NOT EXISTS forward_ledger (
+  tenant_id LowCardinality(String),
+  destination LowCardinality(String),
+  event_id String,
+  event_name LowCardinality(String),
+  event_time DateTime64(3, 'UTC'),
+  state LowCardinality(String),
+  attempts UInt16,
+  updated_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(updated_at)
+ORDER BY (tenant_id, destination, event_id)
+TTL toDateTime(updated_at) + INTERVAL 35 DAY;
+
+CREATE TABLE IF NOT EXISTS forward_retries (
+  tenant_id LowCardinality(String),
+  destination LowCardinality(String),
+  owner LowCardinality(String),
+  event_id String,
+  event_name LowCardinality(String),
+  source_event LowCardinality(String),
+  event_time DateTime64(3, 'UTC'),
+  attempts UInt16,
+  next_attempt_at DateTime64(3, 'UTC'),
+  state LowCardinality(String),
+  item String CODEC(ZSTD(3)),
+  updated_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(updated_at)
+ORDER BY (tenant_id, destination, event_id)
+TTL toDateTime(event_time) + INTERVAL 8 DAY;
+
+CREATE TABLE IF NOT EXISTS forward_dead_letters (
+  tenant_id LowCardinality(String),
+  destination LowCardinality(String),
+  event_id String,
+  event_name LowCardinality(String),
+  source_event LowCardinality(String),
+  event_time DateTime64(3, 'UTC'),
+  error_code LowCardinality(String),
+  error String,
+  http_status UInt16,
+  attempts UInt16,
+  payload String CODEC(ZSTD(3)),
+  dead_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(dead_at)
+PARTITION BY toYYYYMM(dead_at)
+ORDER BY (tenant_id, destination, event_id)
+TTL toDateTime(dead_at) + INTERVAL 90 DAY;

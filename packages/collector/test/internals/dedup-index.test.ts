@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest'
+import { DedupIndex } from '../../src/ingest/dedup-index.js'
+import { DedupSink } from '../../src/ingest/dedup-sink.js'
+import type { EventRow, EventSink } from '../../src/ingest/event-row.js'
+import { RateLimiter } from '../../src/ingest/rate-limiter.js'
+import { HashSet64, hashString64 } from '../../src/util/hash-set-64.js'
+
+const HOUR = 3_600_000
+
+describe('HashSet64', () => {
+  it('holds a million hashes at 16-32 bytes each, with no false hit', () => {
+    const set = new HashSet64()
+    for (let i = 0; i < 1_000_000; i++) set.add(...hashString64(`tenant\u0000id-${i}`))
+    expect(set.size).toBe(1_000_000)
+    expect(set.bytes / set.size).toBeGreaterThanOrEqual(16)
+    expect(set.bytes / set.size).toBeLessThanOrEqual(32)
+    expect(set.has(...hashString64('tenant\u0000id-999999'))).toBe(true)
+    let falseHits = 0
+    for (let i = 0; i < 100_000; i++) if (set.has(...hashString64(`tenant\u0000other-${i}`))) falseHits++
+    expect(falseHits).toBe(0)
+    expect(set.add(...hashString64('tenant\u0000id-1'))).toBe(false)
+  })
+})
+
+describe('DedupIndex', () => {
+  it('remembers ids for the window, per tenant, and forgets whole hours after it', () => {
+    const index = new DedupIndex({ windowHours: 24, maxIds: 100 })
+    const t0 = Date.UTC(2026, 0, 1, 10, 30)
+    index.add(DedupIndex.hash('a', 'm1'), t0)
+    expect(index.has(DedupIndex.hash('a', 'm1'), t0 + 23 * HOUR)).toBe(true)
+    expect(index.has(DedupIndex.hash('b', 'm1'), t0)).toBe(false)
+    expect(index.has(DedupIndex.hash('a', 'm1'), t0 + 25 * HOUR)).toBe(false)
+    expect(index.size).toBe(0)
+    // An id acknowledged before the window is not added.
+    index.add(DedupIndex.hash('a', 'old'), t0 - 30 * HOUR, t0)
+    expect(index.size).toBe(0)
+  })
+
+  it('drops the oldest hour when full', () => {
+    const index = new DedupIndex({ windowHours: 24, maxIds: 3 })
+    const t0 = Date.UTC(2026, 0, 1, 10)
+    index.add(DedupIndex.hash('a', 'old-1'), t0)
+    index.add(DedupIndex.hash('a', 'old-2'), t0)
+    index.add(DedupIndex.hash('a', 'new-1'), t0 + HOUR)
+    index.add(DedupIndex.hash('a', 'new-2'), t0 + HOUR)
+    expect(index.size).toBe(2)
+    expect(index.has(DedupIndex.hash('a', 'old-1'), t0 + HOUR)).toBe(false)
+    expect(index.has(DedupIndex.hash('a', 'new-2'), t0 + HOUR)).toBe(true)
+  })
+})
+
+function rows(...ids: string[]): EventRow[] {
+  return ids.map((message_id) => ({ tenant_id: 't', message_id }) as EventRow)
+}
+
+describe('DedupSink', () => {
+  it('passes each (tenant, messageId) once, and remembers it only once written', async () => {
+    const written: string[][] = []
+    let fail = false
+    const inner: EventSink = {
+      async write(batch) {
+        if (fail) throw new Error('disk on fire')
+        written.push(batch.map((row) => row.message_id))
+      },
+      async close() {},
+    }
+    let duplicates = 0
+    const sink = new DedupSink(
+      inner,
+      new DedupIndex({ windowHours: 24, maxIds: 1000 }),
+      (n) => (duplicates += n),
+    )
+    fail = true
+    await expect(sink.write(rows('x'))).rejects.toThrow('disk on fire')
+    fail = false
+    await sink.write(rows('x', 'y', 'x'))
+    await sink.write(rows('y', 'z'))
+    expect(written).toEqual([['x', 'y'], ['z']])
+    expect(duplicates).toBe(2)
+  })
+
+  it('makes a copy that arrives during the first write wait for it, and fail with it', async () => {
+    let release!: (error?: Error) => void
+    const inner: EventSink = {
+      write: () =>
+        new Promise<void>((resolve, reject) => (release = (error) => (error ? reject(error) : resolve()))),
+      async close() {},
+    }
+    const sink = new DedupSink(inner, new DedupIndex({ windowHours: 24, maxIds: 1000 }))
+    const first = sink.write(rows('p'))
+    const copy = sink.write(rows('p'))
+    release(new Error('write failed'))
+    await expect(first).rejects.toThrow('write failed')
+    await expect(copy).rejects.toThrow('write failed')
+  })
+})
+
+describe('RateLimiter', () => {
+  it('lets a burst through, then answers the seconds until the next token', () => {
+    let now = 0
+    const limiter = new RateLimiter(() => now)
+    const limit = { requestsPerSecond: 2, burstRequests: 3 }
+    expect([1, 2, 3].map(() => limiter.take('k', limit))).toEqual([0, 0, 0])
+    expect(limiter.take('k', limit)).toBe(1)
+    expect(limiter.take('other', limit)).toBe(0)
+    now = 500
+    expect(limiter.take('k', limit)).toBe(0)
+    expect(limiter.take('k', limit)).toBe(1)
+  })
+})

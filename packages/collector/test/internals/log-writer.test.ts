@@ -1,0 +1,181 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { ClickHouseClient } from '@clickhouse/client'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createRow } from '../../src/ingest/steps/index.js'
+import { encodeEventRows } from '../../src/ingest/encode-event-rows.js'
+import { toClickHouseTime, type EventRow } from '../../src/ingest/event-row.js'
+import type { SiteRef } from '../../src/config/key-ring.js'
+import { SegmentLog } from '../../src/log/segment-log.js'
+import { createStore } from '../../src/store/create-store-client.js'
+import { loadDedupIndex } from '../../src/store/load-dedup-index.js'
+import { LogWriter } from '../../src/store/log-writer.js'
+import { DedupIndex } from '../../src/ingest/dedup-index.js'
+import { runMigrations } from '../../src/store/run-migrations.js'
+
+const site: SiteRef = {
+  tenantId: 'w',
+  siteId: 'web',
+  allowedOrigins: new Set(),
+  retentionDays: 3650,
+  enrichment: { parseUserAgent: true, detectBots: true },
+  rateLimit: undefined,
+}
+const quiet = { info() {}, warn() {}, error() {} }
+
+let dir: string
+let client: ClickHouseClient
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'rastro-writer-'))
+  client = createStore({ dataDir: dir }).client
+  await runMigrations(client)
+})
+afterAll(async () => {
+  await client.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+function row(messageId: string, timestampMs: number): EventRow {
+  return {
+    ...createRow({ site, receivedAt: Date.now(), sentAt: undefined, ip: '', userAgent: '' }),
+    message_id: messageId,
+    anonymous_id: 'a',
+    event: 'Writer Test',
+    timestamp: toClickHouseTime(timestampMs),
+  }
+}
+
+function openLog(name: string) {
+  return SegmentLog.open({
+    dir: join(dir, name),
+    durability: 'os',
+    segmentBytes: 1 << 20,
+    maxLogBytes: 1 << 30,
+    fsyncIntervalMs: 50,
+    minFreeDiskBytes: 0,
+    logger: quiet,
+  })
+}
+
+async function count(prefix: string): Promise<number> {
+  const result = await client.query({
+    query: 'SELECT count() AS n FROM events WHERE startsWith(message_id, {prefix:String})',
+    query_params: { prefix },
+    format: 'JSONEachRow',
+  })
+  return Number((await result.json<{ n: string }>())[0]!.n)
+}
+
+async function drain(log: SegmentLog, writer: LogWriter): Promise<void> {
+  const deadline = Date.now() + 20_000
+  while (writer.position < log.readableEnd) {
+    if (Date.now() > deadline) throw new Error('writer did not drain')
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+describe('LogWriter', () => {
+  it('splits a backfill spanning 150 months into inserts of at most 100 partitions', async () => {
+    const log = openLog('backfill')
+    const inserts: number[] = []
+    const writer = new LogWriter({
+      client,
+      log,
+      logger: quiet,
+      flushIntervalMs: 20,
+      maxBatchRows: 100_000,
+      events: { onInsert: (rows) => inserts.push(rows) },
+    })
+    const rows = Array.from({ length: 150 }, (_, i) => row(`backfill-${i}`, Date.UTC(2026, i, 15)))
+    await log.append(encodeEventRows(rows))
+    writer.start()
+    await drain(log, writer)
+    await writer.close()
+    await log.close()
+    expect(await count('backfill-')).toBe(150)
+    expect(inserts).toEqual([100, 50])
+  })
+
+  it('inserts an interrupted range again with the same token, so it is stored once', async () => {
+    const log = openLog('redo')
+    await log.append(encodeEventRows([row('redo-1', Date.now()), row('redo-2', Date.now())]))
+    const first = new LogWriter({ client, log, logger: quiet, flushIntervalMs: 10, maxBatchRows: 10_000 })
+    first.start()
+    await drain(log, first)
+    await first.close()
+    expect(await count('redo-')).toBe(2)
+    // As if the process died after the insert and before the cursor moved past it.
+    await log.openCursor('clickhouse').commit({ position: 0, intent: { from: 0, to: log.head } })
+    const again = new LogWriter({ client, log, logger: quiet, flushIntervalMs: 10, maxBatchRows: 10_000 })
+    again.start()
+    await drain(log, again)
+    await again.close()
+    await log.close()
+    expect(await count('redo-')).toBe(2)
+  })
+
+  it('sets aside a record ClickHouse cannot parse and inserts the others', async () => {
+    const log = openLog('poison')
+    const rejected: number[] = []
+    const writer = new LogWriter({
+      client,
+      log,
+      logger: quiet,
+      flushIntervalMs: 10,
+      maxBatchRows: 10_000,
+      events: { onRejectedRecord: () => rejected.push(1) },
+    })
+    await log.append(encodeEventRows([row('poison-ok-1', Date.now())]))
+    await log.append([Buffer.from('["not a time", "w"]\n')])
+    await log.append(encodeEventRows([row('poison-ok-2', Date.now())]))
+    writer.start()
+    await drain(log, writer)
+    await writer.close()
+    await log.close()
+    expect(await count('poison-ok-')).toBe(2)
+    expect(rejected).toEqual([1])
+    const setAside = readFileSync(join(dir, 'poison', 'rejected-records.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+    expect(setAside).toHaveLength(1)
+    expect(JSON.parse(setAside[0]!)).toMatchObject({ payload: '["not a time", "w"]\n' })
+  })
+
+  it('stores a lone UTF-16 surrogate instead of failing the insert', async () => {
+    const log = openLog('surrogate')
+    const writer = new LogWriter({ client, log, logger: quiet, flushIntervalMs: 10, maxBatchRows: 10_000 })
+    await log.append(encodeEventRows([{ ...row('surrogate-1', Date.now()), event: 'odd \ud800 name' }]))
+    writer.start()
+    await drain(log, writer)
+    await writer.close()
+    await log.close()
+    expect(await count('surrogate-')).toBe(1)
+  })
+
+  it('fills the dedup index from ClickHouse (the window) and from the log ahead of the writer', async () => {
+    const log = openLog('dedup-load')
+    const writer = new LogWriter({ client, log, logger: quiet, flushIntervalMs: 10, maxBatchRows: 10_000 })
+    await log.append(encodeEventRows([row('loaded-in-clickhouse', Date.now())]))
+    writer.start()
+    await drain(log, writer)
+    await writer.close()
+    await log.append(encodeEventRows([row('loaded-from-log', Date.now())]))
+    const index = new DedupIndex({ windowHours: 24, maxIds: 1000 })
+    const loaded = await loadDedupIndex({
+      client,
+      log,
+      from: writer.position,
+      index,
+      windowHours: 24,
+      maxIds: 1000,
+    })
+    await log.close()
+    expect(loaded.log).toBe(1)
+    expect(loaded.clickhouse).toBeGreaterThanOrEqual(1)
+    expect(index.has(DedupIndex.hash('w', 'loaded-in-clickhouse'))).toBe(true)
+    expect(index.has(DedupIndex.hash('w', 'loaded-from-log'))).toBe(true)
+    expect(index.has(DedupIndex.hash('w', 'never-sent'))).toBe(false)
+  })
+})
