@@ -59,6 +59,46 @@ TTL toDateTime(timestamp) + toIntervalDay(retention_days);
 CREATE TABLE IF NOT EXISTS events ON CLUSTER `rastro` AS events_local
 ENGINE = Distributed(`rastro`, currentDatabase(), events_local, cityHash64(if(anonymous_id = '', user_id, anonymous_id)));
 
+CREATE TABLE IF NOT EXISTS telemetry_local ON CLUSTER `rastro` (
+  tenant_id LowCardinality(String),
+  device_id String,
+  metric LowCardinality(String),
+  boot_id UInt32,
+  seq UInt32,
+  timestamp DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD(1)),
+  value Float64 CODEC(Gorilla, ZSTD(1)),
+  unit LowCardinality(String),
+  device_time Nullable(DateTime64(3, 'UTC')),
+  received_at DateTime64(3, 'UTC'),
+  time_quality LowCardinality(String),
+  retention_days UInt16,
+  inserted_at DateTime64(3, 'UTC') DEFAULT now64(3),
+  INDEX timestamp_minmax timestamp TYPE minmax GRANULARITY 4
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/telemetry_local', '{replica}')
+PARTITION BY toYYYYMM(timestamp)
+ORDER BY (tenant_id, metric, device_id, boot_id, seq)
+TTL toDateTime(timestamp) + toIntervalDay(retention_days);
+
+CREATE TABLE IF NOT EXISTS telemetry ON CLUSTER `rastro` AS telemetry_local
+ENGINE = Distributed(`rastro`, currentDatabase(), telemetry_local, cityHash64(device_id));
+
+CREATE TABLE IF NOT EXISTS device_seq_local ON CLUSTER `rastro` (
+  tenant_id LowCardinality(String),
+  device_id String,
+  boot_id UInt32,
+  seq_first UInt32,
+  seq_last UInt32,
+  received_at DateTime64(3, 'UTC'),
+  retention_days UInt16
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/device_seq_local', '{replica}')
+ORDER BY (tenant_id, device_id, boot_id, seq_first)
+TTL toDateTime(received_at) + toIntervalDay(retention_days);
+
+CREATE TABLE IF NOT EXISTS device_seq ON CLUSTER `rastro` AS device_seq_local
+ENGINE = Distributed(`rastro`, currentDatabase(), device_seq_local, cityHash64(device_id));
+
 CREATE TABLE IF NOT EXISTS forward_log_local ON CLUSTER `rastro` (
   at DateTime64(3, 'UTC'),
   tenant_id LowCardinality(String),

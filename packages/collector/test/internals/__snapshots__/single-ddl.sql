@@ -54,6 +54,40 @@ ORDER BY (tenant_id, toDate(timestamp), type, event, cityHash64(message_id))
 TTL toDateTime(timestamp) + toIntervalDay(retention_days)
 SETTINGS non_replicated_deduplication_window = 1000;
 
+CREATE TABLE IF NOT EXISTS telemetry (
+  tenant_id LowCardinality(String),
+  device_id String,
+  metric LowCardinality(String),
+  boot_id UInt32,
+  seq UInt32,
+  timestamp DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD(1)),
+  value Float64 CODEC(Gorilla, ZSTD(1)),
+  unit LowCardinality(String),
+  device_time Nullable(DateTime64(3, 'UTC')),
+  received_at DateTime64(3, 'UTC'),
+  time_quality LowCardinality(String),
+  retention_days UInt16,
+  inserted_at DateTime64(3, 'UTC') DEFAULT now64(3),
+  INDEX timestamp_minmax timestamp TYPE minmax GRANULARITY 4
+)
+ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(timestamp)
+ORDER BY (tenant_id, metric, device_id, boot_id, seq)
+TTL toDateTime(timestamp) + toIntervalDay(retention_days);
+
+CREATE TABLE IF NOT EXISTS device_seq (
+  tenant_id LowCardinality(String),
+  device_id String,
+  boot_id UInt32,
+  seq_first UInt32,
+  seq_last UInt32,
+  received_at DateTime64(3, 'UTC'),
+  retention_days UInt16
+)
+ENGINE = MergeTree
+ORDER BY (tenant_id, device_id, boot_id, seq_first)
+TTL toDateTime(received_at) + toIntervalDay(retention_days);
+
 CREATE TABLE IF NOT EXISTS forward_log (
   at DateTime64(3, 'UTC'),
   tenant_id LowCardinality(String),
