@@ -67,16 +67,27 @@ export function createFeed(options: FeedOptions): OnEvents {
     await batch.preload(identities.flatMap((identity) => identity.keys))
     const attributed: AttributedEvent[] = []
     const links: Record<string, unknown>[] = []
+    const results = []
     for (const [i, row] of rows.entries()) {
       const identity = identities[i]!
-      const result = await batch.upsert({
-        keys: identity.keys,
-        patch: identity.patch,
-        mode: identity.mode,
-        source: row.utm_source || getChannel(row.library_name, row.path),
-        create: true,
-      })
-      if (!result.contactId) continue
+      results.push(
+        await batch.upsert({
+          keys: identity.keys,
+          patch: identity.patch,
+          mode: identity.mode,
+          source: row.utm_source || getChannel(row.library_name, row.path),
+          create: true,
+        }),
+      )
+    }
+    // Attribution after every upsert of the batch: a page view that precedes the lead form in the
+    // same batch belongs to the contact the form created.
+    for (const [i, row] of rows.entries()) {
+      const identity = identities[i]!
+      const result = results[i]!
+      if (result.suppressed) continue
+      const contactId = result.contactId ?? identity.keys.map((key) => batch.getOwner(key)).find(Boolean)
+      if (!contactId) continue
       if (identity.link) {
         links.push({
           kind: identity.link.kind,
@@ -87,7 +98,7 @@ export function createFeed(options: FeedOptions): OnEvents {
         })
       }
       attributed.push({
-        contactId: result.contactId,
+        contactId,
         messageId: row.message_id,
         event: {
           type: row.type,

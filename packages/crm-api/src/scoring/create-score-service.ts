@@ -234,6 +234,14 @@ export function createScoreService(options: ScoreServiceOptions): ScoreService {
     async recompute(db, contactIds, getContacts) {
       const rules = await getRules(db)
       const { states } = await replay(db, rules, contactIds)
+      if (!contactIds) {
+        // Contacts scored before whose events no longer count are rescored too (to their fit alone).
+        const scored = await db.rows<{ contact_id: string }>(
+          `SELECT contact_id FROM crm_scores FINAL WHERE tenant_id = {tenant:String}`,
+        )
+        for (const row of scored)
+          if (!states.has(row.contact_id)) states.set(row.contact_id, createScoreState())
+      }
       const ids = [...states.keys()]
       const previous = await loadStates(db, ids)
       for (const [id, state] of states) state.hot = previous.get(id)?.hot ?? false

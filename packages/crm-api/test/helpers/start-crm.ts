@@ -46,6 +46,8 @@ export interface RunningCrm {
   ): Promise<Answer<T>>
   /** Stores event rows as the collector does, then feeds them to the CRM and waits for it. */
   ingest(rows: CrmEventRow[]): Promise<void>
+  /** Another CRM app with other options on the same store (chDB opens one data directory per process). */
+  fork(options: Partial<CrmOptions>): Promise<RunningCrm>
   /** Rows of a query (tenant-free: tests look at everything). */
   rows<T = Record<string, unknown>>(query: string, params?: Record<string, unknown>): Promise<T[]>
   stop(): Promise<void>
@@ -144,12 +146,11 @@ export async function migrate(client: ClickHouseClient): Promise<void> {
   }
 }
 
-export async function startCrm(options: Partial<CrmOptions> = {}): Promise<RunningCrm> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'rastro-crm-test-'))
-  const client = createClient({
-    connection: createChdbConnection({ path: join(dataDir, 'clickhouse') }) as never,
-  })
-  await migrate(client)
+async function createRunning(
+  client: ClickHouseClient,
+  options: Partial<CrmOptions>,
+  stopStore: () => Promise<void>,
+): Promise<RunningCrm> {
   const app = await createCrmServer({
     client,
     logger: false,
@@ -190,14 +191,28 @@ export async function startCrm(options: Partial<CrmOptions> = {}): Promise<Runni
       await client.insert({ table: 'events', values: rows, format: 'JSONEachRow' })
       await app.crm.onEvents(rows)
     },
+    fork(forkOptions) {
+      return createRunning(client, { ...options, ...forkOptions }, async () => {})
+    },
     async rows(query, params = {}) {
       const result = await client.query({ query, query_params: params, format: 'JSONEachRow' })
       return result.json()
     },
     async stop() {
       await app.close()
-      await client.close()
-      rmSync(dataDir, { recursive: true, force: true })
+      await stopStore()
     },
   }
+}
+
+export async function startCrm(options: Partial<CrmOptions> = {}): Promise<RunningCrm> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'rastro-crm-test-'))
+  const client = createClient({
+    connection: createChdbConnection({ path: join(dataDir, 'clickhouse') }) as never,
+  })
+  await migrate(client)
+  return createRunning(client, options, async () => {
+    await client.close()
+    rmSync(dataDir, { recursive: true, force: true })
+  })
 }
