@@ -179,7 +179,7 @@ async function createRunning(
               }
             : {}),
       })
-      let body: unknown = response.body
+      let body: any = response.body
       try {
         body = response.body ? JSON.parse(response.body) : undefined
       } catch {
