@@ -86,13 +86,13 @@ export function toChTime(ms: number = Date.now()): string {
 
 /** An event row with defaults: a web page view of tenant one. */
 export function createEvent(
-  fields: Partial<EventRow> & { properties?: string | Record<string, unknown> },
+  fields: Partial<Omit<EventRow, 'properties' | 'traits' | 'context'>> & {
+    properties?: string | Record<string, unknown>
+    traits?: string | Record<string, unknown>
+    context?: string | Record<string, unknown>
+  },
 ): EventRow {
-  const { properties, traits, context, ...rest } = fields as Partial<EventRow> & {
-    properties?: unknown
-    traits?: unknown
-    context?: unknown
-  }
+  const { properties, traits, context, ...rest } = fields
   const json = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value ?? {}))
   return {
     tenant_id: 'one',
