@@ -45,6 +45,15 @@ afterAll(async () => {
   await new Promise((resolve) => receiver?.close(resolve))
 })
 
+async function contactIdOf(email: string): Promise<string> {
+  const rows = await crm.rows<{ contact_id: string }>(
+    `SELECT contact_id FROM crm_identities FINAL WHERE kind = 'email' AND value = {email:String}`,
+    { email },
+  )
+  expect(rows).toHaveLength(1)
+  return rows[0]!.contact_id
+}
+
 function visit(anon: string, offsetMs: number) {
   return [
     createEvent({
@@ -106,9 +115,7 @@ describe('lead score', () => {
     failNext = 1
     await crm.ingest(visit('anon-eva', -2 * DAY))
     await crm.ingest([lead('anon-eva', 'eva@example.com', '+34 611 000 001', -DAY)])
-    const [{ contact_id: id }] = await crm.rows<{ contact_id: string }>(
-      `SELECT contact_id FROM crm_identities FINAL WHERE kind = 'email' AND value = 'eva@example.com'`,
-    )
+    const id = await contactIdOf('eva@example.com')
     const incremental = await crm.call('GET', `/v1/crm/contacts/${id}/score`)
     expect(incremental.body).toMatchObject({ ...expectedAt(2, 1), hot: true })
 
@@ -144,9 +151,7 @@ describe('lead score', () => {
   it('decays engagement with time and drops conversions past their time frame', async () => {
     await crm.ingest(visit('anon-fay', -2 * DAY))
     await crm.ingest([lead('anon-fay', 'fay@example.com', '+34 611 000 002', -DAY)])
-    const [{ contact_id: id }] = await crm.rows<{ contact_id: string }>(
-      `SELECT contact_id FROM crm_identities FINAL WHERE kind = 'email' AND value = 'fay@example.com'`,
-    )
+    const id = await contactIdOf('fay@example.com')
     const later = await store.fork({ now: () => T + 28 * DAY })
     const past = await store.fork({ now: () => T + 95 * DAY })
     try {
@@ -164,9 +169,7 @@ describe('lead score', () => {
       lead('anon-gil', 'gil@example.com', '+34 611 000 003', -DAY),
     ]
     await crm.app.crm.onEvents(batch)
-    const [{ contact_id: id }] = await crm.rows<{ contact_id: string }>(
-      `SELECT contact_id FROM crm_identities FINAL WHERE kind = 'email' AND value = 'gil@example.com'`,
-    )
+    const id = await contactIdOf('gil@example.com')
     expect((await crm.call('GET', `/v1/crm/contacts/${id}/score`)).body).toMatchObject(expectedAt(2, 1))
     // A redelivery of the same batch (SDK retry, log replay) is not counted twice.
     await crm.app.crm.onEvents(batch)
@@ -189,9 +192,7 @@ describe('lead score', () => {
     const put = await crm.call('PUT', '/v1/crm/scoring/rules', { body: rules })
     expect(put.status).toBe(200)
     expect(put.body.rescored).toBeGreaterThanOrEqual(3)
-    const [{ contact_id: id }] = await crm.rows<{ contact_id: string }>(
-      `SELECT contact_id FROM crm_identities FINAL WHERE kind = 'email' AND value = 'eva@example.com'`,
-    )
+    const id = await contactIdOf('eva@example.com')
     // Eva visited /pricing twice (2 days and half a day ago).
     expect((await crm.call('GET', `/v1/crm/contacts/${id}/score`)).body).toMatchObject({
       fit: 7,
