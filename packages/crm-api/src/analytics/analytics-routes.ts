@@ -275,21 +275,22 @@ export function addAnalyticsRoutes(router: Router): void {
         orderEvents: (await getValueModel(db)).orderEvents,
       }
       const rows = await db.rows<Record<string, string | number>>(
-        `SELECT first_touch.1 AS source, first_touch.2 AS medium, first_touch.3 AS campaign, count() AS visitors,
-           sum(leads) AS leads, countIf(orders > 0) AS customers, sum(orders) AS orders, round(sum(revenue), 2) AS revenue
+        `SELECT first_touch.1 AS source, first_touch.2 AS medium, first_touch.3 AS campaign, count() AS people,
+           sum(person_leads) AS total_leads, countIf(person_orders > 0) AS customers, sum(person_orders) AS total_orders,
+           round(sum(person_revenue), 2) AS total_revenue
          FROM (
            SELECT if(contact_id != '', contact_id, concat('anon:', anonymous_id)) AS person,
              argMinIf((utm_source, utm_medium, utm_campaign), timestamp, utm_source != '' OR utm_campaign != '') AS first_touch,
              countIf(utm_source != '' OR utm_campaign != '') AS touches,
-             countIf(type = 'track' AND event IN {leadEvents:Array(String)}) AS leads,
-             countIf(type = 'track' AND event IN {orderEvents:Array(String)}) AS orders,
-             sumIf(${REVENUE_SQL}, type = 'track' AND event IN {orderEvents:Array(String)}) AS revenue
+             countIf(type = 'track' AND event IN {leadEvents:Array(String)}) AS person_leads,
+             countIf(type = 'track' AND event IN {orderEvents:Array(String)}) AS person_orders,
+             sumIf(${REVENUE_SQL}, type = 'track' AND event IN {orderEvents:Array(String)}) AS person_revenue
            FROM ${resolvedInRange(['timestamp', 'type', 'event', 'utm_source', 'utm_medium', 'utm_campaign', 'properties'])}
            GROUP BY person
            HAVING touches > 0
          )
          GROUP BY source, medium, campaign
-         ORDER BY revenue DESC, visitors DESC LIMIT 100`,
+         ORDER BY total_revenue DESC, people DESC, source LIMIT 100`,
         params,
       )
       return {
@@ -297,11 +298,11 @@ export function addAnalyticsRoutes(router: Router): void {
           source: String(row.source),
           medium: String(row.medium),
           campaign: String(row.campaign),
-          visitors: toNumber(row.visitors),
-          leads: toNumber(row.leads),
+          visitors: toNumber(row.people),
+          leads: toNumber(row.total_leads),
           customers: toNumber(row.customers),
-          orders: toNumber(row.orders),
-          revenue: toNumber(row.revenue),
+          orders: toNumber(row.total_orders),
+          revenue: toNumber(row.total_revenue),
         })),
       }
     },

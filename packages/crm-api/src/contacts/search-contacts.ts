@@ -69,7 +69,9 @@ export interface SearchExtension {
 }
 
 interface ContactQuery {
-  /** `WITH … FROM … WHERE …` ready for a SELECT list before it. */
+  /** `WITH …` to put before SELECT (or ''). */
+  with: string
+  /** `FROM … WHERE …` to put after the SELECT list. */
   from: string
   params: Params
   sortField: Field
@@ -116,12 +118,11 @@ async function buildContactQuery(
     )
   }
   const usesScore = JSON.stringify([search.filterGroups, search.sorts]).includes('"score"')
-  const from = `${extension ? `WITH ${extension.with}` : ''}
-     FROM crm_contacts AS c FINAL
+  const from = `FROM crm_contacts AS c FINAL
      ${usesScore ? `LEFT JOIN (SELECT contact_id, total FROM crm_scores FINAL WHERE tenant_id = {tenant:String}) AS s ON s.contact_id = c.id` : ''}
      ${extension?.join ?? ''}
      WHERE c.tenant_id = {tenant:String} AND c.merged_into = '' AND (${conditions.join(') AND (')})`
-  return { from, params, sortField, direction, usesScore }
+  return { with: extension ? `WITH ${extension.with}` : '', from, params, sortField, direction, usesScore }
 }
 
 const SELECT_CONTACT = CONTACT_COLUMNS.split(', ')
@@ -136,7 +137,7 @@ export async function searchContacts(
 ): Promise<{ results: (Contact & { score?: number })[]; paging?: { next: { cursor: string } } }> {
   const query = await buildContactQuery(db, search, extension)
   const rows = await db.rows<ContactRow & { score: number; sort_value: string | number }>(
-    `SELECT ${SELECT_CONTACT}, ${query.usesScore ? 's.total' : '0'} AS score, ${query.sortField.sql} AS sort_value
+    `${query.with} SELECT ${SELECT_CONTACT}, ${query.usesScore ? 's.total' : '0'} AS score, ${query.sortField.sql} AS sort_value
      ${query.from}
      ORDER BY sort_value ${query.direction}, c.id ${query.direction}
      LIMIT {limit:UInt32}`,
@@ -158,7 +159,7 @@ export async function countContacts(
 ): Promise<number> {
   const query = await buildContactQuery(db, search, extension)
   const [row] = await db.rows<{ count: string | number }>(
-    `SELECT count() AS count ${query.from}`,
+    `${query.with} SELECT count() AS count ${query.from}`,
     query.params.values,
   )
   return Number(row?.count ?? 0)
@@ -173,7 +174,7 @@ export async function eachContact(
 ): Promise<void> {
   const query = await buildContactQuery(db, { ...search, sorts: [] }, extension)
   await db.eachRow<ContactRow>(
-    `SELECT ${SELECT_CONTACT} ${query.from} ORDER BY c.id`,
+    `${query.with} SELECT ${SELECT_CONTACT} ${query.from} ORDER BY c.id`,
     query.params.values,
     (row) => onRow(toContact(row)),
   )
