@@ -220,7 +220,8 @@ async function crmPlugin(fastify: FastifyInstance, options: CrmOptions): Promise
   })
 
   fastify.addHook('onClose', async () => {
-    await fastify.crm.whenIdle()
+    await writer.whenIdle()
+    await webhooks.close()
   })
 }
 

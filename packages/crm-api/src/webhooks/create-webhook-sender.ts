@@ -28,7 +28,10 @@ export interface WebhookSenderOptions {
 export interface WebhookSender {
   /** Sends `data` to every subscription of `event` in the tenant, in the background. */
   emit(db: TenantDb, event: WebhookEvent, data: unknown): void
+  /** Resolves when every delivery, retries included, is done. */
   whenIdle(): Promise<void>
+  /** Gives up the retries still waiting (on shutdown; they are logged as failed) and awaits the rest. */
+  close(): Promise<void>
 }
 
 /** `sha256=<hex>` signature of a delivery. */
@@ -39,6 +42,20 @@ export function signWebhook(secret: string, timestamp: string, body: string): st
 export function createWebhookSender(options: WebhookSenderOptions): WebhookSender {
   const delays = options.retryDelaysMs ?? [1_000, 10_000, 60_000]
   const running = new Set<Promise<void>>()
+  const sleepers = new Set<() => void>()
+  let closing = false
+
+  function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer)
+        sleepers.delete(wake)
+        resolve()
+      }
+      const timer = setTimeout(wake, ms)
+      sleepers.add(wake)
+    })
+  }
 
   async function deliver(
     db: TenantDb,
@@ -84,8 +101,9 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
         .catch((cause: unknown) => options.log.warn({ err: cause }, 'could not log a webhook delivery'))
       if (!error) return
       const delay = delays[attempt - 1]
-      if (delay === undefined) break
-      await new Promise((resolve) => setTimeout(resolve, delay))
+      if (delay === undefined || closing) break
+      await sleep(delay)
+      if (closing) break
     }
     options.log.warn({ webhook: hook.id, event }, 'webhook delivery failed after every retry')
   }
@@ -114,6 +132,11 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
       void task.finally(() => running.delete(task))
     },
     async whenIdle() {
+      while (running.size > 0) await Promise.all([...running])
+    },
+    async close() {
+      closing = true
+      for (const wake of [...sleepers]) wake()
       while (running.size > 0) await Promise.all([...running])
     },
   }
