@@ -8,6 +8,7 @@ import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
 import cors from '@fastify/cors'
 import fastifyStatic from '@fastify/static'
+import { crm } from '@rastro/crm-api'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { KeyRing } from './config/key-ring.js'
 import type { ResolvedConfig } from './config/load-config.js'
@@ -15,6 +16,7 @@ import { ingestRoutes } from './ingest/ingest-routes.js'
 import { adminSqlRoutes } from './query/admin-sql-routes.js'
 import { healthRoutes } from './query/health-routes.js'
 import { statsRoutes } from './query/stats-routes.js'
+import { createNotifyingSink } from './store/create-notifying-sink.js'
 import { createStore, type Store } from './store/create-store-client.js'
 import { EventWriter } from './store/event-writer.js'
 import { runMigrations } from './store/run-migrations.js'
@@ -88,7 +90,9 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     exposedHeaders: ['Retry-After'],
     maxAge: 86_400,
   })
-  await app.register(ingestRoutes, { keyRing, sink: writer })
+  // Stored events feed the CRM (identities, lead scores) until the durable log has consumers.
+  const sink = createNotifyingSink(writer, (rows) => app.crm.onEvents(rows), app.log)
+  await app.register(ingestRoutes, { keyRing, sink })
   await app.register(healthRoutes, {
     client: store.client,
     storeKind: store.embedded ? 'embedded' : 'server',
@@ -96,6 +100,12 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   })
   await app.register(statsRoutes, { client: store.client, keyRing })
   await app.register(adminSqlRoutes, { client: store.client, keyRing })
+  await app.register(crm, {
+    client: store.client,
+    resolveKey: (key) => keyRing.findSecretKey(key),
+    getRetentionDays: (tenantId) =>
+      config.tenants.find((tenant) => tenant.id === tenantId)?.retentionDays ?? 1095,
+  })
 
   const script = readBrowserScript()
   if (script) {
@@ -118,7 +128,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   }
 
   app.addHook('onClose', async () => {
-    await writer.close()
+    await sink.close()
     await store.client.close()
   })
   return app

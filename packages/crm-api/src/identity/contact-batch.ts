@@ -408,8 +408,10 @@ export class ContactBatch {
     this.#dirty.clear()
     this.#identityRows.clear()
     this.#changes = []
-    await this.#db.insert('crm_contacts', contactRows)
+    // Identities first: after a crash between the two, an identity without its contact is free again
+    // (see preload), whereas a contact without its identities could be duplicated.
     await this.#db.insert('crm_identities', identityRows)
+    await this.#db.insert('crm_contacts', contactRows)
     await this.#db.insert('crm_changes', changes)
   }
 
