@@ -12,6 +12,7 @@ import type { Router } from '../http/create-router.js'
 import { filterGroupsSchema, sortSchema } from '../http/filter-sql.js'
 import { getIfMatch, toEtag } from '../http/get-if-match.js'
 import { ContactBatch } from '../identity/contact-batch.js'
+import { getPersonKeys } from '../identity/get-person-keys.js'
 import { normaliseIdentity, type IdentityKind } from '../identity/normalise-identity.js'
 import { contactInputSchema, toContactWrite, type ContactInput } from './contact-input.js'
 import { contactSchema, toContact, type ContactRow } from './contact-row.js'
@@ -45,12 +46,8 @@ export async function getIdentities(
   db: TenantDb,
   contactId: string,
 ): Promise<{ kind: string; value: string }[]> {
-  return db.rows<{ kind: string; value: string }>(
-    `SELECT kind, value FROM crm_identities FINAL
-     WHERE tenant_id = {tenant:String} AND contact_id = {id:String}
-     ORDER BY indexOf(['external_id', 'email', 'phone', 'rfid_uid', 'device_id', 'anon_id'], kind), value`,
-    { id: contactId },
-  )
+  const { identities } = await getPersonKeys(db, [contactId])
+  return identities.map(({ kind, value }) => ({ kind, value }))
 }
 
 /**

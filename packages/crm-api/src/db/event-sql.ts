@@ -5,16 +5,6 @@
  * else of its `anonymous_id` (browser anonymous id or device id).
  */
 
-/** Condition on `events` columns: the event belongs to one of the contacts in `{contactIds:Array(String)}`. */
-export const CONTACT_EVENTS_SQL = `(
-  anonymous_id IN (SELECT value FROM crm_identities FINAL WHERE tenant_id = {tenant:String}
-    AND contact_id IN {contactIds:Array(String)} AND kind IN ('anon_id', 'device_id'))
-  OR user_id IN (SELECT value FROM crm_identities FINAL WHERE tenant_id = {tenant:String}
-    AND contact_id IN {contactIds:Array(String)} AND kind = 'external_id')
-  OR message_id IN (SELECT message_id FROM crm_event_links WHERE tenant_id = {tenant:String}
-    AND (kind, value) IN (SELECT kind, value FROM crm_identities FINAL WHERE tenant_id = {tenant:String}
-      AND contact_id IN {contactIds:Array(String)})))`
-
 /**
  * A subquery of the tenant's human events (`bot = 0`, one row per message id) with the columns
  * `columns` (of `events`) and the resolved `contact_id` ('' when the event's visitor is unknown).

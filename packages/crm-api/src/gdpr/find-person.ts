@@ -8,6 +8,7 @@ import { getContactRow } from '../contacts/contact-routes.js'
 import type { ContactRow } from '../contacts/contact-row.js'
 import type { TenantDb } from '../db/tenant-db.js'
 import { createCrmError } from '../errors.js'
+import { getPersonKeys } from '../identity/get-person-keys.js'
 import { normaliseIdentity, type IdentityKey, type IdentityKind } from '../identity/normalise-identity.js'
 import type { CountryCode } from 'libphonenumber-js'
 
@@ -63,19 +64,13 @@ export async function findPerson(
   }
   const contact = await getContactRow(db, contactId)
   const contactIds = [contact.id, ...contact.merged_ids]
-  const identities = await db.rows<IdentityKey>(
-    `SELECT DISTINCT kind, value FROM crm_identities WHERE tenant_id = {tenant:String} AND contact_id IN {ids:Array(String)}`,
-    { ids: contactIds },
-  )
-  const links = await db.rows<{ message_id: string }>(
-    `SELECT DISTINCT message_id FROM crm_event_links
-     WHERE tenant_id = {tenant:String} AND kind IN {kinds:Array(String)} AND value IN {values:Array(String)}`,
-    {
-      kinds: [...new Set(identities.map((identity) => identity.kind))],
-      values: identities.map((identity) => identity.value),
-    },
-  )
-  return { contact, contactIds, identities, linkedMessageIds: links.map((link) => link.message_id) }
+  const keys = await getPersonKeys(db, contactIds)
+  return {
+    contact,
+    contactIds,
+    identities: keys.identities.map(({ kind, value }) => ({ kind, value })),
+    linkedMessageIds: keys.links.map((link) => link.message_id),
+  }
 }
 
 /** Query parameters selecting the person's events: `{anonIds}`, `{userIds}`, `{messageIds}`. */

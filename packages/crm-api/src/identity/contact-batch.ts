@@ -21,6 +21,7 @@ import { createId } from '../db/create-id.js'
 import type { TenantDb } from '../db/tenant-db.js'
 import { createCrmError } from '../errors.js'
 import { CONTACT_COLUMNS, LIFECYCLE_STAGES, type ContactRow } from '../contacts/contact-row.js'
+import { getPersonKeys } from './get-person-keys.js'
 import {
   getKindRank,
   STRONG_KINDS,
@@ -316,12 +317,7 @@ export class ContactBatch {
     await this.loadContacts([primaryId, ...others])
     const primary = this.getLive(primaryId)
     const rows = others.map((id) => this.getLive(id))
-    const stored = await this.#db.rows<{ kind: IdentityKind; value: string; contact_id: string }>(
-      // Exact with the skip index on contact_id: use_skip_indexes_if_final_exact_mode (default on).
-      `SELECT kind, value, contact_id FROM crm_identities FINAL
-       WHERE tenant_id = {tenant:String} AND contact_id IN {ids:Array(String)}`,
-      { ids: others },
-    )
+    const { identities: stored } = await getPersonKeys(this.#db, others)
     for (const identity of stored) {
       const mapKey = toIdentityKey(identity)
       if (!this.#owners.has(mapKey)) this.#owners.set(mapKey, identity.contact_id)
@@ -376,11 +372,7 @@ export class ContactBatch {
   async remove(id: string): Promise<void> {
     await this.loadContacts([id])
     const row = this.getLive(id)
-    const stored = await this.#db.rows<{ kind: IdentityKind; value: string }>(
-      `SELECT kind, value FROM crm_identities FINAL
-       WHERE tenant_id = {tenant:String} AND contact_id = {id:String}`,
-      { id },
-    )
+    const { identities: stored } = await getPersonKeys(this.#db, [id])
     for (const identity of stored) {
       this.#identityRows.set(toIdentityKey(identity), {
         ...this.#toIdentityRow(identity, id),

@@ -7,7 +7,8 @@
  */
 import type { ContactRow } from '../contacts/contact-row.js'
 import { toClickHouseTime, toEpochMs, toNumber } from '../db/clickhouse-time.js'
-import { CONTACT_EVENTS_SQL, getResolvedEventsSql } from '../db/event-sql.js'
+import { getResolvedEventsSql } from '../db/event-sql.js'
+import { getPersonEventParams, getPersonEventsSql, getPersonKeys } from '../identity/get-person-keys.js'
 import type { TenantDb } from '../db/tenant-db.js'
 import { getTenantSetting, putTenantSetting } from '../db/tenant-settings.js'
 import {
@@ -68,7 +69,11 @@ export interface ScoreService {
 
 const SETTING = 'scoring'
 
-function toScoredEvent(row: {
+/** An event row read back for replays. */
+interface ReplayRow {
+  message_id: string
+  anonymous_id: string
+  user_id: string
   type: string
   event: string
   path: string
@@ -76,7 +81,9 @@ function toScoredEvent(row: {
   score: number | string
   engagement: string
   timestamp: string
-}): ScoredEvent {
+}
+
+function toScoredEvent(row: ReplayRow): ScoredEvent {
   let properties: Record<string, unknown> = {}
   try {
     properties = JSON.parse(row.properties || '{}') as Record<string, unknown>
@@ -127,41 +134,80 @@ export function createScoreService(options: ScoreServiceOptions): ScoreService {
   ): Promise<{ states: Map<string, ScoreState>; seen: Set<string> }> {
     const states = new Map<string, ScoreState>()
     const seen = new Set<string>()
+    const apply = (contactId: string, row: ReplayRow) => {
+      seen.add(row.message_id)
+      let state = states.get(contactId)
+      if (!state) states.set(contactId, (state = createScoreState()))
+      applyEvent(rules, state, toScoredEvent(row))
+    }
     // Only events some rule can match; a rule without a type can match any event.
     const pairs = rules.engagement.map((rule) => [rule.type ?? '', rule.event ?? ''] as const)
-    const anyType = pairs.some(([type]) => type === '')
-    const scope = ids ? CONTACT_EVENTS_SQL : '1'
-    const where = anyType
-      ? scope
-      : `${scope} AND (type IN {types:Array(String)} OR concat(type, '\\n', event) IN {pairs:Array(String)})`
-    await db.eachRow<{
-      contact_id: string
-      message_id: string
-      type: string
-      event: string
-      path: string
-      properties: string
-      score: number
-      engagement: string
-      timestamp: string
-    }>(
-      `SELECT contact_id, message_id, type, event, path, properties, score, engagement, timestamp
-       FROM ${getResolvedEventsSql(['type', 'event', 'path', 'properties', 'score', 'engagement', 'timestamp'], where)}
-       WHERE contact_id != ''${ids ? ' AND contact_id IN {contactIds:Array(String)}' : ''}
-       ORDER BY timestamp`,
-      {
-        contactIds: ids ?? [],
-        types: pairs.filter(([, event]) => event === '').map(([type]) => type),
-        pairs: pairs.filter(([, event]) => event !== '').map(([type, event]) => `${type}\n${event}`),
-      },
-      (row) => {
-        seen.add(row.message_id)
-        let state = states.get(row.contact_id)
-        if (!state) states.set(row.contact_id, (state = createScoreState()))
-        applyEvent(rules, state, toScoredEvent(row))
-      },
+    const typeFilter = pairs.some(([type]) => type === '')
+      ? '1'
+      : `(type IN {types:Array(String)} OR concat(type, '\\n', event) IN {pairs:Array(String)})`
+    const params = {
+      types: pairs.filter(([, event]) => event === '').map(([type]) => type),
+      pairs: pairs.filter(([, event]) => event !== '').map(([type, event]) => `${type}\n${event}`),
+    }
+    const columns = [
+      'message_id',
+      'anonymous_id',
+      'user_id',
+      'type',
+      'event',
+      'path',
+      'properties',
+      'score',
+      'engagement',
+      'timestamp',
+    ]
+    if (!ids) {
+      await db.eachRow<ReplayRow & { contact_id: string }>(
+        `SELECT contact_id, ${columns.join(', ')} FROM ${getResolvedEventsSql(columns, typeFilter)}
+         WHERE contact_id != '' ORDER BY timestamp`,
+        params,
+        (row) => apply(row.contact_id, row),
+      )
+      return { states, seen }
+    }
+    // Some contacts: their events by their identities, resolved here with the same precedence as
+    // getResolvedEventsSql (link, then user id, then anonymous id).
+    const keys = await getPersonKeys(db, ids)
+    const owner = new Map(
+      keys.identities.map((identity) => [`${identity.kind}\n${identity.value}`, identity.contact_id]),
     )
-    for (const id of ids ?? []) if (!states.has(id)) states.set(id, createScoreState())
+    const linked = new Map(
+      keys.links.map((link) => [link.message_id, owner.get(`${link.kind}\n${link.value}`)]),
+    )
+    const rows = await db.rows<ReplayRow>(
+      `SELECT * FROM (${getPersonEventsSql(keys, columns.join(', '), `bot = 0 AND ${typeFilter}`)})
+       ORDER BY timestamp LIMIT 1 BY message_id`,
+      { ...params, ...getPersonEventParams(keys) },
+    )
+    // An event sent with another contact's user id is theirs, even from one of our browsers.
+    const otherUsers = [
+      ...new Set(rows.map((row) => row.user_id).filter((user) => user && !owner.has(`external_id\n${user}`))),
+    ]
+    const taken = new Set(
+      otherUsers.length === 0
+        ? []
+        : (
+            await db.rows<{ value: string }>(
+              `SELECT value FROM crm_identities FINAL
+               WHERE tenant_id = {tenant:String} AND kind = 'external_id' AND value IN {values:Array(String)}`,
+              { values: otherUsers },
+            )
+          ).map((row) => row.value),
+    )
+    for (const row of rows) {
+      const byAnon = owner.get(`anon_id\n${row.anonymous_id}`) ?? owner.get(`device_id\n${row.anonymous_id}`)
+      const contactId =
+        linked.get(row.message_id) ??
+        owner.get(`external_id\n${row.user_id}`) ??
+        (taken.has(row.user_id) ? undefined : byAnon)
+      if (contactId) apply(contactId, row)
+    }
+    for (const id of ids) if (!states.has(id)) states.set(id, createScoreState())
     return { states, seen }
   }
 

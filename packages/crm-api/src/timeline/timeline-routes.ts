@@ -2,13 +2,14 @@
  * `GET /contacts/{id}/timeline`: the contact's events from every source (web, server, device;
  * resolved through the identity map, so the anonymous history before they identified is there)
  * and the CRM changes about them (created, merged, notes, deal stages), newest first, in pages of
- * `limit` with a cursor on (time, id). One query: events UNION ALL changes.
+ * `limit` with a cursor on (time, id). Two queries: the contact's identities, then its events
+ * UNION ALL its changes.
  */
 import { z } from 'zod'
 import { getContactRow } from '../contacts/contact-routes.js'
 import { toIsoTime } from '../db/clickhouse-time.js'
 import { CHANNEL_SQL } from '../feed/crm-event-row.js'
-import { CONTACT_EVENTS_SQL } from '../db/event-sql.js'
+import { getPersonEventParams, getPersonEventsSql, getPersonKeys } from '../identity/get-person-keys.js'
 import { decodeCursor, pageQuerySchema, pagingSchema, toPage } from '../http/cursor.js'
 import type { Router } from '../http/create-router.js'
 
@@ -57,18 +58,16 @@ export function addTimelineRoutes(router: Router): void {
       const [at, id] = query.cursor ? decodeCursor(query.cursor, 2) : []
       const before = (time: string, key: string) =>
         query.cursor ? `AND (${time}, ${key}) < ({at:DateTime64(3, 'UTC')}, {id:String})` : ''
+      const contactIds = [contact.id, ...contact.merged_ids]
+      const keys = await getPersonKeys(db, contactIds)
+      const eventColumns = `'event' AS kind, timestamp AS at, message_id AS id, ${CHANNEL_SQL} AS source, toString(type) AS type,
+        if(type = 'track', event, name) AS name, path, properties, '' AS actor`
       const rows = await db.rows<TimelineRow>(
         `SELECT * FROM (
-           SELECT * FROM (
-             SELECT 'event' AS kind, timestamp AS at, message_id AS id, ${CHANNEL_SQL} AS source, toString(type) AS type,
-               if(type = 'track', event, name) AS name, path, properties, '' AS actor
-             FROM events
-             WHERE tenant_id = {tenant:String} AND bot = 0 AND ${CONTACT_EVENTS_SQL}
-               ${before('timestamp', 'message_id')}
-             ORDER BY timestamp DESC, message_id DESC
-             LIMIT 1 BY message_id
-             LIMIT {limit:UInt32}
-           )
+           SELECT * FROM (${getPersonEventsSql(keys, eventColumns, `bot = 0 ${before('timestamp', 'message_id')}`)})
+           ORDER BY at DESC, id DESC
+           LIMIT 1 BY id
+           LIMIT {limit:UInt32}
            UNION ALL
            SELECT * FROM (
              SELECT 'change' AS kind, at, id, 'crm' AS source, 'crm' AS type, toString(action) AS name, '' AS path,
@@ -82,7 +81,7 @@ export function addTimelineRoutes(router: Router): void {
          )
          ORDER BY at DESC, id DESC
          LIMIT {limit:UInt32}`,
-        { contactIds: [contact.id, ...contact.merged_ids], limit: query.limit + 1, at, id },
+        { ...getPersonEventParams(keys), contactIds, limit: query.limit + 1, at, id },
       )
       return toPage(
         rows,
