@@ -54,12 +54,17 @@ export function addTimelineRoutes(router: Router): void {
     query: pageQuerySchema,
     response: z.object({ results: z.array(timelineItemSchema), paging: pagingSchema }),
     handler: async ({ db, params, query }) => {
-      const contact = await getContactRow(db, params.id)
+      // A merged contact's identities moved to the one it was merged into, so the identities of the
+      // requested id are the ones to read, fetched alongside the contact (unless the id was merged away).
+      const [contact, ownKeys] = await Promise.all([
+        getContactRow(db, params.id),
+        getPersonKeys(db, [params.id]),
+      ])
+      const keys = contact.id === params.id ? ownKeys : await getPersonKeys(db, [contact.id])
+      const contactIds = [contact.id, ...contact.merged_ids]
       const [at, id] = query.cursor ? decodeCursor(query.cursor, 2) : []
       const before = (time: string, key: string) =>
         query.cursor ? `AND (${time}, ${key}) < ({at:DateTime64(3, 'UTC')}, {id:String})` : ''
-      const contactIds = [contact.id, ...contact.merged_ids]
-      const keys = await getPersonKeys(db, contactIds)
       const eventColumns = `'event' AS kind, timestamp AS at, message_id AS id, ${CHANNEL_SQL} AS source, toString(type) AS type,
         if(type = 'track', event, name) AS name, path, properties, '' AS actor`
       const rows = await db.rows<TimelineRow>(
