@@ -9,7 +9,8 @@
  * `npm run bench -w @rastro/crm-api` (BENCH_EVENTS / BENCH_CONTACTS / BENCH_RUNS to resize).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { cpus, totalmem, type as osType, release } from 'node:os'
+import { cpus, loadavg, totalmem, type as osType, release } from 'node:os'
+import { format } from 'prettier'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { startCrm, type RunningCrm } from '../test/helpers/start-crm.js'
 
@@ -19,10 +20,14 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 60)
 const VISITORS = Math.round(CONTACTS * 1.5)
 const DEALS = Math.round(CONTACTS / 5)
 const DAYS = 90
+const EVENTS_PER_SESSION = 5
 const REPORT = new URL('../../../BENCHMARKS.md', import.meta.url)
+const prettierOptions = JSON.parse(
+  readFileSync(new URL('../../../.prettierrc.json', import.meta.url), 'utf8'),
+) as Record<string, unknown>
 
 let crm: RunningCrm
-const timings: { name: string; target: number; p50: number; p95: number; note: string }[] = []
+const timings: { name: string; target: number; p50: number; p95: number; cpu: number; note: string }[] = []
 let generateSeconds = 0
 
 /** `00000000-0000-7000-8000-000000000042` for 42: a fixed, valid record id per row number. */
@@ -57,7 +62,7 @@ async function generate(): Promise<void> {
     SELECT 'one', 'web', toString(generateUUIDv4(number)), if(kind < 80, 'page', 'track') AS type,
       multiIf(kind < 80, '', kind < 90, 'CTA Clicked', kind < 94, 'Web Vitals', kind < 97, 'Lead Created', 'Order Completed') AS event,
       '', concat('anon-', toString(visitor)), if(event = 'Order Completed' AND visitor % 10 < 3 AND visitor < ${CONTACTS}, concat('user-', toString(visitor)), ''),
-      concat('s-', toString(visitor), '-', toString(intDiv(age, 86400))), ts, ts,
+      concat('s-', toString(session)), ts, ts,
       concat('https://tostado.example', path), path,
       ['', '', 'https://www.google.com/', 'https://news.example/a'][number % 4 + 1], 'Tostado',
       ['', '', 'google', 'newsletter', 'facebook'][number % 5 + 1] AS source, if(source = '', '', 'cpc'), if(source = '', '', 'spring'), '', '',
@@ -69,10 +74,21 @@ async function generate(): Promise<void> {
         event = 'Lead Created', '{"form":"wholesale"}', '{}'),
       '{}', '{}', 365
     FROM (
-      SELECT number, number % 100 AS kind, cityHash64(number) % ${VISITORS} AS visitor, cityHash64(number, 1) % ${DAYS * 86400} AS age,
-        now64(3) - toIntervalSecond(age) AS ts,
+      -- Sessions of ${EVENTS_PER_SESSION} events 30 s apart, each of a random visitor at a random time.
+      SELECT number, number % 100 AS kind, intDiv(number, ${EVENTS_PER_SESSION}) AS session,
+        cityHash64(session) % ${VISITORS} AS visitor,
+        toInt64(cityHash64(session, 1) % ${DAYS * 86400}) - toInt64(number % ${EVENTS_PER_SESSION}) * 30 AS age,
+        now64(3) - toIntervalSecond(greatest(age, 0)) AS ts,
         ['/', '/pricing', '/about', '/blog/beans', '/blog/roast', '/shop', '/shop/bag-1kg', '/contact'][number % 8 + 1] AS path
       FROM numbers(${EVENTS}))`)
+  // History as ClickHouse's background merges leave it (one part per month), then a live tail: five
+  // small inserts of the last hour, unmerged parts in the current month as ingest makes them.
+  await run('OPTIMIZE TABLE events FINAL')
+  for (let batch = 0; batch < 5; batch += 1) {
+    await run(`INSERT INTO events SELECT * REPLACE (toString(generateUUIDv4(cityHash64(message_id, ${batch}))) AS message_id,
+        now64(3) - toIntervalSecond(cityHash64(message_id) % 3600) AS timestamp, now64(3) AS received_at, now64(3) AS inserted_at)
+      FROM events WHERE tenant_id = 'one' AND timestamp >= now64(3) - toIntervalDay(1) LIMIT 2000`)
+  }
   await run(`INSERT INTO crm_deals (tenant_id, id, version, name, pipeline_id, stage_id, status, probability, amount_minor, currency,
       contact_id, company_id, properties, created_at, updated_at)
     SELECT 'one', concat('00000000-0000-7000-9000-', leftPad(toString(number), 12, '0')), 1, concat('Deal ', toString(number)), 'default',
@@ -96,14 +112,28 @@ async function measure(
 ): Promise<void> {
   for (let i = 0; i < 3; i += 1) expect((await request(i)).status).toBe(200)
   const samples: number[] = []
+  const cpu: number[] = []
   for (let i = 0; i < RUNS; i += 1) {
     const started = performance.now()
+    // The engine runs in this process (chDB on libuv's pool), so the process's CPU time is the
+    // request's work, whatever else the machine is doing; wall time on a shared machine is not.
+    const cpuStarted = process.cpuUsage()
     const answer = await request(i + 3)
     samples.push(performance.now() - started)
+    const used = process.cpuUsage(cpuStarted)
+    cpu.push((used.user + used.system) / 1000)
     expect(answer.status).toBe(200)
   }
   samples.sort((a, b) => a - b)
-  timings.push({ name, target, p50: quantile(samples, 0.5), p95: quantile(samples, 0.95), note })
+  cpu.sort((a, b) => a - b)
+  timings.push({
+    name,
+    target,
+    p50: quantile(samples, 0.5),
+    p95: quantile(samples, 0.95),
+    cpu: quantile(cpu, 0.5),
+    note,
+  })
 }
 
 beforeAll(async () => {
@@ -127,7 +157,7 @@ it('meets the read targets at 1M events and 100k contacts', async () => {
   await measure(
     'contact search (free text + filter)',
     100,
-    'FINAL over all contacts, one filter group, first page of 50',
+    'text narrows without FINAL, FINAL by primary key on the matches, one filter group, first page of 50',
     (i) =>
       crm.call('POST', '/v1/crm/contacts/search', {
         body: {
@@ -145,32 +175,38 @@ it('meets the read targets at 1M events and 100k contacts', async () => {
   await measure(
     'visitors dashboard (30 days)',
     500,
-    '4 queries in parallel over events FINAL, bots excluded',
+    '4 queries in parallel over 30 days, deduplicated by message id, bots excluded',
     () => crm.call('GET', '/v1/crm/analytics/visitors'),
   )
-  writeReport()
+  await writeReport()
   for (const timing of timings)
     console.log(
       `${timing.name}: p50 ${timing.p50.toFixed(1)} ms, p95 ${timing.p95.toFixed(1)} ms (target ≤ ${timing.target} ms)`,
     )
 })
 
-function writeReport(): void {
+async function writeReport(): Promise<void> {
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU'
   const lines = [
     '## CRM',
     '',
     `\`npm run bench -w @rastro/crm-api\` (packages/crm-api/bench/crm.bench.ts), ${new Date().toISOString().slice(0, 10)}, on ${osType()} ${release()},`,
     `${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, embedded ClickHouse (chDB).`,
-    `Data: ${EVENTS.toLocaleString('en')} events of ${VISITORS.toLocaleString('en')} visitors over ${DAYS} days, ${CONTACTS.toLocaleString('en')} contacts`,
-    `with their identities, ${DEALS.toLocaleString('en')} deals; generated with INSERT … SELECT in ${generateSeconds.toFixed(1)} s. Each figure is ${RUNS} requests`,
-    'through the whole HTTP stack (Fastify inject) after 3 warm-up requests. Indicative: the machine is shared.',
+    `Data: ${EVENTS.toLocaleString('en')} events (${(EVENTS / EVENTS_PER_SESSION).toLocaleString('en')} sessions of ${EVENTS_PER_SESSION}) of ${VISITORS.toLocaleString('en')} visitors over ${DAYS} days, ${CONTACTS.toLocaleString('en')} contacts`,
+    `with their identities, ${DEALS.toLocaleString('en')} deals; generated with INSERT … SELECT in ${generateSeconds.toFixed(1)} s, history merged as`,
+    `background merges leave it plus five unmerged live inserts of 2,000 events. Each figure is ${RUNS} requests`,
+    'through the whole HTTP stack (Fastify inject) after 3 warm-up requests. Indicative: the machine is shared;',
+    `the load average during this run was ${loadavg()
+      .map((load) => load.toFixed(1))
+      .join(' / ')} on ${cpus().length} cores, so wall times are inflated.`,
+    '"CPU p50" is the CPU time the whole process (Node and the embedded engine) spent per request, which contention does',
+    'not inflate: on an idle machine a request takes about that long, or less where the engine uses both cores.',
     '',
-    '| read | p50 (ms) | p95 (ms) | target p95 (ms) | met | notes |',
-    '| --- | ---: | ---: | ---: | :---: | --- |',
+    '| read | p50 (ms) | p95 (ms) | target p95 (ms) | met | CPU p50 (ms) | notes |',
+    '| --- | ---: | ---: | ---: | :---: | ---: | --- |',
     ...timings.map(
       (timing) =>
-        `| ${timing.name} | ${timing.p50.toFixed(1)} | ${timing.p95.toFixed(1)} | ${timing.target} | ${timing.p95 <= timing.target ? 'yes' : 'no'} | ${timing.note} |`,
+        `| ${timing.name} | ${timing.p50.toFixed(1)} | ${timing.p95.toFixed(1)} | ${timing.target} | ${timing.p95 <= timing.target ? 'yes' : 'no'} | ${timing.cpu.toFixed(1)} | ${timing.note} |`,
     ),
     '',
   ]
@@ -185,5 +221,6 @@ function writeReport(): void {
     start === -1
       ? `${current.trimEnd()}\n\n${section}`
       : `${current.slice(0, start)}${section}${next === -1 ? '' : `\n${current.slice(next)}`}`
-  writeFileSync(REPORT, `${updated.trimEnd()}\n`)
+  // The repository's formatter aligns the table, so `prettier --check .` stays green.
+  writeFileSync(REPORT, await format(`${updated.trimEnd()}\n`, { parser: 'markdown', ...prettierOptions }))
 }

@@ -165,6 +165,17 @@ describe('pagination, concurrency control and idempotency', () => {
     })
     expect(other.status).toBe(422)
     expect(other.body.code).toBe('RASTRO_ERR_CRM_IDEMPOTENCY_MISMATCH')
+    // A delete retried after its 204 gets the 204 again, not a 404.
+    const deleteHeaders = { 'idempotency-key': 'delete-idem' }
+    const deleted = await crm.call('DELETE', `/v1/crm/contacts/${first.body.id}`, { headers: deleteHeaders })
+    const deletedAgain = await crm.call('DELETE', `/v1/crm/contacts/${first.body.id}`, {
+      headers: deleteHeaders,
+    })
+    expect([deleted.status, deletedAgain.status, deletedAgain.headers['idempotent-replayed']]).toEqual([
+      204,
+      204,
+      'true',
+    ])
     // Another key's identical Idempotency-Key is its own.
     const editor = await crm.call('POST', '/v1/crm/contacts', {
       key: keys.editor,

@@ -77,11 +77,10 @@ export function createIdempotency(): Idempotency {
         if (stored.request_sha256 !== requestSha256)
           throw createCrmError('RASTRO_ERR_CRM_IDEMPOTENCY_MISMATCH')
         const status = Number(stored.status)
-        reply
-          .code(status)
-          .header('idempotent-replayed', 'true')
-          .type(status >= 400 ? 'application/problem+json' : 'application/json; charset=utf-8')
-          .send(stored.body)
+        reply.code(status).header('idempotent-replayed', 'true')
+        if (stored.body !== '')
+          reply.type(status >= 400 ? 'application/problem+json' : 'application/json; charset=utf-8')
+        reply.send(stored.body === '' ? undefined : stored.body)
         return true
       }
       pending.set(request, { db, key, requestSha256, inFlightKey })
@@ -94,13 +93,15 @@ export function createIdempotency(): Idempotency {
       pending.delete(request)
       try {
         const status = reply.statusCode
-        if (status >= 500 || status === 429 || typeof payload !== 'string') return
+        // A 204 has no payload; a stream (none of our answers) cannot be kept.
+        const body = typeof payload === 'string' ? payload : payload == null ? '' : undefined
+        if (status >= 500 || status === 429 || body === undefined) return
         await entry.db.insert('crm_idempotency', [
           {
             key: entry.key,
             request_sha256: entry.requestSha256,
             status,
-            body: payload,
+            body,
             created_at: toClickHouseTime(Date.now()),
           },
         ])
