@@ -90,10 +90,13 @@ describe('a visitor becomes a customer', () => {
         userId: 'shop-42',
         traits: { email: 'ana@example.com', firstName: 'Ana', lastName: 'Souza' },
       },
+    ])
+    // The order a moment later, so the timeline's order is certain.
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    await sendFromShopServer([
       {
         type: 'track',
         event: 'Order Completed',
-        timestamp: new Date(Date.now() + 1000).toISOString(),
         userId: 'shop-42',
         properties: {
           order_id: 'T-1001',
