@@ -11,6 +11,7 @@ import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
 import cors from '@fastify/cors'
 import fastifyStatic from '@fastify/static'
+import { crm } from '@rastro/crm-api'
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import { KeyRing } from './config/key-ring.js'
 import type { ResolvedConfig } from './config/load-config.js'
@@ -18,6 +19,7 @@ import { DedupIndex } from './ingest/dedup-index.js'
 import { DedupSink } from './ingest/dedup-sink.js'
 import type { EventSink } from './ingest/event-row.js'
 import { ingestRoutes } from './ingest/ingest-routes.js'
+import { EventRowConsumer } from './log/event-row-consumer.js'
 import { LogEventSink } from './log/log-event-sink.js'
 import { SegmentLog } from './log/segment-log.js'
 import { createForwarding } from './forward/create-forwarding.js'
@@ -208,6 +210,20 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   await app.register(statsRoutes, { client: store.client, keyRing })
   await app.register(adminSqlRoutes, { client: store.client, keyRing })
   await app.register(destinationsRoutes, { tenants: config.tenants, keyRing, forwarding })
+  await app.register(crm, {
+    client: store.client,
+    resolveKey: (key) => keyRing.findSecretKey(key),
+    getRetentionDays: (tenantId) =>
+      config.tenants.find((tenant) => tenant.id === tenantId)?.retentionDays ?? 1095,
+  })
+  // The CRM reads accepted events from the log with its own cursor (identities, lead scores).
+  const crmFeed = new EventRowConsumer({
+    log,
+    name: 'crm',
+    handle: (rows) => app.crm.onEvents(rows),
+    logger: app.log,
+  })
+  crmFeed.start()
 
   const script = readBrowserScript()
   if (script) {
@@ -230,6 +246,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   }
 
   app.addHook('onClose', async () => {
+    await crmFeed.close()
     await forwarding.close()
     await writer.close()
     await sink.close()

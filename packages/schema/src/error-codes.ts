@@ -1,3 +1,5 @@
+import { crmErrorCodes } from './crm-error-codes.js'
+
 /**
  * Every error code the ingest and query APIs answer with, its HTTP status and what it means.
  * Codes are stable: callers match on `code`, never on the message, and a code is never reused
@@ -5,14 +7,9 @@
  *
  * `RASTRO_ERR_EVENT_*` codes reject one event: in a batch it is listed in `rejected` and the
  * request still answers 200 with the other events stored; a single-event call (`/v1/track`…)
- * answers the code's 400. The other codes reject the whole request.
- *
- * `RASTRO_ERR_DEVICE_*` codes answer `POST /v1/device` (and MQTT acks): a frame refused whole,
- * except `RASTRO_ERR_DEVICE_RECORD_INVALID`, which rejects one record of a stored frame (the
- * record is still acknowledged, so the device frees it). The frame format is
- * packages/device-sdk/spec/PROTOCOL.md.
  */
 export const errorCodes = {
+  ...crmErrorCodes,
   RASTRO_ERR_INGEST_INVALID_JSON: { statusCode: 400, message: 'The request body is not valid JSON.' },
   RASTRO_ERR_INGEST_INVALID_BODY: {
     statusCode: 400,

@@ -4,3 +4,4 @@
 export type * from './types.js'
 export * from './limits.js'
 export * from './error-codes.js'
+export * from './crm-error-codes.js'

@@ -103,3 +103,30 @@ export function countRecordRows(payload: Buffer): number {
   }
   return rows
 }
+
+/**
+ * The rows of a log payload made by {@link encodeEventRows}, for log consumers that want rows
+ * rather than insert text. `properties`, `traits` and `context` come back as JSON text, as
+ * ClickHouse answers them. A line that is not a row (never written by ingest) is skipped.
+ */
+export function decodeEventRows(payload: Buffer): EventRow[] {
+  const rows: EventRow[] = []
+  for (const line of payload.toString('utf8').split('\n')) {
+    if (line === '') continue
+    let values: unknown
+    try {
+      values = JSON.parse(line)
+    } catch {
+      continue
+    }
+    if (!Array.isArray(values) || values.length !== EVENT_COLUMNS.length) continue
+    const row: Record<string, unknown> = {}
+    EVENT_COLUMNS.forEach((column, i) => {
+      const value = values[i]
+      row[column] =
+        column === 'properties' || column === 'traits' || column === 'context' ? JSON.stringify(value) : value
+    })
+    rows.push(row as unknown as EventRow)
+  }
+  return rows
+}

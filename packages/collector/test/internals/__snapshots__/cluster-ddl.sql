@@ -183,3 +183,305 @@ TTL toDateTime(dead_at) + INTERVAL 90 DAY;
 
 CREATE TABLE IF NOT EXISTS forward_dead_letters ON CLUSTER `rastro` AS forward_dead_letters_local
 ENGINE = Distributed(`rastro`, currentDatabase(), forward_dead_letters_local, cityHash64(event_id));
+
+CREATE TABLE IF NOT EXISTS crm_contacts_local ON CLUSTER `rastro` (
+  tenant_id LowCardinality(String),
+  id String,
+  version UInt64,
+  is_deleted UInt8 DEFAULT 0,
+  merged_into String DEFAULT '',
+  merged_ids Array(String) DEFAULT [],
+  email String,
+  phone String,
+  external_id String,
+  first_name String,
+  last_name String,
+  company_id String,
+  lifecycle_stage LowCardinality(String),
+  source LowCardinality(String),
+  properties String CODEC(ZSTD(3)),
+  created_at DateTime64(3, 'UTC'),
+  updated_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/crm_contacts_local', '{replica}', version, is_deleted)
+ORDER BY (tenant_id, id);
+
+CREATE TABLE IF NOT EXISTS crm_contacts ON CLUSTER `rastro` AS crm_contacts_local
+ENGINE = Distributed(`rastro`, currentDatabase(), crm_contacts_local, cityHash64(tenant_id));
+
+CREATE TABLE IF NOT EXISTS crm_identities_local ON CLUSTER `rastro` (
+  tenant_id LowCardinality(String),
+  kind LowCardinality(String),
+  value String,
+  contact_id String,
+  version UInt64,
+  is_deleted UInt8 DEFAULT 0,
+  source LowCardinality(String),
+  created_at DateTime64(3, 'UTC'),
+  INDEX idx_contact contact_id TYPE bloom_filter(0.01) GRANULARITY 1
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/crm_identities_local', '{replica}', version, is_deleted)
+ORDER BY (tenant_id, kind, value);
+
+CREATE TABLE IF NOT EXISTS crm_identities ON CLUSTER `rastro` AS crm_identities_local
+ENGINE = Distributed(`rastro`, currentDatabase(), crm_identities_local, cityHash64(tenant_id));
+
+CREATE TABLE IF NOT EXISTS crm_suppressions_local ON CLUSTER `rastro` (
+  tenant_id LowCardinality(String),
+  kind LowCardinality(String),
+  value_sha256 String,
+  created_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/crm_suppressions_local', '{replica}')
+ORDER BY (tenant_id, kind, value_sha256);
+
+CREATE TABLE IF NOT EXISTS crm_suppressions ON CLUSTER `rastro` AS crm_suppressions_local
+ENGINE = Distributed(`rastro`, currentDatabase(), crm_suppressions_local, cityHash64(tenant_id));
+
+CREATE TABLE IF NOT EXISTS crm_companies_local ON CLUSTER `rastro` (
+  tenant_id LowCardinality(String),
+  id String,
+  version UInt64,
+  is_deleted UInt8 DEFAULT 0,
+  name String,
+  domain String,
+  properties String CODEC(ZSTD(3)),
+  created_at DateTime64(3, 'UTC'),
+  updated_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/crm_companies_local', '{replica}', version, is_deleted)
+ORDER BY (tenant_id, id);
+
+CREATE TABLE IF NOT EXISTS crm_companies ON CLUSTER `rastro` AS crm_companies_local
+ENGINE = Distributed(`rastro`, currentDatabase(), crm_companies_local, cityHash64(tenant_id));
+
+CREATE TABLE IF NOT EXISTS crm_pipelines_local ON CLUSTER `rastro` (
+  tenant_id LowCardinality(String),
+  id String,
+  version UInt64,
+  is_deleted UInt8 DEFAULT 0,
+  name String,
+  display_order UInt32,
+  stages String,
+  created_at DateTime64(3, 'UTC'),
+  updated_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/crm_pipelines_local', '{replica}', version, is_deleted)
+ORDER BY (tenant_id, id);
+
+CREATE TABLE IF NOT EXISTS crm_pipelines ON CLUSTER `rastro` AS crm_pipelines_local
+ENGINE = Distributed(`rastro`, currentDatabase(), crm_pipelines_local, cityHash64(tenant_id));
+
+CREATE TABLE IF NOT EXISTS crm_deals_local ON CLUSTER `rastro` (
+  tenant_id LowCardinality(String),
+  id String,
+  version UInt64,
+  is_deleted UInt8 DEFAULT 0,
+  name String,
+  pipeline_id String,
+  stage_id String,
+  status LowCardinality(String),
+  probability Float64,
+  amount_minor Int64,
+  currency LowCardinality(String),
+  contact_id String,
+  company_id String,
+  expected_close_date Nullable(Date),
+  closed_at Nullable(DateTime64(3, 'UTC')),
+  lost_reason String,
+  properties String CODEC(ZSTD(3)),
+  created_at DateTime64(3, 'UTC'),
+  updated_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/crm_deals_local', '{replica}', version, is_deleted)
+ORDER BY (tenant_id, id);
+
+CREATE TABLE IF NOT EXISTS crm_deals ON CLUSTER `rastro` AS crm_deals_local
+ENGINE = Distributed(`rastro`, currentDatabase(), crm_deals_local, cityHash64(tenant_id));
+
+CREATE TABLE IF NOT EXISTS crm_notes_local ON CLUSTER `rastro` (
+  tenant_id LowCardinality(String),
+  id String,
+  version UInt64,
+  is_deleted UInt8 DEFAULT 0,
+  body String CODEC(ZSTD(3)),
+  contact_id String,
+  company_id String,
+  deal_id String,
+  created_at DateTime64(3, 'UTC'),
+  updated_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/crm_notes_local', '{replica}', version, is_deleted)
+ORDER BY (tenant_id, id);
+
+CREATE TABLE IF NOT EXISTS crm_notes ON CLUSTER `rastro` AS crm_notes_local
+ENGINE = Distributed(`rastro`, currentDatabase(), crm_notes_local, cityHash64(tenant_id));
+
+CREATE TABLE IF NOT EXISTS crm_property_definitions_local ON CLUSTER `rastro` (
+  tenant_id LowCardinality(String),
+  object LowCardinality(String),
+  name String,
+  label String,
+  type LowCardinality(String),
+  options Array(String),
+  version UInt64,
+  is_deleted UInt8 DEFAULT 0,
+  created_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/crm_property_definitions_local', '{replica}', version, is_deleted)
+ORDER BY (tenant_id, object, name);
+
+CREATE TABLE IF NOT EXISTS crm_property_definitions ON CLUSTER `rastro` AS crm_property_definitions_local
+ENGINE = Distributed(`rastro`, currentDatabase(), crm_property_definitions_local, cityHash64(tenant_id));
+
+CREATE TABLE IF NOT EXISTS crm_changes_local ON CLUSTER `rastro` (
+  tenant_id LowCardinality(String),
+  at DateTime64(3, 'UTC'),
+  id String,
+  actor String,
+  action LowCardinality(String),
+  object LowCardinality(String),
+  object_id String,
+  contact_id String,
+  changes String CODEC(ZSTD(3)),
+  request_id String,
+  retention_days UInt16
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/crm_changes_local', '{replica}')
+PARTITION BY toYYYYMM(at)
+ORDER BY (tenant_id, contact_id, at, id)
+TTL toDateTime(at) + toIntervalDay(retention_days);
+
+CREATE TABLE IF NOT EXISTS crm_changes ON CLUSTER `rastro` AS crm_changes_local
+ENGINE = Distributed(`rastro`, currentDatabase(), crm_changes_local, cityHash64(tenant_id));
+
+CREATE TABLE IF NOT EXISTS crm_event_links_local ON CLUSTER `rastro` (
+  tenant_id LowCardinality(String),
+  kind LowCardinality(String),
+  value String,
+  message_id String,
+  timestamp DateTime64(3, 'UTC'),
+  retention_days UInt16
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/crm_event_links_local', '{replica}')
+ORDER BY (tenant_id, kind, value, message_id)
+TTL toDateTime(timestamp) + toIntervalDay(retention_days);
+
+CREATE TABLE IF NOT EXISTS crm_event_links ON CLUSTER `rastro` AS crm_event_links_local
+ENGINE = Distributed(`rastro`, currentDatabase(), crm_event_links_local, cityHash64(tenant_id));
+
+CREATE TABLE IF NOT EXISTS crm_scores_local ON CLUSTER `rastro` (
+  tenant_id LowCardinality(String),
+  contact_id String,
+  version UInt64,
+  state String,
+  fit Float64,
+  engagement Float64,
+  total Float64,
+  hot UInt8,
+  computed_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/crm_scores_local', '{replica}', version)
+ORDER BY (tenant_id, contact_id);
+
+CREATE TABLE IF NOT EXISTS crm_scores ON CLUSTER `rastro` AS crm_scores_local
+ENGINE = Distributed(`rastro`, currentDatabase(), crm_scores_local, cityHash64(tenant_id));
+
+CREATE TABLE IF NOT EXISTS crm_settings_local ON CLUSTER `rastro` (
+  tenant_id LowCardinality(String),
+  name LowCardinality(String),
+  version UInt64,
+  value String,
+  updated_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/crm_settings_local', '{replica}', version)
+ORDER BY (tenant_id, name);
+
+CREATE TABLE IF NOT EXISTS crm_settings ON CLUSTER `rastro` AS crm_settings_local
+ENGINE = Distributed(`rastro`, currentDatabase(), crm_settings_local, cityHash64(tenant_id));
+
+CREATE TABLE IF NOT EXISTS crm_segments_local ON CLUSTER `rastro` (
+  tenant_id LowCardinality(String),
+  id String,
+  version UInt64,
+  is_deleted UInt8 DEFAULT 0,
+  name String,
+  filter String,
+  created_at DateTime64(3, 'UTC'),
+  updated_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/crm_segments_local', '{replica}', version, is_deleted)
+ORDER BY (tenant_id, id);
+
+CREATE TABLE IF NOT EXISTS crm_segments ON CLUSTER `rastro` AS crm_segments_local
+ENGINE = Distributed(`rastro`, currentDatabase(), crm_segments_local, cityHash64(tenant_id));
+
+CREATE TABLE IF NOT EXISTS crm_webhooks_local ON CLUSTER `rastro` (
+  tenant_id LowCardinality(String),
+  id String,
+  version UInt64,
+  is_deleted UInt8 DEFAULT 0,
+  url String,
+  secret String,
+  events Array(LowCardinality(String)),
+  created_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/crm_webhooks_local', '{replica}', version, is_deleted)
+ORDER BY (tenant_id, id);
+
+CREATE TABLE IF NOT EXISTS crm_webhooks ON CLUSTER `rastro` AS crm_webhooks_local
+ENGINE = Distributed(`rastro`, currentDatabase(), crm_webhooks_local, cityHash64(tenant_id));
+
+CREATE TABLE IF NOT EXISTS crm_webhook_deliveries_local ON CLUSTER `rastro` (
+  tenant_id LowCardinality(String),
+  at DateTime64(3, 'UTC'),
+  webhook_id String,
+  delivery_id String,
+  event LowCardinality(String),
+  attempt UInt8,
+  status UInt16,
+  error String
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/crm_webhook_deliveries_local', '{replica}')
+ORDER BY (tenant_id, at)
+TTL toDateTime(at) + INTERVAL 30 DAY;
+
+CREATE TABLE IF NOT EXISTS crm_webhook_deliveries ON CLUSTER `rastro` AS crm_webhook_deliveries_local
+ENGINE = Distributed(`rastro`, currentDatabase(), crm_webhook_deliveries_local, cityHash64(tenant_id));
+
+CREATE TABLE IF NOT EXISTS crm_api_keys_local ON CLUSTER `rastro` (
+  tenant_id LowCardinality(String),
+  key_sha256 String,
+  id String,
+  prefix String,
+  name String,
+  scopes Array(LowCardinality(String)),
+  version UInt64,
+  is_deleted UInt8 DEFAULT 0,
+  created_by String,
+  created_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/crm_api_keys_local', '{replica}', version, is_deleted)
+ORDER BY (tenant_id, key_sha256);
+
+CREATE TABLE IF NOT EXISTS crm_api_keys ON CLUSTER `rastro` AS crm_api_keys_local
+ENGINE = Distributed(`rastro`, currentDatabase(), crm_api_keys_local, cityHash64(tenant_id));
+
+CREATE TABLE IF NOT EXISTS crm_idempotency_local ON CLUSTER `rastro` (
+  tenant_id LowCardinality(String),
+  key String,
+  request_sha256 String,
+  status UInt16,
+  body String CODEC(ZSTD(3)),
+  created_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/crm_idempotency_local', '{replica}')
+ORDER BY (tenant_id, key)
+TTL toDateTime(created_at) + INTERVAL 1 DAY;
+
+CREATE TABLE IF NOT EXISTS crm_idempotency ON CLUSTER `rastro` AS crm_idempotency_local
+ENGINE = Distributed(`rastro`, currentDatabase(), crm_idempotency_local, cityHash64(tenant_id));
+
+ALTER TABLE events_local ON CLUSTER `rastro` ADD INDEX IF NOT EXISTS idx_crm_visitor (anonymous_id, user_id) TYPE bloom_filter(0.01) GRANULARITY 1;
+
+ALTER TABLE events_local ON CLUSTER `rastro` MATERIALIZE INDEX idx_crm_visitor SETTINGS mutations_sync = 0;

@@ -160,3 +160,254 @@ ENGINE = ReplacingMergeTree(dead_at)
 PARTITION BY toYYYYMM(dead_at)
 ORDER BY (tenant_id, destination, event_id)
 TTL toDateTime(dead_at) + INTERVAL 90 DAY;
+
+CREATE TABLE IF NOT EXISTS crm_contacts (
+  tenant_id LowCardinality(String),
+  id String,
+  version UInt64,
+  is_deleted UInt8 DEFAULT 0,
+  merged_into String DEFAULT '',
+  merged_ids Array(String) DEFAULT [],
+  email String,
+  phone String,
+  external_id String,
+  first_name String,
+  last_name String,
+  company_id String,
+  lifecycle_stage LowCardinality(String),
+  source LowCardinality(String),
+  properties String CODEC(ZSTD(3)),
+  created_at DateTime64(3, 'UTC'),
+  updated_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(version, is_deleted)
+ORDER BY (tenant_id, id);
+
+CREATE TABLE IF NOT EXISTS crm_identities (
+  tenant_id LowCardinality(String),
+  kind LowCardinality(String),
+  value String,
+  contact_id String,
+  version UInt64,
+  is_deleted UInt8 DEFAULT 0,
+  source LowCardinality(String),
+  created_at DateTime64(3, 'UTC'),
+  INDEX idx_contact contact_id TYPE bloom_filter(0.01) GRANULARITY 1
+)
+ENGINE = ReplacingMergeTree(version, is_deleted)
+ORDER BY (tenant_id, kind, value);
+
+CREATE TABLE IF NOT EXISTS crm_suppressions (
+  tenant_id LowCardinality(String),
+  kind LowCardinality(String),
+  value_sha256 String,
+  created_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree
+ORDER BY (tenant_id, kind, value_sha256);
+
+CREATE TABLE IF NOT EXISTS crm_companies (
+  tenant_id LowCardinality(String),
+  id String,
+  version UInt64,
+  is_deleted UInt8 DEFAULT 0,
+  name String,
+  domain String,
+  properties String CODEC(ZSTD(3)),
+  created_at DateTime64(3, 'UTC'),
+  updated_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(version, is_deleted)
+ORDER BY (tenant_id, id);
+
+CREATE TABLE IF NOT EXISTS crm_pipelines (
+  tenant_id LowCardinality(String),
+  id String,
+  version UInt64,
+  is_deleted UInt8 DEFAULT 0,
+  name String,
+  display_order UInt32,
+  stages String,
+  created_at DateTime64(3, 'UTC'),
+  updated_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(version, is_deleted)
+ORDER BY (tenant_id, id);
+
+CREATE TABLE IF NOT EXISTS crm_deals (
+  tenant_id LowCardinality(String),
+  id String,
+  version UInt64,
+  is_deleted UInt8 DEFAULT 0,
+  name String,
+  pipeline_id String,
+  stage_id String,
+  status LowCardinality(String),
+  probability Float64,
+  amount_minor Int64,
+  currency LowCardinality(String),
+  contact_id String,
+  company_id String,
+  expected_close_date Nullable(Date),
+  closed_at Nullable(DateTime64(3, 'UTC')),
+  lost_reason String,
+  properties String CODEC(ZSTD(3)),
+  created_at DateTime64(3, 'UTC'),
+  updated_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(version, is_deleted)
+ORDER BY (tenant_id, id);
+
+CREATE TABLE IF NOT EXISTS crm_notes (
+  tenant_id LowCardinality(String),
+  id String,
+  version UInt64,
+  is_deleted UInt8 DEFAULT 0,
+  body String CODEC(ZSTD(3)),
+  contact_id String,
+  company_id String,
+  deal_id String,
+  created_at DateTime64(3, 'UTC'),
+  updated_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(version, is_deleted)
+ORDER BY (tenant_id, id);
+
+CREATE TABLE IF NOT EXISTS crm_property_definitions (
+  tenant_id LowCardinality(String),
+  object LowCardinality(String),
+  name String,
+  label String,
+  type LowCardinality(String),
+  options Array(String),
+  version UInt64,
+  is_deleted UInt8 DEFAULT 0,
+  created_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(version, is_deleted)
+ORDER BY (tenant_id, object, name);
+
+CREATE TABLE IF NOT EXISTS crm_changes (
+  tenant_id LowCardinality(String),
+  at DateTime64(3, 'UTC'),
+  id String,
+  actor String,
+  action LowCardinality(String),
+  object LowCardinality(String),
+  object_id String,
+  contact_id String,
+  changes String CODEC(ZSTD(3)),
+  request_id String,
+  retention_days UInt16
+)
+ENGINE = MergeTree
+PARTITION BY toYYYYMM(at)
+ORDER BY (tenant_id, contact_id, at, id)
+TTL toDateTime(at) + toIntervalDay(retention_days);
+
+CREATE TABLE IF NOT EXISTS crm_event_links (
+  tenant_id LowCardinality(String),
+  kind LowCardinality(String),
+  value String,
+  message_id String,
+  timestamp DateTime64(3, 'UTC'),
+  retention_days UInt16
+)
+ENGINE = ReplacingMergeTree
+ORDER BY (tenant_id, kind, value, message_id)
+TTL toDateTime(timestamp) + toIntervalDay(retention_days);
+
+CREATE TABLE IF NOT EXISTS crm_scores (
+  tenant_id LowCardinality(String),
+  contact_id String,
+  version UInt64,
+  state String,
+  fit Float64,
+  engagement Float64,
+  total Float64,
+  hot UInt8,
+  computed_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant_id, contact_id);
+
+CREATE TABLE IF NOT EXISTS crm_settings (
+  tenant_id LowCardinality(String),
+  name LowCardinality(String),
+  version UInt64,
+  value String,
+  updated_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant_id, name);
+
+CREATE TABLE IF NOT EXISTS crm_segments (
+  tenant_id LowCardinality(String),
+  id String,
+  version UInt64,
+  is_deleted UInt8 DEFAULT 0,
+  name String,
+  filter String,
+  created_at DateTime64(3, 'UTC'),
+  updated_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(version, is_deleted)
+ORDER BY (tenant_id, id);
+
+CREATE TABLE IF NOT EXISTS crm_webhooks (
+  tenant_id LowCardinality(String),
+  id String,
+  version UInt64,
+  is_deleted UInt8 DEFAULT 0,
+  url String,
+  secret String,
+  events Array(LowCardinality(String)),
+  created_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(version, is_deleted)
+ORDER BY (tenant_id, id);
+
+CREATE TABLE IF NOT EXISTS crm_webhook_deliveries (
+  tenant_id LowCardinality(String),
+  at DateTime64(3, 'UTC'),
+  webhook_id String,
+  delivery_id String,
+  event LowCardinality(String),
+  attempt UInt8,
+  status UInt16,
+  error String
+)
+ENGINE = MergeTree
+ORDER BY (tenant_id, at)
+TTL toDateTime(at) + INTERVAL 30 DAY;
+
+CREATE TABLE IF NOT EXISTS crm_api_keys (
+  tenant_id LowCardinality(String),
+  key_sha256 String,
+  id String,
+  prefix String,
+  name String,
+  scopes Array(LowCardinality(String)),
+  version UInt64,
+  is_deleted UInt8 DEFAULT 0,
+  created_by String,
+  created_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(version, is_deleted)
+ORDER BY (tenant_id, key_sha256);
+
+CREATE TABLE IF NOT EXISTS crm_idempotency (
+  tenant_id LowCardinality(String),
+  key String,
+  request_sha256 String,
+  status UInt16,
+  body String CODEC(ZSTD(3)),
+  created_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree
+ORDER BY (tenant_id, key)
+TTL toDateTime(created_at) + INTERVAL 1 DAY;
+
+ALTER TABLE events ADD INDEX IF NOT EXISTS idx_crm_visitor (anonymous_id, user_id) TYPE bloom_filter(0.01) GRANULARITY 1;
+
+ALTER TABLE events MATERIALIZE INDEX idx_crm_visitor SETTINGS mutations_sync = 0;

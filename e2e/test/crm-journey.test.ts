@@ -1,0 +1,193 @@
+/**
+ * The CRM's "done when": a visitor browses the landing page anonymously in a real Chromium,
+ * submits the lead form, and later buys through the shop's server (the Node SDK's calls, sent to
+ * the Segment HTTP API as it sends them). Against the real collector with the CRM mounted, they
+ * are one contact with the whole history on the timeline, a score, a segment, and a deal that
+ * moves through the pipeline; GDPR export and delete work on them.
+ */
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium } from './helpers/launch-chromium.js'
+import { demoKeys, startCollector, waitFor, type RunningCollector } from './helpers/start-collector.js'
+
+let collector: RunningCollector
+let browser: Browser
+
+beforeAll(async () => {
+  ;[collector, browser] = await Promise.all([startCollector(), launchChromium()])
+})
+afterAll(async () => {
+  await browser?.close()
+  await collector?.stop()
+})
+
+async function crm<T = any>(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${collector.origin}/v1/crm${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${demoKeys.secretKey}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  })
+  return { status: response.status, body: (await response.json()) as T }
+}
+
+/** What `@rastro/node` sends for `identify` and `track('Order Completed')`: a batch with the write key as Basic auth. */
+async function sendFromShopServer(batch: Record<string, unknown>[]): Promise<void> {
+  const response = await fetch(`${collector.origin}/v1/batch`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${demoKeys.writeKey}:`).toString('base64')}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({
+      batch: batch.map((event) => ({
+        messageId: crypto.randomUUID(),
+        timestamp: new Date().toISOString(),
+        ...event,
+      })),
+      context: { library: { name: '@rastro/node', version: '0.1.0' } },
+      sentAt: new Date().toISOString(),
+    }),
+  })
+  expect(response.status).toBe(200)
+}
+
+describe('a visitor becomes a customer', () => {
+  let contactId: string
+
+  it('joins the anonymous visit, the lead form and the server-side order into one contact', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await page.goto(`${collector.origin}/examples/landing-page/`)
+    const ready = () => typeof (window as any).rastro?.flush === 'function' && !(window as any).rastro.q
+    await page.waitForFunction(ready)
+    await page.click('#hero-cta')
+    await page.fill('#lead-name', 'Ana Souza')
+    await page.fill('#lead-email', 'Ana@Example.com')
+    await page.fill('#lead-phone', '+34 600 000 000')
+    await page.click('#lead-form [type=submit]')
+    await expect.poll(() => page.isVisible('#lead-thanks')).toBe(true)
+    await Promise.all([page.waitForURL(/about\.html$/), page.click('#about-link')])
+    await page.waitForFunction(ready)
+    await page.close({ runBeforeUnload: true })
+    await context.close()
+
+    contactId = await waitFor(async () => {
+      const found = await crm('POST', '/contacts/search', { query: 'ana@example.com' })
+      return found.body.results?.[0]?.id as string | undefined
+    })
+
+    // Days later the shop's server: the customer signs in and pays.
+    await sendFromShopServer([
+      {
+        type: 'identify',
+        userId: 'shop-42',
+        traits: { email: 'ana@example.com', firstName: 'Ana', lastName: 'Souza' },
+      },
+    ])
+    // The order a moment later, so the timeline's order is certain.
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    await sendFromShopServer([
+      {
+        type: 'track',
+        event: 'Order Completed',
+        userId: 'shop-42',
+        properties: {
+          order_id: 'T-1001',
+          revenue: 38,
+          currency: 'EUR',
+          products: [{ product_id: 'bag-1kg', price: 38, quantity: 1 }],
+        },
+      },
+    ])
+    const contact = await waitFor(async () => {
+      const answer = await crm('GET', `/contacts/${contactId}`)
+      const joined = answer.body.identities?.some((identity: any) => identity.kind === 'external_id')
+      return joined && answer.body.lifecycleStage === 'customer' ? answer.body : undefined
+    })
+    expect(contact).toMatchObject({
+      email: 'ana@example.com',
+      phone: '+34600000000',
+      firstName: 'Ana',
+      lastName: 'Souza',
+    })
+    expect(contact.identities.map((identity: any) => identity.kind)).toEqual([
+      'external_id',
+      'email',
+      'phone',
+      'anon_id',
+    ])
+    const all = await crm('GET', '/contacts')
+    expect(all.body.results).toHaveLength(1)
+  })
+
+  it('shows the whole history on the timeline, newest first', async () => {
+    const timeline = await waitFor(async () => {
+      const answer = await crm('GET', `/contacts/${contactId}/timeline?limit=100`)
+      const events = answer.body.results.filter((item: any) => item.kind === 'event')
+      return events.length >= 6 ? events : undefined
+    })
+    expect(timeline.map((item: any) => `${item.source} ${item.type} ${item.name || item.path}`)).toEqual([
+      'server track Order Completed',
+      'server identify ',
+      'web page /examples/landing-page/about.html',
+      'web track Lead Created',
+      'web track CTA Clicked',
+      'web page /examples/landing-page/',
+    ])
+  })
+
+  it('has a score, a value segment, and counts in the dashboards', async () => {
+    const score = await crm('GET', `/contacts/${contactId}/score`)
+    expect(score.body.total).toBeGreaterThanOrEqual(60)
+    expect(score.body.hot).toBe(true)
+    const value = await crm('GET', `/contacts/${contactId}/value`)
+    expect(value.body).toMatchObject({
+      orders: 1,
+      revenue: 38,
+      rfmSegment: 'new_customers',
+      lifecycle: 'new',
+    })
+    const segment = await crm('POST', '/segments', {
+      name: 'New customers',
+      filterGroups: [{ filters: [{ propertyName: 'lifecycle', operator: 'EQ', value: 'new' }] }],
+    })
+    expect(segment.body.count).toBe(1)
+    const leads = await crm('GET', '/analytics/leads')
+    expect(leads.body).toMatchObject({ visitors: 1, leads: 1, customers: 1 })
+  })
+
+  it('moves a deal for the contact through the pipeline', async () => {
+    const deal = await crm('POST', '/deals', {
+      name: 'Wholesale for Ana',
+      contactId,
+      amountMinor: 50_000,
+      currency: 'EUR',
+    })
+    expect(deal.status).toBe(201)
+    for (const stageId of ['qualified', 'proposal', 'won']) {
+      expect((await crm('PATCH', `/deals/${deal.body.id}`, { stageId })).body.stageId).toBe(stageId)
+    }
+    const board = await crm('GET', '/pipelines/default/board')
+    const won = board.body.stages.find((stage: any) => stage.stage.id === 'won')
+    expect(won.deals.map((item: any) => item.id)).toEqual([deal.body.id])
+    const timeline = await crm('GET', `/contacts/${contactId}/timeline`)
+    expect(timeline.body.results.filter((item: any) => item.name === 'deal.stage_changed')).toHaveLength(3)
+  })
+
+  it('exports and erases the person under GDPR', async () => {
+    const exported = await crm('POST', '/gdpr/export', { email: 'ana@example.com' })
+    expect(exported.body.events).toHaveLength(6)
+    const erased = await crm('POST', '/gdpr/delete', { email: 'ana@example.com' })
+    expect(erased.body.erased.events).toBe(6)
+    expect((await crm('GET', `/contacts/${contactId}`)).status).toBe(404)
+    const left = await collector.rows(`SELECT message_id FROM events WHERE tenant_id = 'demo'`)
+    expect(left).toEqual([])
+  })
+})

@@ -1,0 +1,106 @@
+/**
+ * A log consumer that hands the accepted `events` rows to a handler (the CRM's identity and lead
+ * scoring feed), in batches, with its own persisted cursor: the cursor moves only after the
+ * handler resolved, so a crash replays the batch (the handler must be idempotent; the CRM is).
+ * A batch the handler keeps refusing is skipped after `maxAttempts`, with an error logged, so a
+ * failing consumer can never hold the log back until ingest has to refuse events.
+ */
+import { decodeEventRows } from '../ingest/encode-event-rows.js'
+import type { EventRow } from '../ingest/event-row.js'
+import type { LogCursor } from './log-cursor.js'
+import type { LogLogger, SegmentLog } from './segment-log.js'
+
+export interface EventRowConsumerOptions {
+  log: SegmentLog
+  /** Cursor name (letters, digits, `-`, `_`). A new consumer starts at the oldest record on disk. */
+  name: string
+  handle(rows: EventRow[]): Promise<void>
+  logger: LogLogger
+  /** Bytes read from the log per batch. */
+  batchBytes?: number
+  /** Attempts at one batch before it is skipped. */
+  maxAttempts?: number
+  /** First wait between attempts (ms); doubles each time. */
+  retryMinMs?: number
+}
+
+export class EventRowConsumer {
+  readonly #options: Required<EventRowConsumerOptions>
+  readonly #cursor: LogCursor
+  #stopping = false
+  #running: Promise<void> | undefined
+  #wake: (() => void) | undefined
+
+  constructor(options: EventRowConsumerOptions) {
+    this.#options = { batchBytes: 1024 * 1024, maxAttempts: 5, retryMinMs: 500, ...options }
+    this.#cursor = options.log.openCursor(options.name)
+  }
+
+  start(): void {
+    this.#running ??= this.#run()
+  }
+
+  async #run(): Promise<void> {
+    const { log, logger, name } = this.#options
+    while (!this.#stopping) {
+      const position = this.#cursor.position
+      if (log.readableEnd <= position) {
+        await Promise.race([log.waitForData(position, 1000), this.#pause(1000)])
+        continue
+      }
+      try {
+        const { records, next } = await this.#cursor.read(position, this.#options.batchBytes)
+        const rows = records.flatMap((record) => decodeEventRows(record.payload))
+        const outcome = rows.length > 0 ? await this.#handle(rows) : 'done'
+        if (outcome === 'stopped') return
+        if (outcome === 'skipped') {
+          logger.error(
+            { consumer: name, from: position, to: next, rows: rows.length },
+            'log consumer: skipped a batch it kept failing',
+          )
+        }
+        await this.#cursor.commit({ position: next })
+      } catch (error) {
+        logger.error({ err: error, consumer: name }, 'log consumer: cannot read the log; retrying')
+        await this.#pause(1000)
+      }
+    }
+  }
+
+  /** @returns `done`, `skipped` after `maxAttempts` failures, or `stopped` (closing: the cursor stays). */
+  async #handle(rows: EventRow[]): Promise<'done' | 'skipped' | 'stopped'> {
+    let waitMs = this.#options.retryMinMs
+    for (let attempt = 1; attempt <= this.#options.maxAttempts; attempt++) {
+      try {
+        await this.#options.handle(rows)
+        return 'done'
+      } catch (error) {
+        this.#options.logger.warn(
+          { err: error, consumer: this.#options.name, attempt },
+          'log consumer: handler failed',
+        )
+        if (this.#stopping) return 'stopped'
+        await this.#pause(waitMs)
+        waitMs *= 2
+      }
+    }
+    return 'skipped'
+  }
+
+  #pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms)
+      this.#wake = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+  }
+
+  /** Stops after the batch in hand (its cursor then reflects what was handled). */
+  async close(): Promise<void> {
+    this.#stopping = true
+    this.#wake?.()
+    await this.#running
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * `@rastro/crm`: the CRM as one Fastify plugin, wrapped once with fastify-plugin so the collector
+ * (or the standalone server) sees its `crm` decorator, while its routes, hooks and error handler
+ * live in their own encapsulated context: `/v1/crm/*` (authenticated, rate-limited, idempotent
+ * writes, RFC 9457 errors), `/docs` (OpenAPI) and `/v1/crm/errors/:code` (problem types). It is
+ * handed a ClickHouse client and a key resolver (dependency injection: no collector imports).
+ */
+import { createRequire } from 'node:module'
+import type { ClickHouseClient } from '@clickhouse/client'
+import rateLimit from '@fastify/rate-limit'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import { errorCodes, type ErrorCode } from '@rastro/schema'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { CountryCode } from 'libphonenumber-js'
+import { authenticate } from './auth/authenticate.js'
+import type { KeyResolver } from './auth/crm-auth.js'
+import { createKeyStore } from './auth/create-key-store.js'
+import type { CrmServices } from './crm-services.js'
+import { createTenantWriter } from './db/create-tenant-writer.js'
+import { TenantDb } from './db/tenant-db.js'
+import { createCrmError, toProblem } from './errors.js'
+import { createFeed, type OnEvents } from './feed/create-feed.js'
+import { createIdempotency } from './http/create-idempotency.js'
+import { createOpenApi } from './http/create-open-api.js'
+import { createRouter, type RouteDoc } from './http/create-router.js'
+import { handleCrmError, handleCrmNotFound } from './http/handle-crm-error.js'
+import { getRequestScope, kRequestScope } from './http/request-scope.js'
+import { addRoutes } from './add-routes.js'
+import { createScoreService } from './scoring/create-score-service.js'
+import { CONTACT_COLUMNS, type ContactRow } from './contacts/contact-row.js'
+import { createWebhookSender } from './webhooks/create-webhook-sender.js'
+import type { EraseHook } from './gdpr/gdpr-routes.js'
+
+const require = createRequire(import.meta.url)
+/** This package's version. */
+export const version: string = require('../package.json').version
+
+/** Options of the CRM plugin. Only `client` is required. */
+export interface CrmOptions {
+  /** ClickHouse client of the event store (the collector passes its own). */
+  client: ClickHouseClient
+  /** Resolves the collector's secret keys (config file) to tenant and role; CRM-made keys work without it. */
+  resolveKey?: KeyResolver
+  /** Days the audit log and event links of a tenant are kept; default 1095 (3 years). */
+  getRetentionDays?: (tenantId: string) => number
+  /** ISO 3166-1 country of phone numbers written without `+` (e.g. `ES`); unset: they are refused. */
+  defaultPhoneCountry?: CountryCode
+  /** Requests per key per window (default 100, HubSpot's burst limit). */
+  rateLimitMax?: number
+  /** The rate limit's window (ms; default 10,000). */
+  rateLimitWindowMs?: number
+  /** Serve the OpenAPI document and its UI at `/docs` (default true). */
+  docs?: boolean
+  /** `fetch` used for webhooks (default the global one). */
+  fetch?: typeof fetch
+  /** Waits before webhook retries (ms; default 1 s, 10 s, 60 s). */
+  webhookRetryDelaysMs?: number[]
+  /** Clock for scores (epoch ms; default `Date.now`). */
+  now?: () => number
+  /** Erases what the host keeps about a person beyond the CRM's tables (the forwarding log), on GDPR delete. */
+  onErase?: EraseHook
+}
+
+/** What the CRM exposes to its host (`fastify.crm`). */
+export interface CrmApi {
+  /**
+   * Consumes accepted event rows: identities, contacts, event links and incremental lead scores.
+   * Resolves when they are written. Attach it to the event log as a consumer.
+   */
+  onEvents: OnEvents
+  /** Rebuilds lead scores of a tenant (or some contacts) from stored events. @returns contacts scored. */
+  recomputeScores(tenantId: string, contactIds?: string[]): Promise<number>
+  /** Resolves when queued writes and webhook deliveries are done. */
+  whenIdle(): Promise<void>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The CRM mounted on this server (`@rastro/crm-api`). */
+    crm: CrmApi
+  }
+}
+
+async function loadContacts(db: TenantDb, ids: string[]): Promise<ContactRow[]> {
+  if (ids.length === 0) return []
+  return db.rows<ContactRow>(
+    `SELECT ${CONTACT_COLUMNS} FROM crm_contacts FINAL WHERE tenant_id = {tenant:String} AND id IN {ids:Array(String)}`,
+    { ids },
+  )
+}
+
+async function crmPlugin(fastify: FastifyInstance, options: CrmOptions): Promise<void> {
+  if (!options?.client) throw new TypeError('@rastro/crm: options.client (a ClickHouse client) is required')
+  const { client } = options
+  const now = options.now ?? Date.now
+  const getRetentionDays = options.getRetentionDays ?? (() => 1095)
+  const writer = createTenantWriter()
+  const webhooks = createWebhookSender({
+    fetch: options.fetch ?? fetch,
+    log: fastify.log,
+    ...(options.webhookRetryDelaysMs ? { retryDelaysMs: options.webhookRetryDelaysMs } : {}),
+  })
+  const scores = createScoreService({
+    now,
+    onHotLead(db, contact, score) {
+      webhooks.emit(db, 'contact.hot_lead', {
+        contact: {
+          id: contact.id,
+          email: contact.email,
+          phone: contact.phone,
+          firstName: contact.first_name,
+          lastName: contact.last_name,
+        },
+        score,
+      })
+    },
+  })
+  const services: CrmServices = {
+    client,
+    writer,
+    keys: createKeyStore(client),
+    scores,
+    webhooks,
+    onEvents: createFeed({
+      client,
+      writer,
+      scores,
+      getRetentionDays,
+      defaultCountry: options.defaultPhoneCountry,
+    }),
+    defaultCountry: options.defaultPhoneCountry,
+    getRetentionDays,
+    now,
+    getWriteContext: (request, auth) => ({
+      actor: auth.actor,
+      requestId: String(request.id),
+      retentionDays: getRetentionDays(auth.tenantId),
+      now: Date.now(),
+    }),
+  }
+  fastify.decorate('crm', {
+    onEvents: services.onEvents,
+    recomputeScores: (tenantId: string, contactIds?: string[]) => {
+      const db = new TenantDb(client, tenantId)
+      return writer.run(tenantId, () => scores.recompute(db, contactIds, (ids) => loadContacts(db, ids)))
+    },
+    whenIdle: async () => {
+      await writer.whenIdle()
+      await webhooks.whenIdle()
+    },
+  } satisfies CrmApi)
+
+  const routes: RouteDoc[] = []
+  await fastify.register(async (crm) => {
+    crm.setErrorHandler(handleCrmError)
+
+    await crm.register(
+      async (api) => {
+        const idempotency = createIdempotency()
+        api.decorateRequest(kRequestScope, null)
+        api.setNotFoundHandler(handleCrmNotFound)
+        api.addContentTypeParser(
+          'text/csv',
+          { parseAs: 'string', bodyLimit: 5 * 1024 * 1024 },
+          (_request, body, done) => done(null, body),
+        )
+        api.addHook('onRequest', async (request) => {
+          const auth = await authenticate(request, options.resolveKey, services.keys)
+          request[kRequestScope] = { auth, db: new TenantDb(client, auth.tenantId) }
+        })
+        await api.register(rateLimit, {
+          global: true,
+          hook: 'preHandler',
+          max: options.rateLimitMax ?? 100,
+          timeWindow: options.rateLimitWindowMs ?? 10_000,
+          // draft-ietf-httpapi-ratelimit-headers: RateLimit-Limit / -Remaining / -Reset.
+          enableDraftSpec: true,
+          keyGenerator: (request) => getRequestScope(request).auth.keyId,
+          errorResponseBuilder: (_request, context) =>
+            createCrmError('RASTRO_ERR_CRM_RATE_LIMITED', {
+              message: `more than ${context.max} requests in ${context.after}; retry in ${Math.ceil(context.ttl / 1000)} s`,
+              retryAfterSeconds: Math.ceil(context.ttl / 1000),
+            }),
+        })
+        api.addHook('preHandler', async (request, reply) => {
+          const { auth, db } = getRequestScope(request)
+          if (await idempotency.onRequest(request, reply, db, auth.keyId)) return reply
+        })
+        api.addHook('onSend', async (request, reply, payload) => {
+          await idempotency.onSend(request, reply, payload)
+          return payload
+        })
+        api.addHook('onResponse', async (request) => idempotency.onResponse(request))
+        const router = createRouter(api, '/v1/crm', getRequestScope)
+        addRoutes(router, services, options.onErase)
+        routes.push(...router.routes)
+      },
+      { prefix: '/v1/crm' },
+    )
+
+    crm.get('/v1/crm/errors/:code', async (request) => {
+      const code = (request.params as { code: string }).code
+      if (!(code in errorCodes)) {
+        throw createCrmError('RASTRO_ERR_CRM_NOT_FOUND', { message: `no error code ${code}` })
+      }
+      const error = createCrmError(code as ErrorCode)
+      const { detail: _detail, instance: _instance, ...problemType } = toProblem(error, '')
+      return problemType
+    })
+
+    if (options.docs !== false) {
+      await crm.register(swagger, {
+        mode: 'static',
+        specification: { document: createOpenApi(routes, version) as never },
+      })
+      await crm.register(swaggerUi, { routePrefix: '/docs' })
+    }
+  })
+
+  fastify.addHook('onClose', async () => {
+    await writer.whenIdle()
+    await webhooks.close()
+  })
+}
+
+/** The CRM plugin: `app.register(crm, { client, resolveKey })`. */
+export const crm = fp(crmPlugin, { fastify: '5.x', name: '@rastro/crm' })

@@ -1,0 +1,134 @@
+/**
+ * The CRM's consumer of accepted events, `onEvents(rows)`: resolves each human event to a contact
+ * through the identity map (creating or updating contacts from identify calls, lead forms, orders
+ * and device records), links events read at shared devices, and updates lead scores
+ * incrementally. Each tenant's part of a batch runs in the tenant's single writer, so it is
+ * ordered with API writes. Delivery is at least once: message ids seen recently are skipped (SDK
+ * retries, log replays); identity upserts are idempotent anyway.
+ */
+import type { ClickHouseClient } from '@clickhouse/client'
+import type { CountryCode } from 'libphonenumber-js'
+import { toEpochMs } from '../db/clickhouse-time.js'
+import type { TenantWriter } from '../db/create-tenant-writer.js'
+import { TenantDb } from '../db/tenant-db.js'
+import { ContactBatch } from '../identity/contact-batch.js'
+import type { AttributedEvent, ScoreService } from '../scoring/create-score-service.js'
+import { getChannel, type CrmEventRow } from './crm-event-row.js'
+import { getEventIdentity } from './get-event-identity.js'
+
+export interface FeedOptions {
+  client: ClickHouseClient
+  writer: TenantWriter
+  scores: ScoreService
+  getRetentionDays(tenantId: string): number
+  defaultCountry: CountryCode | undefined
+  /** Message ids remembered to skip redeliveries. */
+  recentIdsLimit?: number
+}
+
+/** Handles one batch of accepted event rows; resolves when contacts and scores are written. */
+export type OnEvents = (rows: readonly CrmEventRow[]) => Promise<void>
+
+/** Remembers the last `limit` keys (insertion order). */
+function createRecentSet(limit: number) {
+  const keys = new Set<string>()
+  return {
+    /** Adds `key`; false when it was already there. */
+    add(key: string): boolean {
+      if (keys.has(key)) return false
+      keys.add(key)
+      if (keys.size > limit) keys.delete(keys.values().next().value!)
+      return true
+    },
+  }
+}
+
+function parseProperties(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text || '{}')
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {}
+  } catch {
+    return {}
+  }
+}
+
+export function createFeed(options: FeedOptions): OnEvents {
+  const recent = createRecentSet(options.recentIdsLimit ?? 200_000)
+
+  async function onTenantEvents(tenantId: string, rows: CrmEventRow[]): Promise<void> {
+    const db = new TenantDb(options.client, tenantId)
+    const batch = new ContactBatch(db, {
+      actor: 'feed',
+      requestId: `feed:${rows[0]!.message_id}`,
+      retentionDays: options.getRetentionDays(tenantId),
+      now: Date.now(),
+    })
+    const identities = rows.map((row) => getEventIdentity(row, options.defaultCountry))
+    await batch.preload(identities.flatMap((identity) => identity.keys))
+    const attributed: AttributedEvent[] = []
+    const links: Record<string, unknown>[] = []
+    const results = []
+    for (const [i, row] of rows.entries()) {
+      const identity = identities[i]!
+      results.push(
+        await batch.upsert({
+          keys: identity.keys,
+          patch: identity.patch,
+          mode: identity.mode,
+          source: row.utm_source || getChannel(row.library_name, row.path),
+          create: true,
+        }),
+      )
+    }
+    // Attribution after every upsert of the batch: a page view that precedes the lead form in the
+    // same batch belongs to the contact the form created.
+    for (const [i, row] of rows.entries()) {
+      const identity = identities[i]!
+      const result = results[i]!
+      if (result.suppressed) continue
+      const contactId = result.contactId ?? identity.keys.map((key) => batch.getOwner(key)).find(Boolean)
+      if (!contactId) continue
+      if (identity.link) {
+        links.push({
+          kind: identity.link.kind,
+          value: identity.link.value,
+          message_id: row.message_id,
+          timestamp: row.timestamp,
+          retention_days: options.getRetentionDays(tenantId),
+        })
+      }
+      attributed.push({
+        contactId,
+        messageId: row.message_id,
+        event: {
+          type: row.type,
+          event: row.event,
+          path: row.path,
+          properties: parseProperties(row.properties),
+          score: Number(row.score),
+          engagement: row.engagement,
+          at: toEpochMs(row.timestamp),
+        },
+      })
+    }
+    await batch.flush()
+    await db.insert('crm_event_links', links)
+    // Contacts that gained an identity may own older events now (the anonymous history): replay them.
+    await options.scores.applyEvents(db, attributed, batch.reidentified, (id) => batch.getContact(id))
+  }
+
+  return async function onEvents(rows) {
+    const byTenant = new Map<string, CrmEventRow[]>()
+    for (const row of rows) {
+      if (Number(row.bot) === 1 || !recent.add(`${row.tenant_id}\n${row.message_id}`)) continue
+      const list = byTenant.get(row.tenant_id)
+      if (list) list.push(row)
+      else byTenant.set(row.tenant_id, [row])
+    }
+    await Promise.all(
+      [...byTenant].map(([tenantId, tenantRows]) =>
+        options.writer.run(tenantId, () => onTenantEvents(tenantId, tenantRows)),
+      ),
+    )
+  }
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    // Feature tests (test/*.test.ts) run the plugin on a real embedded ClickHouse (chDB), one per
+    // file; test/internals/ holds per-module tests without ClickHouse.
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    maxWorkers: 2,
+  },
+})
