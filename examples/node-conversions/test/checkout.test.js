@@ -51,6 +51,8 @@ it('sends Order Completed with the ids of the visitor who checked out', async ()
   const { orderId } = response.json()
   await app.close()
 
+  // The collector acknowledges once the order is in its write-ahead log; ClickHouse follows.
+  await collector.whenStored()
   const result = await collector.store.client.query({
     query: `SELECT anonymous_id, session_id, properties, JSONExtractString(context, 'fbp') AS fbp,
       JSONExtractString(context, 'traits', 'email') AS email

@@ -199,7 +199,11 @@ describe('observability', () => {
       ingest: {
         accepting: true,
         logBytes: expect.any(Number),
-        consumers: [{ name: 'clickhouse', lagBytes: expect.any(Number), lagSeconds: expect.any(Number) }],
+        // The ClickHouse writer and the CRM feed each read the log with their own cursor.
+        consumers: [
+          { name: 'clickhouse', lagBytes: expect.any(Number), lagSeconds: expect.any(Number) },
+          { name: 'crm', lagBytes: expect.any(Number), lagSeconds: expect.any(Number) },
+        ],
         writer: { ok: true },
       },
       clickhouse: { ok: true },

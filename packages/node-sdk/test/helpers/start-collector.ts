@@ -47,12 +47,14 @@ export async function startCollector(): Promise<RunningCollector> {
   }
 }
 
-/** Rows of a query on the collector's ClickHouse. */
+/** Rows of a query on the collector's ClickHouse, once every acknowledged event is stored there. */
 export async function queryRows<T = Record<string, unknown>>(
   collector: RunningCollector,
   query: string,
   params: Record<string, unknown> = {},
 ): Promise<T[]> {
+  // The collector acknowledges once events are in its write-ahead log; ClickHouse follows.
+  await collector.app.whenStored()
   const result = await collector.app.store.client.query({
     query,
     query_params: params,
