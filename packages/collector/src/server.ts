@@ -191,11 +191,22 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   app.setNotFoundHandler(handleNotFound)
   // Every origin gets CORS headers, so a browser can read a refusal (403 for an origin the site does
   // not allow, 401 for a bad key) and stop retrying; each site's allowedOrigins is enforced by ingest.
+  // The CRM's dashboards call it from browsers too: its writes (PATCH, PUT, DELETE), concurrency
+  // and idempotency headers, and the headers it answers with must pass (no cookies: keys only).
   await app.register(cors, {
     origin: true,
-    methods: ['GET', 'POST'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'Content-Encoding'],
-    exposedHeaders: ['Retry-After'],
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Content-Encoding', 'If-Match', 'Idempotency-Key'],
+    exposedHeaders: [
+      'Retry-After',
+      'ETag',
+      'Location',
+      'Content-Disposition',
+      'Idempotent-Replayed',
+      'RateLimit-Limit',
+      'RateLimit-Remaining',
+      'RateLimit-Reset',
+    ],
     maxAge: 86_400,
   })
   await app.register(ingestRoutes, { keyRing, sink, metrics })
