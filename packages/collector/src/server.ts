@@ -155,6 +155,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     // A destination falls back to its retry table before it could make the log refuse events.
     maxLagBytes: Math.floor(settings.maxLogBytes / 4),
     insertSettings: cluster ? { insert_distributed_sync: 1 } : undefined,
+    cluster,
     userAgent: `rastro-collector/${version}`,
   })
   forwarding.start()
@@ -226,6 +227,8 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     resolveKey: (key) => keyRing.findSecretKey(key),
     getRetentionDays: (tenantId) =>
       config.tenants.find((tenant) => tenant.id === tenantId)?.retentionDays ?? 1095,
+    // GDPR delete: what forwarding keeps about the person's events goes before the events do.
+    onErase: (tenantId, person) => forwarding.store.erasePerson(tenantId, person.events),
   })
   // The CRM reads accepted events from the log with its own cursor (identities, lead scores).
   const crmFeed = new EventRowConsumer({

@@ -59,7 +59,7 @@ export interface CrmOptions {
   webhookRetryDelaysMs?: number[]
   /** Clock for scores (epoch ms; default `Date.now`). */
   now?: () => number
-  /** Erases what the host keeps about a person beyond the CRM's tables (the forwarding log), on GDPR delete. */
+  /** On GDPR delete, before the CRM erases its own rows: erases what the host keeps about the person (the forwarding log). */
   onErase?: EraseHook
 }
 
