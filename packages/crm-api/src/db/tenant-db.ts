@@ -5,7 +5,7 @@
  * every inserted row, so a query cannot reach another tenant's rows by mistake (the HogQL guard,
  * shared/specs/crm-anchors.md B4.7). Values always travel as query parameters, never in the SQL.
  */
-import type { ClickHouseClient } from '@clickhouse/client'
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
 import { createCrmError } from '../errors.js'
 
 const TENANT_PARAM = '{tenant:String}'
@@ -28,10 +28,16 @@ function assertTenantBound(query: string): void {
 export class TenantDb {
   readonly tenantId: string
   readonly #client: ClickHouseClient
+  readonly #insertSettings: ClickHouseSettings | undefined
 
-  constructor(client: ClickHouseClient, tenantId: string) {
+  /**
+   * @param insertSettings added to every insert: `insert_distributed_sync = 1` on a cluster, where
+   *   the single writer reads back what it has just written (see `CrmOptions.insertSettings`).
+   */
+  constructor(client: ClickHouseClient, tenantId: string, insertSettings?: ClickHouseSettings) {
     this.#client = client
     this.tenantId = tenantId
+    this.#insertSettings = insertSettings
   }
 
   /**
@@ -78,6 +84,7 @@ export class TenantDb {
         table,
         values: rows.map((row) => ({ ...row, tenant_id: this.tenantId })),
         format: 'JSONEachRow',
+        ...(this.#insertSettings ? { clickhouse_settings: this.#insertSettings } : {}),
       })
     } catch (error) {
       throw toStoreError(error)
