@@ -230,6 +230,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   await app.register(crm, {
     client: store.client,
     insertSettings,
+    cluster,
     resolveKey: (key) => keyRing.findSecretKey(key),
     getRetentionDays: (tenantId) =>
       config.tenants.find((tenant) => tenant.id === tenantId)?.retentionDays ?? 1095,

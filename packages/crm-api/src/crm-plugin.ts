@@ -47,6 +47,11 @@ export interface CrmOptions {
    * insert before its rows reach their shard unless told to wait.
    */
   insertSettings?: ClickHouseSettings
+  /**
+   * Cluster name (the collector's `CLICKHOUSE_CLUSTER`): GDPR mutations run on the `<table>_local`
+   * tables `ON CLUSTER`, since the Distributed tables the CRM reads and writes take no mutation.
+   */
+  cluster?: string
   /** Resolves the collector's secret keys (config file) to tenant and role; CRM-made keys work without it. */
   resolveKey?: KeyResolver
   /** Days the audit log and event links of a tenant are kept; default 1095 (3 years). */
@@ -99,8 +104,11 @@ async function loadContacts(db: TenantDb, ids: string[]): Promise<ContactRow[]> 
 
 async function crmPlugin(fastify: FastifyInstance, options: CrmOptions): Promise<void> {
   if (!options?.client) throw new TypeError('@rastro/crm: options.client (a ClickHouse client) is required')
-  const { client, insertSettings } = options
-  const openDb = (tenantId: string) => new TenantDb(client, tenantId, insertSettings)
+  const { client, insertSettings, cluster } = options
+  if (cluster !== undefined && !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(cluster)) {
+    throw new TypeError(`@rastro/crm: options.cluster is not a ClickHouse cluster name: ${cluster}`)
+  }
+  const openDb = (tenantId: string) => new TenantDb(client, tenantId, { insertSettings, cluster })
   const now = options.now ?? Date.now
   const getRetentionDays = options.getRetentionDays ?? (() => 1095)
   const writer = createTenantWriter()

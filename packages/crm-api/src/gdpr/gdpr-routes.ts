@@ -210,8 +210,7 @@ async function erasePerson(
   for (const [table, where, params] of plan) {
     const condition = `tenant_id = {tenant:String} AND (${where})`
     erased[table] = await count(db, `SELECT count() AS count FROM ${table} WHERE ${condition}`, params)
-    if (erased[table]! > 0)
-      await db.command(`ALTER TABLE ${table} DELETE WHERE ${condition} SETTINGS mutations_sync = 2`, params)
+    if (erased[table]! > 0) await db.mutate(table, 'DELETE', condition, params)
   }
   const dealCondition = 'tenant_id = {tenant:String} AND contact_id IN {ids:Array(String)}'
   erased.crm_deals_unlinked = await count(
@@ -220,10 +219,7 @@ async function erasePerson(
     { ids },
   )
   if (erased.crm_deals_unlinked > 0) {
-    await db.command(
-      `ALTER TABLE crm_deals UPDATE contact_id = '' WHERE ${dealCondition} SETTINGS mutations_sync = 2`,
-      { ids },
-    )
+    await db.mutate('crm_deals', "UPDATE contact_id = ''", dealCondition, { ids })
   }
   return { ...erased, ...hostErased }
 }
