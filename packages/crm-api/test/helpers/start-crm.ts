@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
-import { createChdbConnection } from 'chdb/connection'
+import { ChdbConnection } from '@rastro/chdb-connection'
 import type { FastifyInstance } from 'fastify'
 import { createCrmServer, crmMigrations, type CrmEventRow, type CrmOptions } from '../../src/index.js'
 import { CREATE_EVENTS } from '../fixtures/events-table.js'
@@ -219,9 +219,7 @@ async function createRunning(
 
 export async function startCrm(options: Partial<CrmOptions> = {}): Promise<RunningCrm> {
   const dataDir = mkdtempSync(join(tmpdir(), 'rastro-crm-test-'))
-  const client = createClient({
-    connection: createChdbConnection({ path: join(dataDir, 'clickhouse') }) as never,
-  })
+  const client = createClient({ connection: new ChdbConnection({ path: join(dataDir, 'clickhouse') }) })
   await migrate(client)
   return createRunning(client, options, async () => {
     await client.close()
