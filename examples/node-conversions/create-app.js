@@ -1,7 +1,8 @@
 /**
  * The shop's backend: `POST /checkout` takes the cart, "charges" it, and reports the paid order to
- * Rastro as `Order Completed`, with the visitor's anonymous id, session and Meta cookies read from
- * the request, so the server conversion joins the browser session and matches on ad platforms.
+ * Rastro as `Order Completed`, with the visitor's anonymous id, session, consent choice and Meta
+ * cookies read from the request, so the server conversion joins the browser session, and reaches
+ * ad platforms (matched by the Meta cookies) only when the visitor allowed marketing.
  */
 import { randomUUID } from 'node:crypto'
 import Fastify from 'fastify'

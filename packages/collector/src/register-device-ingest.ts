@@ -3,7 +3,7 @@
  * writer, the seq ledger, `POST /v1/device`, and the MQTT subscriber when `mqttUrl` is set.
  * Events go to the server's event sink, so they share its durability and the `events` table.
  */
-import type { ClickHouseClient } from '@clickhouse/client'
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
 import type { FastifyInstance } from 'fastify'
 import { DeviceKeyRing } from './config/device-key-ring.js'
 import type { ResolvedConfig } from './config/load-config.js'
@@ -20,6 +20,8 @@ export interface DeviceIngestOptions {
   config: ResolvedConfig
   client: ClickHouseClient
   eventSink: EventSink
+  /** Added to the telemetry and ledger inserts (`insert_distributed_sync = 1` on a cluster). */
+  insertSettings?: ClickHouseSettings | undefined
 }
 
 /**
@@ -31,7 +33,7 @@ export async function registerDeviceIngest(
   app: FastifyInstance,
   options: DeviceIngestOptions,
 ): Promise<void> {
-  const { config, client, eventSink } = options
+  const { config, client, eventSink, insertSettings } = options
   const { settings } = config
   const keyRing = new DeviceKeyRing(config.tenants)
   const telemetrySink = new BatchWriter<TelemetryRow>({
@@ -41,8 +43,14 @@ export async function registerDeviceIngest(
     columns: TELEMETRY_COLUMNS,
     flushIntervalMs: settings.flushIntervalMs,
     maxBatchRows: settings.maxBatchRows,
+    insertSettings,
   })
-  const ledger = new DeviceSeqStore({ client, log: app.log, flushIntervalMs: settings.flushIntervalMs })
+  const ledger = new DeviceSeqStore({
+    client,
+    log: app.log,
+    flushIntervalMs: settings.flushIntervalMs,
+    insertSettings,
+  })
   const handleFrame = createDeviceFrameHandler({
     eventSink,
     telemetrySink,

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
+import type { ClickHouseSettings } from '@clickhouse/client'
 import cors from '@fastify/cors'
 import fastifyStatic from '@fastify/static'
 import { crm } from '@rastro/crm-api'
@@ -80,6 +81,11 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   const { config } = options
   const { settings } = config
   const cluster = config.clickhouse.cluster
+  // On a cluster, inserts go through Distributed tables, which by default queue rows and answer
+  // before they reach their shards. Every writer here reads back what it wrote (the writer's cursor,
+  // the device ledger's "acked through", forwarding's ledger, the CRM's single writer), so every
+  // insert waits until its rows are on their shards.
+  const insertSettings: ClickHouseSettings | undefined = cluster ? { insert_distributed_sync: 1 } : undefined
   const store = createStore({
     ...config.clickhouse,
     dataDir: settings.dataDir,
@@ -118,9 +124,8 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     logger: app.log,
     flushIntervalMs: settings.flushIntervalMs,
     maxBatchRows: settings.maxBatchRows,
-    // On a cluster, an insert returns once its rows are on their shards, so the cursor never
-    // passes rows a Distributed table still holds in its local queue.
-    ...(cluster ? { insertSettings: { insert_distributed_sync: 1 } } : {}),
+    // The cursor never passes rows a Distributed table still holds in its local queue.
+    insertSettings,
     events: {
       onInsert(rows, seconds) {
         metrics.insertedRows.inc(rows)
@@ -154,7 +159,8 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     metrics,
     // A destination falls back to its retry table before it could make the log refuse events.
     maxLagBytes: Math.floor(settings.maxLogBytes / 4),
-    insertSettings: cluster ? { insert_distributed_sync: 1 } : undefined,
+    insertSettings,
+    cluster,
     userAgent: `rastro-collector/${version}`,
   })
   forwarding.start()
@@ -191,15 +197,26 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   app.setNotFoundHandler(handleNotFound)
   // Every origin gets CORS headers, so a browser can read a refusal (403 for an origin the site does
   // not allow, 401 for a bad key) and stop retrying; each site's allowedOrigins is enforced by ingest.
+  // The CRM's dashboards call it from browsers too: its writes (PATCH, PUT, DELETE), concurrency
+  // and idempotency headers, and the headers it answers with must pass (no cookies: keys only).
   await app.register(cors, {
     origin: true,
-    methods: ['GET', 'POST'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'Content-Encoding'],
-    exposedHeaders: ['Retry-After'],
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Content-Encoding', 'If-Match', 'Idempotency-Key'],
+    exposedHeaders: [
+      'Retry-After',
+      'ETag',
+      'Location',
+      'Content-Disposition',
+      'Idempotent-Replayed',
+      'RateLimit-Limit',
+      'RateLimit-Remaining',
+      'RateLimit-Reset',
+    ],
     maxAge: 86_400,
   })
   await app.register(ingestRoutes, { keyRing, sink, metrics })
-  await registerDeviceIngest(app, { config, client: store.client, eventSink: sink })
+  await registerDeviceIngest(app, { config, client: store.client, eventSink: sink, insertSettings })
   await app.register(healthRoutes, {
     client: store.client,
     storeKind: store.embedded ? 'embedded' : 'server',
@@ -212,9 +229,13 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   await app.register(destinationsRoutes, { tenants: config.tenants, keyRing, forwarding })
   await app.register(crm, {
     client: store.client,
+    insertSettings,
+    cluster,
     resolveKey: (key) => keyRing.findSecretKey(key),
     getRetentionDays: (tenantId) =>
       config.tenants.find((tenant) => tenant.id === tenantId)?.retentionDays ?? 1095,
+    // GDPR delete: what forwarding keeps about the person's events goes before the events do.
+    onErase: (tenantId, person) => forwarding.store.erasePerson(tenantId, person.events),
   })
   // The CRM reads accepted events from the log with its own cursor (identities, lead scores).
   const crmFeed = new EventRowConsumer({

@@ -119,6 +119,8 @@ function parse(line: string): Record<string, string> {
 }
 
 async function count(query: string): Promise<number> {
+  // Device events are acknowledged once in the write-ahead log; ClickHouse follows.
+  await collector!.whenStored()
   const result = await collector!.store.client.query({
     query,
     query_params: { id: deviceId },

@@ -12,8 +12,9 @@ const HELP = `rastro-crm ${version}: Rastro's CRM API on its own
 Usage:
   rastro-crm serve [--port 8081] [--host 0.0.0.0] [--data-dir ./data]
 
-Environment: CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD, CLICKHOUSE_DATABASE (else the
-embedded store in --data-dir, which no collector may have open); RASTRO_CRM_OWNER_KEY and
+Environment: CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD, CLICKHOUSE_DATABASE,
+CLICKHOUSE_CLUSTER (else the embedded store in --data-dir, which no collector may have open);
+RASTRO_CRM_OWNER_KEY and
 RASTRO_CRM_TENANT: a bootstrap owner key; RASTRO_CRM_PHONE_COUNTRY: country of phone numbers
 written without +.`
 
@@ -33,8 +34,11 @@ async function serve(args: string[]): Promise<void> {
   await assertCrmSchema(client)
   const ownerKey = env.RASTRO_CRM_OWNER_KEY
   const tenantId = env.RASTRO_CRM_TENANT ?? 'default'
+  // As the collector does on a cluster: inserts wait for their shard, GDPR mutates the local tables.
+  const cluster = env.CLICKHOUSE_CLUSTER || undefined
   const app = await createCrmServer({
     client,
+    ...(cluster ? { cluster, insertSettings: { insert_distributed_sync: 1 } } : {}),
     resolveKey: (key) =>
       ownerKey && key === ownerKey ? { tenantId, role: 'owner', name: 'bootstrap owner' } : undefined,
     ...(env.RASTRO_CRM_PHONE_COUNTRY ? { defaultPhoneCountry: env.RASTRO_CRM_PHONE_COUNTRY as never } : {}),

@@ -50,9 +50,10 @@ export async function openCrmStore(options: CrmStoreOptions): Promise<ClickHouse
   }
   const path = resolve(options.dataDir ?? './data', 'clickhouse')
   mkdirSync(path, { recursive: true })
-  const { createChdbConnection } = await import('chdb/connection')
-  // chdb ships its own copy of the connection types; the contract is the same.
-  return createClient({ connection: createChdbConnection({ path }) as never })
+  // The collector's connection, not chdb/connection's: that one applies a query's settings to every
+  // later query of its single session (chdb 3.4), and answers 64-bit integers as numbers.
+  const { ChdbConnection } = await import('@rastro/chdb-connection')
+  return createClient({ connection: new ChdbConnection({ path }) })
 }
 
 /** @throws Error when the store lacks a CRM migration (run the collector once against it). */

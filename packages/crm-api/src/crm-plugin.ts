@@ -6,7 +6,7 @@
  * handed a ClickHouse client and a key resolver (dependency injection: no collector imports).
  */
 import { createRequire } from 'node:module'
-import type { ClickHouseClient } from '@clickhouse/client'
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -41,6 +41,17 @@ export const version: string = require('../package.json').version
 export interface CrmOptions {
   /** ClickHouse client of the event store (the collector passes its own). */
   client: ClickHouseClient
+  /**
+   * Added to every insert. On a cluster pass `{ insert_distributed_sync: 1 }` (the collector does):
+   * identity resolution reads what the previous write wrote, and a Distributed table answers an
+   * insert before its rows reach their shard unless told to wait.
+   */
+  insertSettings?: ClickHouseSettings
+  /**
+   * Cluster name (the collector's `CLICKHOUSE_CLUSTER`): GDPR mutations run on the `<table>_local`
+   * tables `ON CLUSTER`, since the Distributed tables the CRM reads and writes take no mutation.
+   */
+  cluster?: string
   /** Resolves the collector's secret keys (config file) to tenant and role; CRM-made keys work without it. */
   resolveKey?: KeyResolver
   /** Days the audit log and event links of a tenant are kept; default 1095 (3 years). */
@@ -59,7 +70,7 @@ export interface CrmOptions {
   webhookRetryDelaysMs?: number[]
   /** Clock for scores (epoch ms; default `Date.now`). */
   now?: () => number
-  /** Erases what the host keeps about a person beyond the CRM's tables (the forwarding log), on GDPR delete. */
+  /** On GDPR delete, before the CRM erases its own rows: erases what the host keeps about the person (the forwarding log). */
   onErase?: EraseHook
 }
 
@@ -93,7 +104,11 @@ async function loadContacts(db: TenantDb, ids: string[]): Promise<ContactRow[]> 
 
 async function crmPlugin(fastify: FastifyInstance, options: CrmOptions): Promise<void> {
   if (!options?.client) throw new TypeError('@rastro/crm: options.client (a ClickHouse client) is required')
-  const { client } = options
+  const { client, insertSettings, cluster } = options
+  if (cluster !== undefined && !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(cluster)) {
+    throw new TypeError(`@rastro/crm: options.cluster is not a ClickHouse cluster name: ${cluster}`)
+  }
+  const openDb = (tenantId: string) => new TenantDb(client, tenantId, { insertSettings, cluster })
   const now = options.now ?? Date.now
   const getRetentionDays = options.getRetentionDays ?? (() => 1095)
   const writer = createTenantWriter()
@@ -124,7 +139,7 @@ async function crmPlugin(fastify: FastifyInstance, options: CrmOptions): Promise
     scores,
     webhooks,
     onEvents: createFeed({
-      client,
+      openDb,
       writer,
       scores,
       getRetentionDays,
@@ -143,7 +158,7 @@ async function crmPlugin(fastify: FastifyInstance, options: CrmOptions): Promise
   fastify.decorate('crm', {
     onEvents: services.onEvents,
     recomputeScores: (tenantId: string, contactIds?: string[]) => {
-      const db = new TenantDb(client, tenantId)
+      const db = openDb(tenantId)
       return writer.run(tenantId, () => scores.recompute(db, contactIds, (ids) => loadContacts(db, ids)))
     },
     whenIdle: async () => {
@@ -168,7 +183,7 @@ async function crmPlugin(fastify: FastifyInstance, options: CrmOptions): Promise
         )
         api.addHook('onRequest', async (request) => {
           const auth = await authenticate(request, options.resolveKey, services.keys)
-          request[kRequestScope] = { auth, db: new TenantDb(client, auth.tenantId) }
+          request[kRequestScope] = { auth, db: openDb(auth.tenantId) }
         })
         await api.register(rateLimit, {
           global: true,

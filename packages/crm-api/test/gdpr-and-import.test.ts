@@ -4,12 +4,32 @@
  * person from coming back through an import, an upsert or the event feed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { PersonEvents } from '../src/index.js'
 import { createEvent, keys, startCrm, type RunningCrm } from './helpers/start-crm.js'
 
 let crm: RunningCrm
+/** What the host's erase hook was given, and how many of the person's events it still found. */
+const hostErasures: { tenantId: string; events: PersonEvents; eventsFound: number }[] = []
 
 beforeAll(async () => {
-  crm = await startCrm({ defaultPhoneCountry: 'ES' })
+  crm = await startCrm({
+    defaultPhoneCountry: 'ES',
+    // A host (the collector) finds what it keeps about the person by their events.
+    async onErase(tenantId, person) {
+      const [row] = await crm.rows<{ n: string | number }>(
+        `SELECT count() AS n FROM events WHERE tenant_id = {tenant:String} AND (anonymous_id IN {anon:Array(String)}
+           OR user_id IN {users:Array(String)} OR message_id IN {messages:Array(String)})`,
+        {
+          tenant: tenantId,
+          anon: person.events.anonymousIds,
+          users: person.events.userIds,
+          messages: person.events.messageIds,
+        },
+      )
+      hostErasures.push({ tenantId, events: person.events, eventsFound: Number(row!.n) })
+      return { host_table: Number(row!.n) }
+    },
+  })
 })
 afterAll(async () => {
   await crm?.stop()
@@ -193,8 +213,27 @@ describe('GDPR', () => {
       contactId,
       suppressedIdentities: 4,
       erasedFromDiskWithinSeconds: 480,
-      erased: { events: 5, crm_contacts: 1, crm_event_links: 1, crm_deals_unlinked: 1, crm_notes: 1 },
+      erased: {
+        events: 5,
+        crm_contacts: 1,
+        crm_event_links: 1,
+        crm_deals_unlinked: 1,
+        crm_notes: 1,
+        host_table: 5,
+      },
     })
+    // The host's hook ran first, while all five of the person's events were there to find its rows by.
+    expect(hostErasures).toEqual([
+      {
+        tenantId: 'one',
+        events: {
+          anonymousIds: ['anon-erase'],
+          userIds: ['erase-user'],
+          messageIds: [expect.any(String)],
+        },
+        eventsFound: 5,
+      },
+    ])
     const needles = [email, 'anon-erase', 'erase-user', '+34611000999', 'CAFE01', contactId]
     const tables = await crm.rows<{ name: string }>(
       `SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree%'`,

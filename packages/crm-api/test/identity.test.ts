@@ -77,6 +77,35 @@ describe('concurrent upserts', () => {
   })
 })
 
+describe('on a cluster', () => {
+  it('every write waits for its shard: the insert settings go on each insert, from the API and the feed', async () => {
+    const clustered = await crm.fork({ insertSettings: { insert_distributed_sync: 1 } })
+    const inserts: { table: string; settings: unknown }[] = []
+    const insert = crm.client.insert.bind(crm.client)
+    crm.client.insert = ((params: Parameters<typeof insert>[0]) => {
+      inserts.push({ table: params.table, settings: params.clickhouse_settings })
+      return insert(params)
+    }) as typeof insert
+    try {
+      const upsert = await clustered.call('POST', '/v1/crm/contacts/upsert', {
+        body: { email: 'shard@example.com' },
+        headers: { 'idempotency-key': 'shard-1' },
+      })
+      expect(upsert.status).toBeLessThan(300)
+      await clustered.app.crm.onEvents([
+        createEvent({ type: 'identify', user_id: 'shard-user', traits: { email: 'shard@example.com' } }),
+      ])
+    } finally {
+      crm.client.insert = insert
+      await clustered.stop()
+    }
+    expect(inserts.map((row) => row.table)).toEqual(
+      expect.arrayContaining(['crm_contacts', 'crm_identities', 'crm_changes', 'crm_idempotency']),
+    )
+    expect(inserts.map((row) => row.settings)).toEqual(inserts.map(() => ({ insert_distributed_sync: 1 })))
+  })
+})
+
 describe('one visitor, every source', () => {
   it('joins the anonymous history, the lead form, the server identify and the order into one contact', async () => {
     const anon = 'anon-journey-1'

@@ -1,9 +1,12 @@
 /**
- * Reads what a server conversion needs to join the visitor's browser session and to match on ad
- * platforms from an incoming request of Node's `http`, Express or Fastify: the browser SDK's
- * anonymous and session ids, Meta's `_fbp`/`_fbc`, the client IP (behind trusted proxies only) and
- * the user agent, plus the page the request came from (`Referer`, Meta's `event_source_url`).
+ * Reads what a server conversion needs to join the visitor's browser session, to be forwarded with
+ * the visitor's consent, and to match on ad platforms, from an incoming request of Node's `http`,
+ * Express or Fastify: the browser SDK's anonymous and session ids and consent choice, Meta's
+ * `_fbp`/`_fbc`, the client IP (behind trusted proxies only) and the user agent, plus the page the
+ * request came from (`Referer`, Meta's `event_source_url`).
  */
+import type { ConsentContext } from '@rastro/schema/types'
+import { getBrowserConsent } from './get-browser-consent.js'
 import { getBrowserIds } from './get-browser-ids.js'
 import { compileTrust, getClientIp, type TrustProxy } from './get-client-ip.js'
 import { parseCookies } from './parse-cookies.js'
@@ -37,6 +40,11 @@ export interface RequestIds {
     userAgent?: string
     /** The browser SDK's session id (`rastro_sid` cookie). */
     sessionId?: string
+    /**
+     * The visitor's choice (`rastro_consent` cookie), as Segment's consent object; absent without a
+     * choice, and the collector applies the tenant's `defaultConsent`.
+     */
+    consent?: ConsentContext
     /** Meta's `_fbp` cookie, raw. */
     fbp?: string
     /** Meta's `_fbc` cookie, raw. */
@@ -69,7 +77,9 @@ export function readRequestIds(
   trust: (address: string, hop: number) => boolean,
 ): RequestIds {
   const headers = req.headers
-  const { anonymousId, sessionId, fbp, fbc } = getBrowserIds(parseCookies(headers.cookie))
+  const cookies = parseCookies(headers.cookie)
+  const { anonymousId, sessionId, fbp, fbc } = getBrowserIds(cookies)
+  const consent = getBrowserConsent(cookies)
   const ip = getClientIp(
     req.socket?.remoteAddress ?? req.raw?.socket?.remoteAddress,
     [headers['x-forwarded-for'] ?? []].flat().join(','),
@@ -81,6 +91,7 @@ export function readRequestIds(
   if (ip) context.ip = ip
   if (userAgent) context.userAgent = userAgent
   if (sessionId) context.sessionId = sessionId
+  if (consent) context.consent = consent
   if (fbp) context.fbp = fbp
   if (fbc) context.fbc = fbc
   if (referer) context.page = { url: referer }

@@ -6,13 +6,14 @@
  *   session (30 min of inactivity by default), so one that is present is current
  *   (packages/browser-sdk/src/session/get-session.ts).
  * Meta's `_fbp` and `_fbc` cookies (`fb.<subdomainIndex>.<creationTimeMs>.<random or fbclid>`)
- * pass through untouched.
+ * pass through untouched. The consent choice (`rastro_consent`) is read by `getBrowserConsent`.
  */
 
-/** Cookie names read by {@link getBrowserIds}. */
+/** Cookie names read by {@link getBrowserIds} and `getBrowserConsent`. */
 export const BROWSER_COOKIES = {
   anonymousId: 'rastro_aid',
   session: 'rastro_sid',
+  consent: 'rastro_consent',
   fbp: '_fbp',
   fbc: '_fbc',
 } as const

@@ -42,6 +42,7 @@ export {
 } from './conversions.js'
 export { fromRequest, type RequestLike, type RequestIds, type FromRequestOptions } from './from-request.js'
 export { BROWSER_COOKIES, getBrowserIds, type BrowserIds } from './get-browser-ids.js'
+export { getBrowserConsent } from './get-browser-consent.js'
 export type { TrustProxy } from './get-client-ip.js'
 export { parseCookies } from './parse-cookies.js'
 export { createMessageId } from './create-message-id.js'
@@ -55,4 +56,4 @@ export {
   type WebhookHeaders,
 } from './verify-webhook-signature.js'
 export { RastroNodeError, nodeErrorCodes, type NodeErrorCode, type RastroNodeErrorDetails } from './errors.js'
-export type { EventContext, RastroEvent, JsonObject } from '@rastro/schema/types'
+export type { ConsentContext, EventContext, RastroEvent, JsonObject } from '@rastro/schema/types'

@@ -6,13 +6,22 @@ import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import Fastify from 'fastify'
 import { describe, expect, it } from 'vitest'
-import { fromRequest, getBrowserIds, parseCookies, Rastro, type RequestIds } from '../src/index.js'
+import {
+  fromRequest,
+  getBrowserConsent,
+  getBrowserIds,
+  parseCookies,
+  Rastro,
+  type RequestIds,
+} from '../src/index.js'
 
 const cookie = [
   'theme=dark',
   'rastro_aid=0b6f3a52-9d7e-4f4b-8c1a-2e5d6f7a8b9c',
   // The browser SDK writes `<sessionId>.<lastActivityMs>` with encodeURIComponent.
   'rastro_sid=019a4f6e-2b1c-7d3e-9f20-5a6b7c8d9e0f.1795300000000',
+  // The visitor's choice, as the browser SDK's cookie store writes it (encodeURIComponent of JSON).
+  `rastro_consent=${encodeURIComponent(JSON.stringify({ analytics: true, marketing: false }))}`,
   '_fbp=fb.1.1700000000000.1234567890',
   '_fbc=fb.1.1700000000000.IwAR2F4-dbP0l7Mn_AbC%2Fx',
 ].join('; ')
@@ -30,6 +39,7 @@ const expected = (ip: string): RequestIds => ({
     ip,
     userAgent,
     sessionId: '019a4f6e-2b1c-7d3e-9f20-5a6b7c8d9e0f',
+    consent: { categoryPreferences: { analytics: true, marketing: false } },
     fbp: 'fb.1.1700000000000.1234567890',
     // Meta's click id is passed byte for byte, never decoded.
     fbc: 'fb.1.1700000000000.IwAR2F4-dbP0l7Mn_AbC%2Fx',
@@ -86,5 +96,26 @@ describe('parseCookies and getBrowserIds', () => {
     expect(getBrowserIds(cookies)).toEqual({ anonymousId: 'a/b', fbc: 'fb.1.2.%41' })
     expect(getBrowserIds(parseCookies('rastro_sid=%E0%A4%A'))).toEqual({ sessionId: '%E0%A4%A' })
     expect(getBrowserIds(parseCookies('rastro_sid=019a-session'))).toEqual({ sessionId: '019a-session' })
+  })
+})
+
+describe('getBrowserConsent', () => {
+  const read = (value: string) => getBrowserConsent(parseCookies(`rastro_consent=${value}`))
+
+  it('keeps the categories the visitor chose, and only booleans of Rastro’s two', () => {
+    expect(read(encodeURIComponent('{"marketing":true,"ads":true,"analytics":"yes"}'))).toEqual({
+      categoryPreferences: { marketing: true },
+    })
+    // Unencoded JSON (a cookie set by hand) reads the same.
+    expect(read('{"analytics":false,"marketing":false}')).toEqual({
+      categoryPreferences: { analytics: false, marketing: false },
+    })
+  })
+
+  it('gives nothing without a choice, so the tenant’s defaultConsent applies', () => {
+    expect(getBrowserConsent(parseCookies('rastro_aid=a'))).toBeUndefined()
+    for (const value of ['', 'true', 'null', '%7B', '%E0%A4%A', encodeURIComponent('{"ads":true}')]) {
+      expect(read(value)).toBeUndefined()
+    }
   })
 })

@@ -1,13 +1,16 @@
 /**
- * The receiving side of Rastro's signed webhooks. Requests are signed here the way the collector's
- * forwarding signs them (hex HMAC-SHA256 over `<timestamp>.<raw body>`), then received by a real
- * HTTP server that reads the raw body.
+ * The receiving side of Rastro's signed webhooks. Requests are signed here as the scheme says
+ * (hex HMAC-SHA256 over `<timestamp>.<raw body>`), then received by a real HTTP server that reads
+ * the raw body; and the real collector's forwarding signs deliveries that this verifier must
+ * accept. (That check lives here, not in the collector's tests: this package's tests import the
+ * collector, so the collector cannot depend on this one.)
  */
 import { createHmac } from 'node:crypto'
-import { createServer } from 'node:http'
+import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { describe, expect, it } from 'vitest'
-import { verifyWebhookSignature, type VerifyWebhookResult } from '../src/index.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { orderCompleted, Rastro, verifyWebhookSignature, type VerifyWebhookResult } from '../src/index.js'
+import { startCollector, WRITE_KEY, type RunningCollector } from './helpers/start-collector.js'
 
 const secret = 'whsec_test_0123456789abcdef'
 const body = '{"type":"track","event":"Order Completed","properties":{"order_id":"o-1","value":25}}'
@@ -79,5 +82,65 @@ describe('verifyWebhookSignature', () => {
       ok: false,
       code: 'RASTRO_ERR_WEBHOOK_MISSING_HEADER',
     })
+  })
+})
+
+describe("verifyWebhookSignature on the collector's deliveries", () => {
+  const received: { headers: IncomingHttpHeaders; rawBody: Buffer }[] = []
+  const receiver = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      received.push({ headers: req.headers, rawBody: Buffer.concat(chunks) })
+      res.writeHead(204).end()
+    })
+  })
+  let collector: RunningCollector
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
+    const { port } = receiver.address() as AddressInfo
+    collector = await startCollector([
+      {
+        id: 'shop-backend',
+        type: 'webhook',
+        url: `http://127.0.0.1:${port}/rastro`,
+        secret,
+        consent: 'none',
+        events: ['Order Completed'],
+        flushIntervalMs: 0,
+      },
+    ])
+  })
+  afterAll(async () => {
+    await collector?.stop()
+    receiver.close()
+  })
+
+  it('accepts what the collector signed with the secret, and nothing altered', async () => {
+    const rastro = new Rastro({ writeKey: WRITE_KEY, host: collector.url, flushAt: 1 })
+    const messageId = rastro.track(
+      orderCompleted(
+        { order_id: 'o-webhook-1', currency: 'EUR', products: [{ sku: 'beans', price: 24, quantity: 1 }] },
+        { userId: 'u-1', traits: { email: 'ana@example.com' } },
+      ),
+    )
+    await rastro.shutdown()
+    const deadline = Date.now() + 15_000
+    while (!received.some((hook) => hook.headers['x-rastro-event-id'] === messageId)) {
+      if (Date.now() > deadline) throw new Error('the collector did not deliver the webhook')
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    const { headers, rawBody } = received.find((hook) => hook.headers['x-rastro-event-id'] === messageId)!
+    expect(JSON.parse(rawBody.toString('utf8'))).toMatchObject({ event: 'Order Completed', messageId })
+
+    const result = verifyWebhookSignature({ rawBody, headers, secret })
+    expect(result).toEqual({ ok: true, timestamp: Number(headers['x-rastro-timestamp']) })
+    const invalid = { ok: false, code: 'RASTRO_ERR_WEBHOOK_INVALID_SIGNATURE' }
+    expect(verifyWebhookSignature({ rawBody, headers, secret: 'whsec_another_secret_0123' })).toMatchObject(
+      invalid,
+    )
+    const altered = Buffer.from(rawBody.toString('utf8').replace('o-webhook-1', 'o-webhook-2'))
+    expect(verifyWebhookSignature({ rawBody: altered, headers, secret })).toMatchObject(invalid)
   })
 })

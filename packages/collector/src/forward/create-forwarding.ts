@@ -25,6 +25,8 @@ export interface ForwardingOptions {
   maxLagBytes: number
   /** Added to every insert (`insert_distributed_sync` on a cluster). */
   insertSettings?: ClickHouseSettings | undefined
+  /** Cluster name, for the erasure's mutations (see {@link ForwardStore}). */
+  cluster?: string | undefined
   /** `User-Agent` of outgoing requests. */
   userAgent: string
 }
@@ -41,7 +43,11 @@ export interface Forwarding {
 
 export function createForwarding(options: ForwardingOptions): Forwarding {
   const { log, logger, metrics } = options
-  const store = new ForwardStore(options.client, { owner: log.id, insertSettings: options.insertSettings })
+  const store = new ForwardStore(options.client, {
+    owner: log.id,
+    insertSettings: options.insertSettings,
+    cluster: options.cluster,
+  })
   const runners: ForwardRunner[] = []
   for (const tenant of options.tenants) {
     for (const config of tenant.destinations) {

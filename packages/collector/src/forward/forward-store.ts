@@ -1,8 +1,8 @@
 /**
  * Forwarding's tables in ClickHouse (store/migrations/0050-0053): the audit (`forward_log`), the
  * delivery ledger (`forward_ledger`), events waiting for a retry (`forward_retries`) and the dead
- * letters (`forward_dead_letters`), and the reads of `events` a replay needs. Every query binds
- * tenant and destination as parameters.
+ * letters (`forward_dead_letters`), the reads of `events` a replay needs, and the erasure of a
+ * person's rows (GDPR). Every query binds tenant and destination as parameters.
  */
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
 import { EVENT_COLUMNS } from '../ingest/encode-event-rows.js'
@@ -112,17 +112,43 @@ export interface ForwardStoreOptions {
   owner: string
   /** Added to every insert (`insert_distributed_sync` on a cluster). */
   insertSettings?: ClickHouseSettings | undefined
+  /** Cluster name: erasures mutate the `<table>_local` tables `ON CLUSTER` (a Distributed table takes no mutation). */
+  cluster?: string | undefined
 }
+
+/** A person's events in `events`: the rows whose `anonymous_id`, `user_id` or `message_id` is listed. */
+export interface PersonEventIds {
+  anonymousIds: string[]
+  userIds: string[]
+  messageIds: string[]
+}
+
+/**
+ * How each forwarding table forgets an event: the audit keeps its row (the counts per outcome stay
+ * right) without what ties it to the event or could quote its data; the other tables hold the
+ * payload or are keyed by the event id, so their rows go.
+ */
+const ERASE_ACTIONS = [
+  ['forward_log', "UPDATE event_id = '', vendor_trace_id = '', error = '', payload_sha256 = ''"],
+  ['forward_ledger', 'DELETE'],
+  ['forward_retries', 'DELETE'],
+  ['forward_dead_letters', 'DELETE'],
+] as const
+
+/** Event ids per erasure mutation: their query parameter stays far below a server's 1 MiB URL limit (`http_max_uri_size`). */
+const ERASE_CHUNK_IDS = 1000
 
 export class ForwardStore {
   readonly #client: ClickHouseClient
   readonly #owner: string
   readonly #insertSettings: ClickHouseSettings | undefined
+  readonly #cluster: string | undefined
 
   constructor(client: ClickHouseClient, options: ForwardStoreOptions) {
     this.#client = client
     this.#owner = options.owner
     this.#insertSettings = options.insertSettings
+    this.#cluster = options.cluster
   }
 
   async #rows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
@@ -340,6 +366,45 @@ export class ForwardStore {
       }
     }
     return summaries
+  }
+
+  /**
+   * Erases what forwarding keeps about a person's events (GDPR Art. 17), found by their ids in
+   * `events`, so call it before the events themselves are erased: `forward_log` rows are
+   * anonymised ({@link ERASE_ACTIONS}), ledger, retry and dead-letter rows deleted, with
+   * synchronous mutations (`mutations_sync = 2`: gone from every active part on return).
+   *
+   * @returns rows erased (or anonymised) per table.
+   * @throws the ClickHouse error; erasing again is safe.
+   */
+  async erasePerson(tenantId: string, person: PersonEventIds): Promise<Record<string, number>> {
+    const rows = await this.#rows<{ message_id: string }>(
+      `SELECT DISTINCT message_id FROM events
+       WHERE tenant_id = {tenant:String} AND (anonymous_id IN {anonymousIds:Array(String)}
+         OR user_id IN {userIds:Array(String)} OR message_id IN {messageIds:Array(String)})`,
+      { tenant: tenantId, ...person },
+    )
+    const ids = rows.map((row) => row.message_id)
+    const erased: Record<string, number> = Object.fromEntries(ERASE_ACTIONS.map(([table]) => [table, 0]))
+    for (let start = 0; start < ids.length; start += ERASE_CHUNK_IDS) {
+      const params = { tenant: tenantId, ids: ids.slice(start, start + ERASE_CHUNK_IDS) }
+      const condition = 'tenant_id = {tenant:String} AND event_id IN {ids:Array(String)}'
+      for (const [table, action] of ERASE_ACTIONS) {
+        const [row] = await this.#rows<{ count: string | number }>(
+          `SELECT count() AS count FROM ${table} WHERE ${condition}`,
+          params,
+        )
+        const count = Number(row?.count ?? 0)
+        if (count === 0) continue
+        const target = this.#cluster ? `${table}_local ON CLUSTER \`${this.#cluster}\`` : table
+        await this.#client.command({
+          query: `ALTER TABLE ${target} ${action} WHERE ${condition} SETTINGS mutations_sync = 2`,
+          query_params: params,
+        })
+        erased[table]! += count
+      }
+    }
+    return erased
   }
 
   /**

@@ -4,7 +4,7 @@
  * and on close; each `write()` resolves once its rows are inserted (or rejects with the insert's
  * error), so callers acknowledge only stored rows.
  */
-import type { ClickHouseClient } from '@clickhouse/client'
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
 import type { FastifyBaseLogger } from 'fastify'
 
 export interface BatchWriterOptions<Row> {
@@ -17,6 +17,11 @@ export interface BatchWriterOptions<Row> {
   flushIntervalMs: number
   /** Insert as soon as this many rows wait. */
   maxBatchRows: number
+  /**
+   * Added to every insert. On a cluster `insert_distributed_sync = 1`, so an insert returns once its
+   * rows are on their shards and a read right after it (the device ledger's) sees them.
+   */
+  insertSettings?: ClickHouseSettings | undefined
 }
 
 interface Waiter {
@@ -55,7 +60,7 @@ export class BatchWriter<Row> {
     this.#rows = []
     this.#waiters = []
     if (rows.length === 0) return this.#inserting
-    const { client, log, table, columns } = this.#options
+    const { client, log, table, columns, insertSettings } = this.#options
     this.#inserting = this.#inserting.then(async () => {
       const started = performance.now()
       try {
@@ -64,6 +69,7 @@ export class BatchWriter<Row> {
           columns: [...columns],
           values: rows,
           format: 'JSONCompactEachRow',
+          ...(insertSettings ? { clickhouse_settings: insertSettings } : {}),
         })
         log.debug({ table, rows: rows.length, ms: Math.round(performance.now() - started) }, 'inserted rows')
         for (const waiter of waiters) waiter.resolve()

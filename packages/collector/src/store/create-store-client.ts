@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
-import { ChdbConnection } from './chdb-connection.js'
+import { ChdbConnection } from '@rastro/chdb-connection'
 
 /** Where ClickHouse lives. */
 export interface StoreOptions {

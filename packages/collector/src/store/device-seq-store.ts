@@ -1,9 +1,11 @@
 /**
  * The `SeqLedger` on ClickHouse: one `device_seq` row per stored frame range, inserted (in
  * batches) after the frame's rows, read back per device boot. A plain MergeTree: every range
- * is kept and their union is taken when reading.
+ * is kept and their union is taken when reading. On a cluster the inserts must be synchronous
+ * (`insertSettings`): a range still queued in a Distributed table would be missing from the
+ * "acked through" read that follows it.
  */
-import type { ClickHouseClient } from '@clickhouse/client'
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
 import type { FastifyBaseLogger } from 'fastify'
 import type { DeviceBoot, SeqLedger, SeqRange } from '../ingest/device/seq-ledger.js'
 import { toClickHouseTime } from '../ingest/event-row.js'
@@ -23,7 +25,13 @@ export class DeviceSeqStore implements SeqLedger {
   readonly #client: ClickHouseClient
   readonly #writer: BatchWriter<DeviceSeqRow>
 
-  constructor(options: { client: ClickHouseClient; log: FastifyBaseLogger; flushIntervalMs: number }) {
+  constructor(options: {
+    client: ClickHouseClient
+    log: FastifyBaseLogger
+    flushIntervalMs: number
+    /** Added to every insert (`insert_distributed_sync = 1` on a cluster). */
+    insertSettings?: ClickHouseSettings | undefined
+  }) {
     this.#client = options.client
     this.#writer = new BatchWriter<DeviceSeqRow>({
       client: options.client,
@@ -40,6 +48,7 @@ export class DeviceSeqStore implements SeqLedger {
       ],
       flushIntervalMs: options.flushIntervalMs,
       maxBatchRows: 1000,
+      insertSettings: options.insertSettings,
     })
   }
 

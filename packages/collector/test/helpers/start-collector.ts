@@ -1,8 +1,9 @@
 /**
- * Starts the built collector on a temporary data dir and a free port, with a test config, and
- * gives back its URL, the config's keys and a way to stop it and remove its data.
+ * Starts the built collector on a temporary data dir (or a given one, to test restarts) and a free
+ * port, with a test config, and gives back its URL, the config's keys and a way to stop it and
+ * remove its data.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createServer, loadConfig } from '../../src/index.js'
@@ -43,7 +44,8 @@ export interface RunningCollector {
   url: string
   dataDir: string
   app: Awaited<ReturnType<typeof createServer>>
-  stop(): Promise<void>
+  /** Closes the collector and removes its data dir, unless `keepData` (to start it again on it). */
+  stop(options?: { keepData?: boolean }): Promise<void>
 }
 
 export async function startCollector(
@@ -53,11 +55,12 @@ export async function startCollector(
     examplesDir?: string
     /** More server settings (`maxLogBytes`, `durability`…). */
     settings?: Partial<Settings>
+    /** A data dir to start on (a restart); default: a new temporary one. */
+    dataDir?: string
   } = {},
 ): Promise<RunningCollector> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'rastro-test-'))
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'rastro-test-'))
   const configPath = join(dataDir, 'rastro.config.json')
-  const { writeFileSync } = await import('node:fs')
   writeFileSync(configPath, JSON.stringify(options.config ?? testConfig))
   const config = loadConfig({
     configPath,
@@ -78,9 +81,9 @@ export async function startCollector(
     url,
     dataDir,
     app,
-    async stop() {
+    async stop(stopOptions = {}) {
       await app.close()
-      rmSync(dataDir, { recursive: true, force: true })
+      if (!stopOptions.keepData) rmSync(dataDir, { recursive: true, force: true })
     },
   }
 }

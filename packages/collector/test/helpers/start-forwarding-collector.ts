@@ -3,10 +3,8 @@
  * restarts), plus the calls the forwarding tests share: ingest a batch, read `/v1/destinations`,
  * wait for a condition.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { createServer, loadConfig, type ConfigFile } from '../../src/index.js'
+import type { ConfigFile } from '../../src/index.js'
+import { startCollector, type RunningCollector } from './start-collector.js'
 
 export const forwardKeys = {
   writeKey: 'wk_forward_web',
@@ -37,37 +35,18 @@ export function createForwardingConfig(
   }
 }
 
-export interface ForwardingCollector {
-  url: string
-  dataDir: string
-  app: Awaited<ReturnType<typeof createServer>>
+export interface ForwardingCollector extends Omit<RunningCollector, 'stop'> {
   /** Stops the collector; its data dir stays unless `remove`. */
   stop(remove?: boolean): Promise<void>
 }
 
+/** {@link startCollector} with `config`, on `dataDir` when given (a restart). */
 export async function startForwardingCollector(
   config: ConfigFile,
   dataDir?: string,
 ): Promise<ForwardingCollector> {
-  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'rastro-forward-'))
-  const configPath = join(dir, 'rastro.config.json')
-  writeFileSync(configPath, JSON.stringify(config))
-  const resolved = loadConfig({
-    configPath,
-    env: {},
-    flags: { dataDir: dir, port: 0, host: '127.0.0.1', flushIntervalMs: 50, logLevel: 'warn' },
-  })
-  const app = await createServer({ config: resolved })
-  const url = await app.listen({ port: 0, host: '127.0.0.1' })
-  return {
-    url,
-    dataDir: dir,
-    app,
-    async stop(remove = false) {
-      await app.close()
-      if (remove) rmSync(dir, { recursive: true, force: true })
-    },
-  }
+  const collector = await startCollector({ config, ...(dataDir ? { dataDir } : {}) })
+  return { ...collector, stop: (remove = false) => collector.stop({ keepData: !remove }) }
 }
 
 /** POSTs a batch with the site's write key; returns the JSON answer. */

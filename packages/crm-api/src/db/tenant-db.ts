@@ -5,7 +5,7 @@
  * every inserted row, so a query cannot reach another tenant's rows by mistake (the HogQL guard,
  * shared/specs/crm-anchors.md B4.7). Values always travel as query parameters, never in the SQL.
  */
-import type { ClickHouseClient } from '@clickhouse/client'
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
 import { createCrmError } from '../errors.js'
 
 const TENANT_PARAM = '{tenant:String}'
@@ -24,14 +24,27 @@ function assertTenantBound(query: string): void {
   }
 }
 
+/** Where the tables live (see `CrmOptions`). */
+export interface TenantDbOptions {
+  /**
+   * Added to every insert: `insert_distributed_sync = 1` on a cluster, where the single writer
+   * reads back what it has just written.
+   */
+  insertSettings?: ClickHouseSettings | undefined
+  /** Cluster name: mutations go to `<table>_local ON CLUSTER` (a Distributed table takes none). */
+  cluster?: string | undefined
+}
+
 /** ClickHouse access bound to one tenant. */
 export class TenantDb {
   readonly tenantId: string
   readonly #client: ClickHouseClient
+  readonly #options: TenantDbOptions
 
-  constructor(client: ClickHouseClient, tenantId: string) {
+  constructor(client: ClickHouseClient, tenantId: string, options: TenantDbOptions = {}) {
     this.#client = client
     this.tenantId = tenantId
+    this.#options = options
   }
 
   /**
@@ -78,17 +91,35 @@ export class TenantDb {
         table,
         values: rows.map((row) => ({ ...row, tenant_id: this.tenantId })),
         format: 'JSONEachRow',
+        ...(this.#options.insertSettings ? { clickhouse_settings: this.#options.insertSettings } : {}),
       })
     } catch (error) {
       throw toStoreError(error)
     }
   }
 
-  /** Runs a statement that returns nothing (`ALTER TABLE … DELETE WHERE tenant_id = {tenant:String} …`). */
-  async command(query: string, params: Record<string, unknown> = {}): Promise<void> {
-    assertTenantBound(query)
+  /**
+   * Rewrites the rows of `table` matching `condition` (which must bind the tenant) with a
+   * synchronous mutation: `action` is `DELETE` or `UPDATE column = …`, and with `mutations_sync = 2`
+   * the rows are rewritten on every replica when it returns. On a cluster it runs on
+   * `<table>_local ON CLUSTER`, as ClickHouse mutates replicated tables, not Distributed ones.
+   *
+   * @throws Error when `condition` does not use `{tenant:String}`; CrmError 500/503 from ClickHouse.
+   */
+  async mutate(
+    table: string,
+    action: string,
+    condition: string,
+    params: Record<string, unknown> = {},
+  ): Promise<void> {
+    assertTenantBound(condition)
+    const { cluster } = this.#options
+    const target = cluster ? `${table}_local ON CLUSTER \`${cluster}\`` : table
     try {
-      await this.#client.command({ query, query_params: { ...params, tenant: this.tenantId } })
+      await this.#client.command({
+        query: `ALTER TABLE ${target} ${action} WHERE ${condition} SETTINGS mutations_sync = 2`,
+        query_params: { ...params, tenant: this.tenantId },
+      })
     } catch (error) {
       throw toStoreError(error)
     }

@@ -6,18 +6,18 @@
  * ordered with API writes. Delivery is at least once: message ids seen recently are skipped (SDK
  * retries, log replays); identity upserts are idempotent anyway.
  */
-import type { ClickHouseClient } from '@clickhouse/client'
 import type { CountryCode } from 'libphonenumber-js'
 import { toEpochMs } from '../db/clickhouse-time.js'
 import type { TenantWriter } from '../db/create-tenant-writer.js'
-import { TenantDb } from '../db/tenant-db.js'
+import type { TenantDb } from '../db/tenant-db.js'
 import { ContactBatch } from '../identity/contact-batch.js'
 import type { AttributedEvent, ScoreService } from '../scoring/create-score-service.js'
 import { getChannel, type CrmEventRow } from './crm-event-row.js'
 import { getEventIdentity } from './get-event-identity.js'
 
 export interface FeedOptions {
-  client: ClickHouseClient
+  /** The tenant's query layer (with the plugin's insert settings). */
+  openDb(tenantId: string): TenantDb
   writer: TenantWriter
   scores: ScoreService
   getRetentionDays(tenantId: string): number
@@ -56,7 +56,7 @@ export function createFeed(options: FeedOptions): OnEvents {
   const recent = createRecentSet(options.recentIdsLimit ?? 200_000)
 
   async function onTenantEvents(tenantId: string, rows: CrmEventRow[]): Promise<void> {
-    const db = new TenantDb(options.client, tenantId)
+    const db = options.openDb(tenantId)
     const batch = new ContactBatch(db, {
       actor: 'feed',
       requestId: `feed:${rows[0]!.message_id}`,

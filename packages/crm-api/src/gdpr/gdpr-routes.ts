@@ -30,11 +30,28 @@ import {
 /** Seconds after the answer by which erased rows are off the disk (ClickHouse's default `old_parts_lifetime`). */
 export const ERASED_FROM_DISK_WITHIN_SECONDS = 480
 
-/** What a host (the collector) erases beyond the CRM's tables, e.g. the forwarding log. */
+/** The person's events: a row of `events` is theirs when any of its three columns is in its list. */
+export interface PersonEvents {
+  /** `anonymous_id` values: the person's anonymous and device ids. */
+  anonymousIds: string[]
+  /** `user_id` values: the person's external ids. */
+  userIds: string[]
+  /** `message_id` values: events linked to them through a shared reader (an RFID tap). */
+  messageIds: string[]
+}
+
+/**
+ * What a host (the collector) erases beyond the CRM's tables, e.g. the forwarding log. It runs
+ * first, while the person's events are still in `events`, so the host can find what it keeps by
+ * event id; when it rejects, the request fails before the CRM has erased anything, and can be
+ * retried.
+ *
+ * @returns rows erased (or anonymised) per table, reported in the answer's `erased`.
+ */
 export type EraseHook = (
   tenantId: string,
-  person: { contactIds: string[]; identities: { kind: string; value: string }[]; messageIds: string[] },
-) => Promise<void>
+  person: { contactIds: string[]; identities: { kind: string; value: string }[]; events: PersonEvents },
+) => Promise<Record<string, number> | void>
 
 async function count(db: TenantDb, sql: string, params: Record<string, unknown>): Promise<number> {
   const [row] = await db.rows<{ count: string | number }>(sql, params)
@@ -158,6 +175,11 @@ async function erasePerson(
     ]),
   ]
   const strong = person.identities.filter((identity) => STRONG_KINDS.has(identity.kind))
+  const hostErased = await onErase?.(db.tenantId, {
+    contactIds: ids,
+    identities: person.identities,
+    events: { anonymousIds: events.anonIds!, userIds: events.userIds!, messageIds: events.messageIds! },
+  })
   await db.insert(
     'crm_suppressions',
     strong.map((identity) => ({
@@ -188,8 +210,7 @@ async function erasePerson(
   for (const [table, where, params] of plan) {
     const condition = `tenant_id = {tenant:String} AND (${where})`
     erased[table] = await count(db, `SELECT count() AS count FROM ${table} WHERE ${condition}`, params)
-    if (erased[table]! > 0)
-      await db.command(`ALTER TABLE ${table} DELETE WHERE ${condition} SETTINGS mutations_sync = 2`, params)
+    if (erased[table]! > 0) await db.mutate(table, 'DELETE', condition, params)
   }
   const dealCondition = 'tenant_id = {tenant:String} AND contact_id IN {ids:Array(String)}'
   erased.crm_deals_unlinked = await count(
@@ -198,15 +219,7 @@ async function erasePerson(
     { ids },
   )
   if (erased.crm_deals_unlinked > 0) {
-    await db.command(
-      `ALTER TABLE crm_deals UPDATE contact_id = '' WHERE ${dealCondition} SETTINGS mutations_sync = 2`,
-      { ids },
-    )
+    await db.mutate('crm_deals', "UPDATE contact_id = ''", dealCondition, { ids })
   }
-  await onErase?.(db.tenantId, {
-    contactIds: ids,
-    identities: person.identities,
-    messageIds: events.messageIds!,
-  })
-  return erased
+  return { ...erased, ...hostErased }
 }

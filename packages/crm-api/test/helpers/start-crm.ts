@@ -5,14 +5,13 @@
  * collector does with accepted events: inserts them into `events`, then hands them to the feed.
  */
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
-import { createChdbConnection } from 'chdb/connection'
+import { ChdbConnection } from '@rastro/chdb-connection'
 import type { FastifyInstance } from 'fastify'
 import { createCrmServer, crmMigrations, type CrmEventRow, type CrmOptions } from '../../src/index.js'
-import { CREATE_EVENTS } from '../fixtures/events-table.js'
 
 export const keys = {
   owner: 'sk_test_owner_key_tenant_one',
@@ -138,9 +137,26 @@ export function createEvent(
   }
 }
 
+/**
+ * The collector's `events` table as its migrations create it on one ClickHouse. The CRM cannot
+ * import the collector (the collector depends on the CRM), so it reads the collector's reviewed
+ * DDL, which the collector's tests check against its migrations (test/internals/render-create-table.test.ts).
+ */
+function readEventsTable(): string {
+  const ddl = readFileSync(
+    new URL('../../../collector/test/internals/__snapshots__/single-ddl.sql', import.meta.url),
+    'utf8',
+  )
+  const events = ddl
+    .split(';\n\n')
+    .find((statement) => statement.startsWith('CREATE TABLE IF NOT EXISTS events ('))
+  if (!events) throw new Error("the collector's DDL snapshot has no events table")
+  return events
+}
+
 /** Applies the events table and the CRM migrations to a fresh store (the collector's job in production). */
 export async function migrate(client: ClickHouseClient): Promise<void> {
-  await client.command({ query: CREATE_EVENTS })
+  await client.command({ query: readEventsTable() })
   for (const migration of crmMigrations) {
     for (const table of migration.tables) {
       const clauses = [
@@ -219,9 +235,7 @@ async function createRunning(
 
 export async function startCrm(options: Partial<CrmOptions> = {}): Promise<RunningCrm> {
   const dataDir = mkdtempSync(join(tmpdir(), 'rastro-crm-test-'))
-  const client = createClient({
-    connection: createChdbConnection({ path: join(dataDir, 'clickhouse') }) as never,
-  })
+  const client = createClient({ connection: new ChdbConnection({ path: join(dataDir, 'clickhouse') }) })
   await migrate(client)
   return createRunning(client, options, async () => {
     await client.close()

@@ -1,6 +1,7 @@
 /**
  * Starts the real collector (embedded ClickHouse) in this process on a free port, with one tenant
- * whose site has the test write key, and removes its data when stopped.
+ * whose site has the test write key (and the forwarding destinations a test gives it), and removes
+ * its data when stopped.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -9,15 +10,20 @@ import { createServer, loadConfig, type ConfigFile } from '@rastro/collector'
 
 export const WRITE_KEY = 'wk_node_sdk_test_server'
 
-const config: ConfigFile = {
-  tenants: [
-    {
-      id: 'shop',
-      retentionDays: 30,
-      sites: [{ id: 'server', writeKey: WRITE_KEY, allowedOrigins: ['*'] }],
-      secretKeys: [],
-    },
-  ],
+type Destinations = NonNullable<ConfigFile['tenants'][number]['destinations']>
+
+function createConfig(destinations: Destinations): ConfigFile {
+  return {
+    tenants: [
+      {
+        id: 'shop',
+        retentionDays: 30,
+        sites: [{ id: 'server', writeKey: WRITE_KEY, allowedOrigins: ['*'] }],
+        secretKeys: [],
+        destinations,
+      },
+    ],
+  }
 }
 
 export interface RunningCollector {
@@ -26,10 +32,10 @@ export interface RunningCollector {
   stop(): Promise<void>
 }
 
-export async function startCollector(): Promise<RunningCollector> {
+export async function startCollector(destinations: Destinations = []): Promise<RunningCollector> {
   const dataDir = mkdtempSync(join(tmpdir(), 'rastro-node-sdk-test-'))
   const configPath = join(dataDir, 'rastro.config.json')
-  writeFileSync(configPath, JSON.stringify(config))
+  writeFileSync(configPath, JSON.stringify(createConfig(destinations)))
   const resolved = loadConfig({
     configPath,
     env: {},

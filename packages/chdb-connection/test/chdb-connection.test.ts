@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { applySettings, ChdbConnection } from '../../src/store/chdb-connection.js'
+import { applySettings, ChdbConnection } from '../src/index.js'
 
 describe('applySettings', () => {
   it('puts settings in a SETTINGS clause before the trailing FORMAT', () => {

@@ -1,0 +1,241 @@
+/**
+ * The CRM as the collector mounts it: reachable from a dashboard in a browser (CORS for its
+ * methods and headers), and its GDPR delete reaching what forwarding keeps about the person
+ * (issue 8: "forward log anonymised"), checked table by table in ClickHouse.
+ */
+import { randomUUID } from 'node:crypto'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  createForwardingConfig,
+  forwardKeys,
+  queryForwardRows,
+  sendBatch,
+  startForwardingCollector,
+  waitForRows,
+  type ForwardingCollector,
+} from './helpers/start-forwarding-collector.js'
+
+const DASHBOARD = 'https://dashboard.example'
+const SECRET = 'whsec_test_0123456789abcdef'
+
+let collector: ForwardingCollector
+/** Webhook receivers: one takes everything, one is down for an hour, one refuses for good. */
+const receivers: Server[] = []
+
+async function startReceiver(status: number, headers: Record<string, string> = {}): Promise<string> {
+  const server = createServer((request, response) => {
+    request.resume().on('end', () => response.writeHead(status, headers).end())
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  receivers.push(server)
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`
+}
+
+beforeAll(async () => {
+  const webhook = (id: string, url: string) => ({
+    id,
+    type: 'webhook' as const,
+    url,
+    secret: SECRET,
+    events: ['Lead Created', 'Order Completed'],
+    flushIntervalMs: 0,
+  })
+  collector = await startForwardingCollector(
+    createForwardingConfig(
+      [
+        webhook('hook', await startReceiver(204)),
+        webhook('down', await startReceiver(503, { 'retry-after': '3600' })),
+        webhook('refuse', await startReceiver(400)),
+      ],
+      { analytics: true, marketing: false },
+    ),
+  )
+})
+afterAll(async () => {
+  await collector?.stop(true)
+  for (const server of receivers) server.close()
+})
+
+/** A comma-separated header as lower-case names. */
+function toNames(header: string | null): string[] {
+  return (header ?? '').split(',').map((name) => name.trim().toLowerCase())
+}
+
+function crmFetch(path: string, init: RequestInit & { headers?: Record<string, string> } = {}) {
+  return fetch(`${collector.url}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${forwardKeys.secretKey}`, origin: DASHBOARD, ...init.headers },
+  })
+}
+
+describe('CORS for the CRM', () => {
+  it('lets a dashboard on another origin write with If-Match and Idempotency-Key, and read ETag and RateLimit-*', async () => {
+    for (const method of ['PATCH', 'PUT', 'DELETE']) {
+      const preflight = await fetch(`${collector.url}/v1/crm/contacts/c-1`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: DASHBOARD,
+          'access-control-request-method': method,
+          'access-control-request-headers': 'authorization,content-type,if-match,idempotency-key',
+        },
+      })
+      expect(preflight.status).toBe(204)
+      expect(preflight.headers.get('access-control-allow-origin')).toBe(DASHBOARD)
+      expect(toNames(preflight.headers.get('access-control-allow-methods'))).toContain(method.toLowerCase())
+      expect(toNames(preflight.headers.get('access-control-allow-headers'))).toEqual(
+        expect.arrayContaining(['authorization', 'content-type', 'if-match', 'idempotency-key']),
+      )
+    }
+
+    const created = await crmFetch('/v1/crm/contacts', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+      body: JSON.stringify({ email: `cors-${randomUUID()}@example.com` }),
+    })
+    expect(created.status).toBe(201)
+    const exposed = toNames(created.headers.get('access-control-expose-headers'))
+    // Every header the dashboard must read is exposed, and the answer carries it.
+    for (const header of ['etag', 'location', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset']) {
+      expect(exposed).toContain(header)
+      expect(created.headers.get(header)).not.toBeNull()
+    }
+    expect(exposed).toContain('retry-after')
+    const { id } = (await created.json()) as { id: string }
+    const patched = await crmFetch(`/v1/crm/contacts/${id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', 'if-match': created.headers.get('etag')! },
+      body: JSON.stringify({ firstName: 'Cora' }),
+    })
+    expect(patched.status).toBe(200)
+    expect(patched.headers.get('access-control-allow-origin')).toBe(DASHBOARD)
+  })
+})
+
+describe('GDPR delete through the collector', () => {
+  it('anonymises the forward log and deletes forwarded ledger, retry and dead-letter rows with the events', async () => {
+    const run = randomUUID().slice(0, 8)
+    const email = `gdpr.${run}@example.com`
+    const anonymousId = `anon-${run}`
+    const userId = `user-${run}`
+    const ids = {
+      page: `page-${run}`,
+      lead: `lead-${run}`,
+      identify: `identify-${run}`,
+      order: `order-${run}`,
+      other: `other-${run}`,
+    }
+    await sendBatch(collector.url, [
+      { type: 'page', messageId: ids.page, anonymousId, properties: { path: '/' } },
+      {
+        type: 'track',
+        event: 'Lead Created',
+        messageId: ids.lead,
+        anonymousId,
+        properties: { email, lead_id: `L-${run}` },
+      },
+      { type: 'identify', messageId: ids.identify, anonymousId, userId, traits: { email } },
+      {
+        type: 'track',
+        event: 'Order Completed',
+        messageId: ids.order,
+        userId,
+        properties: { order_id: `O-${run}`, currency: 'EUR', value: 30 },
+        context: { traits: { email } },
+      },
+      // Someone else's order: forwarded alike, and kept.
+      {
+        type: 'track',
+        event: 'Order Completed',
+        messageId: ids.other,
+        anonymousId: `someone-else-${run}`,
+        properties: { order_id: `O-other-${run}`, currency: 'EUR', value: 12 },
+      },
+    ])
+    const forwarded = [ids.lead, ids.order, ids.other]
+    const params = { ids: forwarded }
+    // Delivered to `hook` (ledger), parked for `down` (retries), dead-lettered by `refuse`.
+    await waitForRows(
+      collector,
+      6,
+      `SELECT 1 FROM forward_ledger WHERE event_id IN {ids:Array(String)}`,
+      params,
+    )
+    await waitForRows(
+      collector,
+      3,
+      `SELECT 1 FROM forward_retries WHERE event_id IN {ids:Array(String)}`,
+      params,
+    )
+    await waitForRows(
+      collector,
+      3,
+      `SELECT 1 FROM forward_dead_letters WHERE event_id IN {ids:Array(String)}`,
+      params,
+    )
+    // The audit rows come last in each write: one attempt per event and destination.
+    await waitForRows(collector, 9, `SELECT 1 FROM forward_log WHERE event_id IN {ids:Array(String)}`, params)
+    await waitForRows(collector, 1, `SELECT 1 FROM crm_identities WHERE value = {email:String}`, { email })
+    await collector.app.whenStored()
+    const logRows = await queryForwardRows<{ event_id: string }>(
+      collector,
+      `SELECT event_id FROM forward_log WHERE event_id IN {ids:Array(String)}`,
+      params,
+    )
+    const personLogRows = logRows.filter((row) => row.event_id !== ids.other).length
+    expect(personLogRows).toBe(6)
+
+    const response = await crmFetch('/v1/crm/gdpr/delete', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: email.toUpperCase() }),
+    })
+    const answer = (await response.json()) as { erased: Record<string, number> }
+    expect(response.status).toBe(200)
+    expect(answer.erased).toMatchObject({
+      events: 4,
+      forward_log: personLogRows,
+      forward_ledger: 4,
+      forward_retries: 2,
+      forward_dead_letters: 2,
+    })
+
+    const needles = [email, anonymousId, userId, ids.page, ids.lead, ids.identify, ids.order]
+    const tables = await queryForwardRows<{ name: string }>(
+      collector,
+      `SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree%'`,
+    )
+    expect(tables.map((table) => table.name)).toEqual(
+      expect.arrayContaining([
+        'events',
+        'forward_log',
+        'forward_ledger',
+        'forward_retries',
+        'forward_dead_letters',
+      ]),
+    )
+    for (const { name } of tables) {
+      // Every row, every column, every version: nothing mentions the person, bar the erasure's own audit row.
+      const hits = await queryForwardRows<Record<string, unknown>>(
+        collector,
+        `SELECT * FROM ${name} WHERE multiSearchAny(toJSONString(tuple(*)), {needles:Array(String)})`,
+        { needles },
+      )
+      const leftovers = hits.filter((row) => !(name === 'crm_changes' && row.action === 'gdpr.deleted'))
+      expect({ table: name, leftovers }).toEqual({ table: name, leftovers: [] })
+    }
+    // The audit keeps its rows, so the counts per outcome stay right; the other person is untouched.
+    const [anonymised] = await queryForwardRows<{ n: string }>(
+      collector,
+      `SELECT count() AS n FROM forward_log WHERE tenant_id = 'shop' AND event_id = ''`,
+    )
+    expect(Number(anonymised!.n)).toBe(personLogRows)
+    for (const table of ['forward_ledger', 'forward_retries', 'forward_dead_letters']) {
+      const kept = await queryForwardRows(collector, `SELECT 1 FROM ${table} WHERE event_id = {id:String}`, {
+        id: ids.other,
+      })
+      expect({ table, kept: kept.length }).toEqual({ table, kept: table === 'forward_ledger' ? 2 : 1 })
+    }
+  })
+})
