@@ -16,6 +16,7 @@ import { createLocalStore } from './storage/create-local-store.js'
 import { createMemoryStore } from './storage/create-memory-store.js'
 import { createUniversalStore } from './storage/create-universal-store.js'
 import { createSender } from './transport/create-sender.js'
+import type { EventStep, OutgoingEvent, PluginApi } from './plugin.js'
 import type { Rastro, RastroDeps, RastroOptions } from './types.js'
 import { createLogger } from './util/create-logger.js'
 import { createUuidV7 } from './util/create-uuid.js'
@@ -141,16 +142,18 @@ export function createRastro(deps: Partial<RastroDeps> = {}): Rastro {
       }),
     }))
 
+    const steps: EventStep[] = []
     send = (fields) => {
       const t = now()
-      const event = {
+      const event: OutgoingEvent = {
         ...fields,
         messageId: createUuidV7(t),
         anonymousId: identity._anonymousId(),
         userId: identity._userId() || undefined,
         timestamp: new Date(t).toISOString(),
         context: getContext(win, referrer, getSession(idStore, t, sessionTimeoutMs)),
-      }
+      } as OutgoingEvent
+      for (const step of steps) if (step(event) === false) return log('dropped by a plugin', event)
       let json: string
       try {
         json = JSON.stringify(event)
@@ -163,7 +166,33 @@ export function createRastro(deps: Partial<RastroDeps> = {}): Rastro {
       return event.messageId
     }
 
-    onPageHide(win, () => void q._flush(true))
+    const hideCallbacks: (() => void)[] = []
+    const api: PluginApi = {
+      _win: win,
+      _options: options,
+      _now: now,
+      _track: rastro.track,
+      _use: (step) => void steps.push(step),
+      _onHide: (callback) => void hideCallbacks.push(callback),
+      _log: log,
+    }
+    for (const plugin of options.plugins || []) {
+      try {
+        plugin(api)
+      } catch (error) {
+        log('plugin failed', error)
+      }
+    }
+    onPageHide(win, () => {
+      for (const callback of hideCallbacks) {
+        try {
+          callback()
+        } catch (error) {
+          log('error', error)
+        }
+      }
+      void q._flush(true)
+    })
     // Back online: retry now instead of waiting out the backoff.
     win.addEventListener('online', () => void q._flush())
     if (options.pageViews !== false) {

@@ -12,6 +12,7 @@ import type { JsonObject, Rastro, RastroOptions } from './types.js'
 
 export { createRastro }
 export type { JsonObject, Rastro, RastroDeps, RastroOptions } from './types.js'
+export type { EventStep, OutgoingEvent, Plugin, PluginApi } from './plugin.js'
 export type {
   EventContext,
   IdentifyEvent,

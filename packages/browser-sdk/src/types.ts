@@ -3,6 +3,7 @@
  * dependencies tests inject. The event envelope itself comes from `@rastro/schema/types`.
  */
 import type { JsonObject } from '@rastro/schema/types'
+import type { Plugin } from './plugin.js'
 
 export type { JsonObject }
 
@@ -27,6 +28,8 @@ export interface RastroOptions {
   pageViews?: boolean
   /** Log every call, request and rejection to the console. Default: `false`. */
   debug?: boolean
+  /** Feature modules to run (see `plugin.ts`). Default: none in the npm build; the script-tag build adds its default set. */
+  plugins?: Plugin[]
 }
 
 /** The Rastro client. Every method is safe to call before `init()` (calls are replayed) and never throws. */
