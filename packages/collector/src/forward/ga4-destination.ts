@@ -34,6 +34,7 @@ import {
 } from './hash-pii.js'
 import { createEventNamer, getCommerce } from './map-event.js'
 import { mapConcurrently } from './map-concurrently.js'
+import { GA4_LONG_PARAMS, GA4_NAME, GA4_RESERVED_EVENTS, GA4_RESERVED_PREFIXES } from './ga4-names.js'
 import { createHttpPool, postJson } from './post-json.js'
 
 /** GA4 accepts events backdated up to 72 hours (`timestamp_micros`). */
@@ -53,49 +54,6 @@ export const GA4_LIMITS = {
   bodyBytes: 130_000,
 } as const
 
-/** Longer limits of three page parameters (characters). */
-const LONG_PARAMS: Record<string, number> = { page_title: 300, page_referrer: 420, page_location: 1000 }
-
-const NAME = /^[A-Za-z][A-Za-z0-9_]*$/
-/** Event names reserved for Google's own use (MP reference, "Reserved names"). */
-const RESERVED_EVENTS = new Set([
-  'ad_activeview',
-  'ad_click',
-  'ad_exposure',
-  'ad_query',
-  'ad_reward',
-  'adunit_exposure',
-  'app_background',
-  'app_clear_data',
-  'app_exception',
-  'app_remove',
-  'app_store_refund',
-  'app_store_subscription_cancel',
-  'app_store_subscription_convert',
-  'app_store_subscription_renew',
-  'app_update',
-  'app_upgrade',
-  'dynamic_link_app_open',
-  'dynamic_link_app_update',
-  'dynamic_link_first_open',
-  'error',
-  'firebase_campaign',
-  'firebase_in_app_message_action',
-  'firebase_in_app_message_dismiss',
-  'firebase_in_app_message_impression',
-  'first_open',
-  'first_visit',
-  'in_app_purchase',
-  'notification_dismiss',
-  'notification_foreground',
-  'notification_open',
-  'notification_receive',
-  'os_update',
-  'session_start',
-  'session_start_with_rollout',
-  'user_engagement',
-])
-const RESERVED_PREFIXES = ['_', 'firebase_', 'ga_', 'google_', 'gtag.']
 /** Engagement time sent with every event (ms): Google's examples use 100; Rastro does not measure it per event. */
 const ENGAGEMENT_TIME_MSEC = '100'
 
@@ -109,7 +67,7 @@ function put(target: JsonRecord, key: string, value: unknown): void {
 /** Strings cut to GA4's value length for `name` (100 characters, longer for page parameters). */
 function fit(name: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined
-  return value.slice(0, LONG_PARAMS[name] ?? GA4_LIMITS.valueLength)
+  return value.slice(0, GA4_LONG_PARAMS[name] ?? GA4_LIMITS.valueLength)
 }
 
 /**
@@ -128,7 +86,7 @@ export function getGa4SessionId(sessionId: string, timestampMs: number): string 
 }
 
 function isReservedName(name: string): boolean {
-  return RESERVED_PREFIXES.some((prefix) => name.startsWith(prefix))
+  return GA4_RESERVED_PREFIXES.some((prefix) => name.startsWith(prefix))
 }
 
 /**
@@ -139,15 +97,15 @@ function isReservedName(name: string): boolean {
  */
 export function validateGa4Event(event: { name: string; params: JsonRecord }): string | undefined {
   const { name, params } = event
-  if (!NAME.test(name) || name.length > GA4_LIMITS.nameLength)
+  if (!GA4_NAME.test(name) || name.length > GA4_LIMITS.nameLength)
     return `event name "${name}" is not a valid GA4 name`
-  if (RESERVED_EVENTS.has(name) || isReservedName(name)) return `event name "${name}" is reserved by GA4`
+  if (GA4_RESERVED_EVENTS.has(name) || isReservedName(name)) return `event name "${name}" is reserved by GA4`
   const names = Object.keys(params)
   if (names.length > GA4_LIMITS.paramsPerEvent)
     return `${names.length} parameters; GA4 takes ${GA4_LIMITS.paramsPerEvent}`
   for (const param of names) {
     if (
-      !NAME.test(param) ||
+      !GA4_NAME.test(param) ||
       param.length > GA4_LIMITS.nameLength ||
       isReservedName(param) ||
       param === 'firebase_conversion'

@@ -6,6 +6,12 @@
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import {
+  GA4_LONG_PARAMS,
+  GA4_NAME,
+  GA4_RESERVED_EVENTS,
+  GA4_RESERVED_PREFIXES,
+} from '../../src/forward/ga4-names.js'
 
 export interface ValidationMessage {
   fieldPath: string
@@ -41,47 +47,7 @@ export interface FakeGa4 {
   close(): Promise<void>
 }
 
-const NAME = /^[A-Za-z][A-Za-z0-9_]*$/
 const HEX64 = /^[a-f0-9]{64}$/
-const RESERVED_EVENTS = new Set([
-  'ad_activeview',
-  'ad_click',
-  'ad_exposure',
-  'ad_query',
-  'ad_reward',
-  'adunit_exposure',
-  'app_background',
-  'app_clear_data',
-  'app_exception',
-  'app_remove',
-  'app_store_refund',
-  'app_store_subscription_cancel',
-  'app_store_subscription_convert',
-  'app_store_subscription_renew',
-  'app_update',
-  'app_upgrade',
-  'dynamic_link_app_open',
-  'dynamic_link_app_update',
-  'dynamic_link_first_open',
-  'error',
-  'firebase_campaign',
-  'firebase_in_app_message_action',
-  'firebase_in_app_message_dismiss',
-  'firebase_in_app_message_impression',
-  'first_open',
-  'first_visit',
-  'in_app_purchase',
-  'notification_dismiss',
-  'notification_foreground',
-  'notification_open',
-  'notification_receive',
-  'os_update',
-  'session_start',
-  'session_start_with_rollout',
-  'user_engagement',
-])
-const RESERVED_PREFIXES = ['_', 'firebase_', 'ga_', 'google_', 'gtag.']
-const VALUE_LIMITS: Record<string, number> = { page_title: 300, page_referrer: 420, page_location: 1000 }
 const H72_US = 72 * 3600 * 1e6
 const SKEW_US = 60 * 1e6
 
@@ -147,13 +113,16 @@ export function validateGa4Body(body: any, bytes: number, nowUs: number): Valida
   events.forEach((event: any, index: number) => {
     const at = `events[${index}]`
     const name = event?.name
-    if (typeof name !== 'string' || !NAME.test(name) || name.length > 40) {
+    if (typeof name !== 'string' || !GA4_NAME.test(name) || name.length > 40) {
       add(
         `${at}.name`,
         'NAME_INVALID',
         `Event at index: [${index}] has invalid name [${name}]. Names must start with an alphabetic character.`,
       )
-    } else if (RESERVED_EVENTS.has(name) || RESERVED_PREFIXES.some((prefix) => name.startsWith(prefix))) {
+    } else if (
+      GA4_RESERVED_EVENTS.has(name) ||
+      GA4_RESERVED_PREFIXES.some((prefix) => name.startsWith(prefix))
+    ) {
       add(`${at}.name`, 'NAME_RESERVED', `Event at index: [${index}] has reserved name [${name}].`)
     }
     checkTime(`${at}.timestamp_micros`, event?.timestamp_micros)
@@ -162,16 +131,16 @@ export function validateGa4Body(body: any, bytes: number, nowUs: number): Valida
     if (names.length > 25)
       add(`${at}.params`, 'EXCEEDED_MAX_ENTITIES', 'An event can have at most 25 parameters.')
     for (const param of names) {
-      if (!NAME.test(param) || param.length > 40)
+      if (!GA4_NAME.test(param) || param.length > 40)
         add(`${at}.params.${param}`, 'NAME_INVALID', `Parameter name [${param}] is invalid.`)
       else if (
         param === 'firebase_conversion' ||
-        RESERVED_PREFIXES.some((prefix) => param.startsWith(prefix))
+        GA4_RESERVED_PREFIXES.some((prefix) => param.startsWith(prefix))
       ) {
         add(`${at}.params.${param}`, 'NAME_RESERVED', `Parameter name [${param}] is reserved.`)
       }
       const value = params[param]
-      if (typeof value === 'string' && value.length > (VALUE_LIMITS[param] ?? 100)) {
+      if (typeof value === 'string' && value.length > (GA4_LONG_PARAMS[param] ?? 100)) {
         add(`${at}.params.${param}`, 'VALUE_OUT_OF_BOUNDS', `Value of [${param}] is too long.`)
       }
     }
