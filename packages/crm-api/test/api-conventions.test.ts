@@ -332,6 +332,36 @@ describe('deals and pipelines', () => {
     })
     expect(removeStage.body).toMatchObject({ status: 409, code: 'RASTRO_ERR_CRM_CONFLICT' })
   })
+
+  it('archives a company, a deal and a note: 204, then 404, and the deletion on the contact’s timeline', async () => {
+    const contact = await crm.call('POST', '/v1/crm/contacts', { body: { email: 'leaving@example.com' } })
+    const company = await crm.call('POST', '/v1/crm/companies', {
+      body: { name: 'Gone Ltd', domain: 'gone.example' },
+    })
+    const deal = await crm.call('POST', '/v1/crm/deals', {
+      body: { name: 'Lost cause', contactId: contact.body.id },
+    })
+    const note = await crm.call('POST', '/v1/crm/notes', {
+      body: { body: 'Call back', contactId: contact.body.id },
+    })
+    for (const path of [
+      `/v1/crm/companies/${company.body.id}`,
+      `/v1/crm/deals/${deal.body.id}`,
+      `/v1/crm/notes/${note.body.id}`,
+    ]) {
+      expect((await crm.call('GET', path)).status).toBe(200)
+      expect((await crm.call('DELETE', path, { key: keys.viewer })).status).toBe(403)
+      expect((await crm.call('DELETE', path)).status).toBe(204)
+      expect((await crm.call('GET', path)).status).toBe(404)
+      expect((await crm.call('DELETE', path)).body).toMatchObject({
+        status: 404,
+        code: 'RASTRO_ERR_CRM_NOT_FOUND',
+      })
+    }
+    const timeline = await crm.call('GET', `/v1/crm/contacts/${contact.body.id}/timeline`)
+    const names = timeline.body.results.map((item: any) => item.name)
+    expect(names).toEqual(expect.arrayContaining(['deal.deleted', 'note.deleted']))
+  })
 })
 
 describe('OpenAPI', () => {

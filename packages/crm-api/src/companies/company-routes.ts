@@ -11,6 +11,7 @@ import { checkVersion, getEntity, putEntity, type EntityRow } from '../db/entity
 import type { TenantDb } from '../db/tenant-db.js'
 import { createCrmError } from '../errors.js'
 import { decodeCursor, pageQuerySchema, pagingSchema, toPage } from '../http/cursor.js'
+import { addArchiveRoute } from '../http/add-archive-route.js'
 import type { Router } from '../http/create-router.js'
 import { getIfMatch, toEtag } from '../http/get-if-match.js'
 import { validateProperties } from '../properties/property-definitions.js'
@@ -199,30 +200,12 @@ export function addCompanyRoutes(router: Router, services: CrmServices): void {
     },
   })
 
-  router.add({
-    method: 'DELETE',
+  addArchiveRoute(router, services, {
     url: '/companies/:id',
-    scope: 'crm:write',
     tag: 'companies',
     summary: 'Delete (archive) a company',
-    params: idParams,
-    successStatus: 204,
-    handler: async ({ db, params, request, auth }) => {
-      const context = services.getWriteContext(request, auth)
-      await writer.run(db.tenantId, async () => {
-        const row = await getEntity<CompanyRow>(db, 'crm_companies', params.id, 'company')
-        await putEntity(db, 'crm_companies', { ...row, is_deleted: 1 }, context.now)
-        await db.insert('crm_changes', [
-          createChange(context, {
-            action: 'company.deleted',
-            object: 'company',
-            objectId: row.id,
-            changes: {},
-          }),
-        ])
-      })
-      return undefined
-    },
+    table: 'crm_companies',
+    object: 'company',
   })
 
   async function findByDomains(db: TenantDb, domains: string[]): Promise<Map<string, CompanyRow>> {

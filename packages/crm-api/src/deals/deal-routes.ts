@@ -13,6 +13,7 @@ import { checkVersion, getEntity, putEntity } from '../db/entity-store.js'
 import type { TenantDb } from '../db/tenant-db.js'
 import { createCrmError } from '../errors.js'
 import { decodeCursor, pageQuerySchema, pagingSchema, toPage } from '../http/cursor.js'
+import { addArchiveRoute } from '../http/add-archive-route.js'
 import type { Router } from '../http/create-router.js'
 import { getIfMatch, toEtag } from '../http/get-if-match.js'
 import { validateProperties } from '../properties/property-definitions.js'
@@ -282,30 +283,11 @@ export function addDealRoutes(router: Router, services: CrmServices): void {
     },
   })
 
-  router.add({
-    method: 'DELETE',
+  addArchiveRoute(router, services, {
     url: '/deals/:id',
-    scope: 'crm:write',
     tag: 'deals',
     summary: 'Delete (archive) a deal',
-    params: idParams,
-    successStatus: 204,
-    handler: async ({ db, params, request, auth }) => {
-      const context = services.getWriteContext(request, auth)
-      await writer.run(db.tenantId, async () => {
-        const row = await getEntity<DealRow>(db, 'crm_deals', params.id, 'deal')
-        await putEntity(db, 'crm_deals', { ...row, is_deleted: 1 }, context.now)
-        await db.insert('crm_changes', [
-          createChange(context, {
-            action: 'deal.deleted',
-            object: 'deal',
-            objectId: row.id,
-            contactId: row.contact_id,
-            changes: {},
-          }),
-        ])
-      })
-      return undefined
-    },
+    table: 'crm_deals',
+    object: 'deal',
   })
 }

@@ -12,6 +12,7 @@ import { checkVersion, getEntity, putEntity, type EntityRow } from '../db/entity
 import type { TenantDb } from '../db/tenant-db.js'
 import { createCrmError } from '../errors.js'
 import { decodeCursor, pageQuerySchema, pagingSchema, toPage } from '../http/cursor.js'
+import { addArchiveRoute } from '../http/add-archive-route.js'
 import type { Router } from '../http/create-router.js'
 import { getIfMatch, toEtag } from '../http/get-if-match.js'
 import type { DealRow } from '../deals/deal-row.js'
@@ -213,30 +214,11 @@ export function addNoteRoutes(router: Router, services: CrmServices): void {
     },
   })
 
-  router.add({
-    method: 'DELETE',
+  addArchiveRoute(router, services, {
     url: '/notes/:id',
-    scope: 'crm:write',
     tag: 'notes',
     summary: 'Delete a note',
-    params: idParams,
-    successStatus: 204,
-    handler: async ({ db, params, request, auth }) => {
-      const context = services.getWriteContext(request, auth)
-      await writer.run(db.tenantId, async () => {
-        const row = await getEntity<NoteRow>(db, 'crm_notes', params.id, 'note')
-        await putEntity(db, 'crm_notes', { ...row, is_deleted: 1 }, context.now)
-        await db.insert('crm_changes', [
-          createChange(context, {
-            action: 'note.deleted',
-            object: 'note',
-            objectId: row.id,
-            contactId: row.contact_id,
-            changes: {},
-          }),
-        ])
-      })
-      return undefined
-    },
+    table: 'crm_notes',
+    object: 'note',
   })
 }
