@@ -5,8 +5,7 @@
  * A batch the handler keeps refusing is skipped after `maxAttempts`, with an error logged, so a
  * failing consumer can never hold the log back until ingest has to refuse events.
  */
-import { decodeEventRows } from '../ingest/encode-event-rows.js'
-import type { EventRow } from '../ingest/event-row.js'
+import { decodeEventRows, type DecodedEventRow } from '../ingest/encode-event-rows.js'
 import type { LogCursor } from './log-cursor.js'
 import type { LogLogger, SegmentLog } from './segment-log.js'
 
@@ -14,7 +13,7 @@ export interface EventRowConsumerOptions {
   log: SegmentLog
   /** Cursor name (letters, digits, `-`, `_`). A new consumer starts at the oldest record on disk. */
   name: string
-  handle(rows: EventRow[]): Promise<void>
+  handle(rows: DecodedEventRow[]): Promise<void>
   logger: LogLogger
   /** Bytes read from the log per batch. */
   batchBytes?: number
@@ -68,7 +67,7 @@ export class EventRowConsumer {
   }
 
   /** @returns `done`, `skipped` after `maxAttempts` failures, or `stopped` (closing: the cursor stays). */
-  async #handle(rows: EventRow[]): Promise<'done' | 'skipped' | 'stopped'> {
+  async #handle(rows: DecodedEventRow[]): Promise<'done' | 'skipped' | 'stopped'> {
     let waitMs = this.#options.retryMinMs
     for (let attempt = 1; attempt <= this.#options.maxAttempts; attempt++) {
       try {

@@ -12,7 +12,7 @@ import type { TenantWriter } from '../db/create-tenant-writer.js'
 import type { TenantDb } from '../db/tenant-db.js'
 import { ContactBatch } from '../identity/contact-batch.js'
 import type { AttributedEvent, ScoreService } from '../scoring/create-score-service.js'
-import { getChannel, type CrmEventRow } from './crm-event-row.js'
+import { getChannel, readJsonColumn, type CrmEventRow } from './crm-event-row.js'
 import { getEventIdentity } from './get-event-identity.js'
 
 export interface FeedOptions {
@@ -40,15 +40,6 @@ function createRecentSet(limit: number) {
       if (keys.size > limit) keys.delete(keys.values().next().value!)
       return true
     },
-  }
-}
-
-function parseProperties(text: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(text || '{}')
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {}
-  } catch {
-    return {}
   }
 }
 
@@ -104,7 +95,7 @@ export function createFeed(options: FeedOptions): OnEvents {
           type: row.type,
           event: row.event,
           path: row.path,
-          properties: parseProperties(row.properties),
+          properties: readJsonColumn(row.properties),
           score: Number(row.score),
           engagement: row.engagement,
           at: toEpochMs(row.timestamp),

@@ -1,6 +1,6 @@
 /**
  * The event rows the CRM consumes: the columns of the collector's `events` table it reads, so the
- * collector's `EventRow` (and a row read back from ClickHouse) can be passed as is.
+ * collector's rows (decoded from its log, or read back from ClickHouse) can be passed as they are.
  */
 export interface CrmEventRow {
   tenant_id: string
@@ -21,12 +21,30 @@ export interface CrmEventRow {
   /** Engagement level from the browser SDK (`low`, `medium`, `high`) or `''`. */
   engagement: string
   bot: number
-  /** JSON text. */
-  properties: string
-  /** JSON text. */
-  traits: string
-  /** JSON text. */
-  context: string
+  /** JSON object text (as ClickHouse answers it) or the object (as the collector's log hands it). */
+  properties: JsonColumn
+  /** JSON object text or the object, as `properties`. */
+  traits: JsonColumn
+  /** JSON object text or the object, as `properties`. */
+  context: JsonColumn
+}
+
+/** A JSON column: object text, or the object already parsed. */
+export type JsonColumn = string | Record<string, unknown>
+
+/** The object of a JSON column; `{}` for text that is not a JSON object. */
+export function readJsonColumn(value: JsonColumn): Record<string, unknown> {
+  let parsed: unknown = value
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value || '{}')
+    } catch {
+      return {}
+    }
+  }
+  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+    ? (parsed as Record<string, unknown>)
+    : {}
 }
 
 /** Where an event came from, from the library that sent it: `web`, `server` or `device`. */

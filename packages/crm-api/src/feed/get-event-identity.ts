@@ -12,7 +12,7 @@
 import type { CountryCode } from 'libphonenumber-js'
 import type { ContactPatch } from '../identity/contact-batch.js'
 import { normaliseIdentity, type IdentityKey, type IdentityKind } from '../identity/normalise-identity.js'
-import type { CrmEventRow } from './crm-event-row.js'
+import { readJsonColumn, type CrmEventRow } from './crm-event-row.js'
 
 type Json = Record<string, unknown>
 
@@ -27,15 +27,6 @@ export interface EventIdentity {
   mode: 'set' | 'setOnce'
   /** Identity through which the event is linked to its person, when its own ids are a shared machine's. */
   link: IdentityKey | undefined
-}
-
-function parseJson(text: string): Json {
-  try {
-    const value: unknown = JSON.parse(text || '{}')
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : {}
-  } catch {
-    return {}
-  }
 }
 
 function getObject(value: unknown): Json {
@@ -53,9 +44,9 @@ function splitName(name: string | undefined): { firstName?: string; lastName?: s
 }
 
 export function getEventIdentity(row: CrmEventRow, defaultCountry?: CountryCode): EventIdentity {
-  const properties = parseJson(row.properties)
-  const context = parseJson(row.context)
-  const traits = row.type === 'identify' ? parseJson(row.traits) : getObject(context.traits)
+  const properties = readJsonColumn(row.properties)
+  const context = readJsonColumn(row.context)
+  const traits = row.type === 'identify' ? readJsonColumn(row.traits) : getObject(context.traits)
   // A form or order carrying contact details describes the person; other properties (a product's name) do not.
   const personal =
     properties.email !== undefined || properties.phone !== undefined ? properties : ({} as Json)
