@@ -9,7 +9,8 @@
 
 #include <string.h>
 
-#define RASTRO_RING_MAGIC 0x52535452u /* "RSTR" */
+/* "RST2": the second record layout (CRC first); a ring of the first layout starts empty. */
+#define RASTRO_RING_MAGIC 0x52535432u
 /** Largest record (CBOR bytes): fits a frame of RASTRO_FRAME_MIN_BYTES with the biggest header. */
 #define RASTRO_RECORD_MAX_BYTES 400u
 #define RASTRO_FW_VERSION_MAX_BYTES 32u
@@ -296,31 +297,23 @@ bool rastro_ack_parse(const uint8_t *data, size_t n, rastro_ack_t *ack) {
 /* ---------------------------------------------------------------- ring buffer */
 
 /*
- * Ring header fields in the device's own byte order (the ring never leaves the device), at any
- * alignment: memcpy compiles to plain loads and stores.
+ * A record in the ring: its CRC-32 (4 bytes) over everything after it, boot id (4), seq (4),
+ * body length (2), body. Fields are in the device's own byte order (the ring never leaves the
+ * device) at any alignment, so they are copied, never dereferenced in place.
  */
-static void prv_put16(uint8_t *p, uint32_t v) {
-  uint16_t x = (uint16_t)v;
-  memcpy(p, &x, sizeof x);
-}
+typedef struct prv_ring_head {
+  uint32_t crc;
+  uint32_t boot_id;
+  uint32_t seq;
+  uint16_t len;
+} prv_ring_head_t;
 
-static void prv_put32(uint8_t *p, uint32_t v) { memcpy(p, &v, sizeof v); }
+/* The 14 bytes before `len`'s end are the record's header (RASTRO_RING_RECORD_OVERHEAD). */
+typedef char prv_ring_head_fits[offsetof(prv_ring_head_t, len) + 2u == RASTRO_RING_RECORD_OVERHEAD ? 1 : -1];
 
-static uint32_t prv_get16(const uint8_t *p) {
-  uint16_t x;
-  memcpy(&x, p, sizeof x);
-  return x;
-}
-
-static uint32_t prv_get32(const uint8_t *p) {
-  uint32_t x;
-  memcpy(&x, p, sizeof x);
-  return x;
-}
-
-/* CRC of a record: over its length, boot id, seq and body (everything but the CRC field). */
+/* CRC of a record: everything after the CRC field, body included. */
 static uint32_t prv_ring_crc(const uint8_t *rec, uint32_t len) {
-  return rastro_crc32(rastro_crc32(0, rec, 2), rec + 6, 8u + len);
+  return rastro_crc32(0, rec + 4, RASTRO_RING_RECORD_OVERHEAD - 4u + len);
 }
 
 /*
@@ -329,20 +322,20 @@ static uint32_t prv_ring_crc(const uint8_t *rec, uint32_t len) {
  */
 static uint32_t prv_ring_read(const rastro_ring_t *ring, uint32_t off, rastro_record_t *out) {
   const uint8_t *rec = ring->buf + off;
-  uint32_t len;
+  prv_ring_head_t head;
   uint32_t next;
   if (ring->cap - off < RASTRO_RING_RECORD_OVERHEAD) {
     return UINT32_MAX;
   }
-  len = prv_get16(rec);
-  if (len > ring->cap - off - RASTRO_RING_RECORD_OVERHEAD || prv_get32(rec + 2) != prv_ring_crc(rec, len)) {
+  memcpy(&head, rec, RASTRO_RING_RECORD_OVERHEAD);
+  if (head.len > ring->cap - off - RASTRO_RING_RECORD_OVERHEAD || head.crc != prv_ring_crc(rec, head.len)) {
     return UINT32_MAX;
   }
-  out->boot_id = prv_get32(rec + 6);
-  out->seq = prv_get32(rec + 10);
+  out->boot_id = head.boot_id;
+  out->seq = head.seq;
   out->cbor = rec + RASTRO_RING_RECORD_OVERHEAD;
-  out->len = (uint16_t)len;
-  next = off + RASTRO_RING_RECORD_OVERHEAD + len;
+  out->len = head.len;
+  next = off + RASTRO_RING_RECORD_OVERHEAD + head.len;
   return next == ring->end && next != ring->head ? 0 : next;
 }
 
@@ -438,10 +431,14 @@ static uint8_t *prv_ring_reserve(rastro_ring_t *ring, uint32_t size, uint32_t *d
 
 /* Seals a record written at the head: header and CRC first, then the head moves (the commit). */
 static void prv_ring_commit(rastro_ring_t *ring, uint8_t *rec, uint32_t boot_id, uint32_t seq, uint32_t len) {
-  prv_put16(rec, len);
-  prv_put32(rec + 6, boot_id);
-  prv_put32(rec + 10, seq);
-  prv_put32(rec + 2, prv_ring_crc(rec, len));
+  prv_ring_head_t head;
+  head.crc = 0;
+  head.boot_id = boot_id;
+  head.seq = seq;
+  head.len = (uint16_t)len;
+  memcpy(rec, &head, RASTRO_RING_RECORD_OVERHEAD);
+  head.crc = prv_ring_crc(rec, len);
+  memcpy(rec, &head.crc, sizeof head.crc);
   ring->head = (uint32_t)(rec - ring->buf) + RASTRO_RING_RECORD_OVERHEAD + len;
   ring->count++;
 }
@@ -600,21 +597,17 @@ typedef struct prv_record_args {
 /* [0, uptime, name, ?props, ?user] or [1, uptime, metric, value, ?unit] */
 static bool prv_encode_record(rastro_cbor_t *c, uint64_t uptime, const prv_record_args_t *r) {
   bool has_text = r->text != NULL && r->text[0] != '\0';
-  if (r->kind == RASTRO_RECORD_EVENT) {
-    bool has_props = r->n > 0 || has_text;
-    rastro_cbor_array(c, 3u + (has_props ? 1u : 0u) + (has_text ? 1u : 0u));
-    rastro_cbor_uint(c, RASTRO_RECORD_EVENT);
-    rastro_cbor_uint(c, uptime);
-    prv_text(c, r->name);
-    if (has_props) {
-      prv_encode_props(c, r->props, r->n);
-    }
-  } else {
-    rastro_cbor_array(c, has_text ? 5u : 4u);
-    rastro_cbor_uint(c, RASTRO_RECORD_READING);
-    rastro_cbor_uint(c, uptime);
-    prv_text(c, r->name);
+  bool event = r->kind == RASTRO_RECORD_EVENT;
+  /* An event's properties must be there (maybe empty) when a user id follows them. */
+  bool has_fourth = !event || r->n > 0 || has_text;
+  rastro_cbor_array(c, 3u + (has_fourth ? 1u : 0u) + (has_text ? 1u : 0u));
+  rastro_cbor_uint(c, r->kind);
+  rastro_cbor_uint(c, uptime);
+  prv_text(c, r->name);
+  if (!event) {
     rastro_cbor_number(c, r->value);
+  } else if (has_fourth) {
+    prv_encode_props(c, r->props, r->n);
   }
   if (has_text) {
     prv_text(c, r->text);

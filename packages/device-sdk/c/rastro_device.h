@@ -111,7 +111,7 @@ typedef struct rastro_ring {
   uint32_t count; /**< records held (recounted by rastro_ring_init) */
 } rastro_ring_t;
 
-/** Per-record overhead in the ring (bytes): length 2, CRC 4, boot id 4, sequence number 4. */
+/** Per-record overhead in the ring (bytes): CRC 4, boot id 4, sequence number 4, length 2. */
 #define RASTRO_RING_RECORD_OVERHEAD 14u
 
 /** A record as read back from the ring. */
