@@ -662,29 +662,33 @@ bool rastro_device_reading(rastro_device_t *dev, const char *metric, double valu
 /* Header keys (spec/frame.cddl `header`). */
 enum { H_VERSION, H_DEVICE, H_BOOT, H_SEQ, H_SENT_UPTIME, H_UNIX, H_TIME_SOURCE, H_FIRMWARE };
 
-/* The header map: sent uptime and clock only when the records are of the running boot. */
-/* A header pair: unsigned key, unsigned value. */
-static void prv_pair(rastro_cbor_t *c, uint8_t key, uint64_t value) {
-  rastro_cbor_uint(c, key);
-  rastro_cbor_uint(c, value);
-}
-
-static void prv_encode_header(rastro_device_t *dev, rastro_cbor_t *c, uint32_t boot_id, uint32_t seq,
-                              uint64_t sent_uptime, uint64_t unix_ms, rastro_time_source_t source) {
-  bool current = boot_id == dev->boot_id;
-  bool clock = current && source != RASTRO_TIME_NONE;
-  rastro_cbor_map(c, 4u + (current ? 1u : 0u) + (clock ? 2u : 0u) + (dev->fw_version != NULL ? 1u : 0u));
-  prv_pair(c, H_VERSION, RASTRO_PROTOCOL_VERSION);
-  rastro_cbor_uint(c, H_DEVICE);
-  rastro_cbor_bytes(c, dev->id, dev->id_len);
-  prv_pair(c, H_BOOT, boot_id);
-  prv_pair(c, H_SEQ, seq);
-  if (current) {
-    prv_pair(c, H_SENT_UPTIME, sent_uptime);
+/*
+ * The header map for records starting at `first`. Keys 0-3 always; the sent uptime (4) only
+ * when the records are of the running boot, and the clock (5, 6) only then and with a known
+ * source; so the keys before the firmware (7) are always 0 up to some last one.
+ */
+static void prv_encode_header(rastro_device_t *dev, rastro_cbor_t *c, const rastro_record_t *first) {
+  uint64_t values[H_FIRMWARE] = {RASTRO_PROTOCOL_VERSION, 0, 0, 0, 0, 0, RASTRO_TIME_NONE};
+  unsigned keys = H_SENT_UPTIME;
+  unsigned key;
+  values[H_BOOT] = first->boot_id;
+  values[H_SEQ] = first->seq;
+  if (first->boot_id == dev->boot_id) {
+    values[H_SENT_UPTIME] = prv_uptime(dev);
+    keys = H_UNIX;
+    if (dev->platform->unix_ms != NULL) {
+      values[H_TIME_SOURCE] = dev->platform->unix_ms(dev->platform->user, &values[H_UNIX]);
+      keys = values[H_TIME_SOURCE] != RASTRO_TIME_NONE ? H_FIRMWARE : H_UNIX;
+    }
   }
-  if (clock) {
-    prv_pair(c, H_UNIX, unix_ms);
-    prv_pair(c, H_TIME_SOURCE, (uint64_t)source);
+  rastro_cbor_map(c, keys + (dev->fw_version != NULL ? 1u : 0u));
+  for (key = H_VERSION; key < keys; key++) {
+    rastro_cbor_uint(c, key);
+    if (key == H_DEVICE) {
+      rastro_cbor_bytes(c, dev->id, dev->id_len);
+    } else {
+      rastro_cbor_uint(c, values[key]);
+    }
   }
   if (dev->fw_version != NULL) {
     rastro_cbor_uint(c, H_FIRMWARE);
@@ -693,79 +697,66 @@ static void prv_encode_header(rastro_device_t *dev, rastro_cbor_t *c, uint32_t b
 }
 
 /*
- * A stored record is [kind, uptime, rest...]. In a frame the uptime becomes a delta from the
+ * A stored record is [type, uptime, rest...]. In a frame the uptime becomes a delta from the
  * record before (the first keeps its uptime), so the frame copies the head bytes, writes the
- * new time and copies the rest. Returns the offset of `rest`.
+ * new time and copies the rest. Returns the offset of `rest` (0: not a record).
  */
 static size_t prv_split_record(const rastro_record_t *rec, uint64_t *uptime) {
-  size_t off = 2; /* array head (< 24 items) and kind (< 24) are one byte each */
+  size_t off = 2; /* array head (< 24 items) and type (< 24) are one byte each */
   uint8_t major;
-  if (!prv_read_head(rec->cbor, rec->len, &off, &major, uptime)) {
-    return 0;
-  }
-  return off;
+  return prv_read_head(rec->cbor, rec->len, &off, &major, uptime) ? off : 0;
 }
 
 size_t rastro_device_build_frame(rastro_device_t *dev, uint32_t *records) {
   rastro_ring_t *ring = dev->ring;
   uint8_t *buf = dev->frame_buf;
+  rastro_record_t first;
   rastro_record_t rec;
   rastro_cbor_t c;
-  uint64_t unix_ms = 0;
   uint64_t uptime;
   uint64_t prev = 0;
-  uint64_t sent_uptime = prv_uptime(dev);
-  rastro_time_source_t source = RASTRO_TIME_NONE;
-  uint32_t n = 0;
+  uint32_t n;
   uint32_t off = ring->tail;
   uint32_t crc;
   size_t at;
-  size_t before;
+  size_t end;
   size_t rest;
   *records = 0;
-  if (!rastro_ring_peek(ring, 0, &rec)) {
+  if (!rastro_ring_peek(ring, 0, &first)) {
     return 0;
   }
-  if (dev->platform->unix_ms != NULL) {
-    source = dev->platform->unix_ms(dev->platform->user, &unix_ms);
-  }
-  /* Room for everything but the CRC. */
+  /* Room for everything but the CRC. The header (at most 97 bytes) always fits. */
   rastro_cbor_init(&c, buf, dev->frame_limit - 4u);
-  prv_encode_header(dev, &c, rec.boot_id, rec.seq, sent_uptime, unix_ms, source);
+  prv_encode_header(dev, &c, &first);
   /* The array head is written once the count is known: keep its longest form's 3 bytes. */
   at = c.len;
-  if (!c.ok || c.cap - c.len < 3u) {
-    return 0;
-  }
   c.len += 3;
-  while (n < ring->count) {
-    uint32_t boot_id = rec.boot_id;
-    uint32_t seq = rec.seq;
+  /* Consecutive records of the first one's boot, as many as fit. */
+  for (n = 0; n < ring->count; n++) {
     off = prv_ring_read(ring, off, &rec);
     rest = off != UINT32_MAX ? prv_split_record(&rec, &uptime) : 0;
-    if (rest == 0 || (n > 0 && (rec.boot_id != boot_id || rec.seq != seq + 1u))) {
-      break; /* a frame holds consecutive records of one boot */
+    if (rest == 0 || rec.boot_id != first.boot_id || rec.seq != first.seq + n) {
+      break;
     }
-    before = c.len;
+    end = c.len;
     rastro_cbor_raw(&c, rec.cbor, 2);
-    rastro_cbor_uint(&c, n == 0 ? uptime : (uptime > prev ? uptime - prev : 0));
+    rastro_cbor_uint(&c, uptime > prev ? uptime - prev : 0); /* the first: its uptime */
     if (!rastro_cbor_raw(&c, rec.cbor + rest, rec.len - rest)) {
-      c.len = before; /* does not fit: this frame is full */
+      c.len = end; /* does not fit: this frame is full */
       break;
     }
     prev = uptime;
-    n++;
   }
   if (n == 0) {
     return 0;
   }
   /* Write the array head in its shortest form and close the gap. */
-  before = c.len;
+  end = c.len;
   c.len = at;
   c.ok = true;
   rastro_cbor_array(&c, n);
-  memmove(buf + c.len, buf + at + 3u, before - at - 3u);
-  c.len += before - at - 3u;
+  memmove(buf + c.len, buf + at + 3u, end - at - 3u);
+  c.len += end - at - 3u;
   c.cap = dev->frame_limit;
   crc = rastro_crc32(0, buf, c.len);
   prv_cbor_be(&c, (uint8_t)(crc >> 24), crc, 3);
