@@ -43,13 +43,18 @@ static bool prv_cbor_put(rastro_cbor_t *c, const void *data, size_t n) {
   return true;
 }
 
-/* Writes `first` then the low `bytes` bytes of `value`, big-endian (RFC 8949 §3: network order). */
-static bool prv_cbor_be(rastro_cbor_t *c, uint8_t first, uint64_t value, unsigned bytes) {
+/*
+ * Writes an initial byte and the argument its low 5 bits announce (RFC 8949 §3): none below 24,
+ * then 1, 2, 4 or 8 bytes (24..27), big-endian.
+ */
+static bool prv_cbor_initial(rastro_cbor_t *c, uint8_t initial, uint64_t arg) {
   uint8_t out[9];
-  uint32_t hi = (uint32_t)(value >> 32);
-  uint32_t lo = (uint32_t)value;
+  uint32_t hi = (uint32_t)(arg >> 32);
+  uint32_t lo = (uint32_t)arg;
+  unsigned info = initial & 0x1Fu;
+  unsigned bytes = info < 24u ? 0u : 1u << (info - 24u);
   unsigned i;
-  out[0] = first;
+  out[0] = initial;
   for (i = 0; i < bytes; i++) {
     /* 32-bit shifts: RV32 has no 64-bit shifter and would call libgcc. */
     out[bytes - i] = (uint8_t)(i < 4 ? lo >> (8 * i) : hi >> (8 * (i - 4)));
@@ -57,28 +62,22 @@ static bool prv_cbor_be(rastro_cbor_t *c, uint8_t first, uint64_t value, unsigne
   return prv_cbor_put(c, out, bytes + 1);
 }
 
-/* Initial byte and argument in their shortest form (RFC 8949 §4.2.1 rule 1). */
-static bool prv_cbor_head(rastro_cbor_t *c, uint8_t major, uint64_t arg) {
-  uint32_t hi = (uint32_t)(arg >> 32);
+/*
+ * An item's head with its argument in the shortest form (RFC 8949 §4.2.1 rule 1); for a byte or
+ * text string (`data` not NULL) then its `arg` bytes.
+ */
+static bool prv_cbor_head(rastro_cbor_t *c, uint8_t major, uint64_t arg, const void *data) {
   uint32_t lo = (uint32_t)arg;
-  uint8_t mt = (uint8_t)(major << 5);
-  if (hi != 0) {
-    return prv_cbor_be(c, mt | 27u, arg, 8);
-  }
-  if (lo < 24) {
-    return prv_cbor_be(c, (uint8_t)(mt | lo), 0, 0);
-  }
-  if (lo <= 0xFFu) {
-    return prv_cbor_be(c, mt | 24u, lo, 1);
-  }
-  return lo <= 0xFFFFu ? prv_cbor_be(c, mt | 25u, lo, 2) : prv_cbor_be(c, mt | 26u, lo, 4);
+  /* 0..23 in the initial byte; else 24, 25, 26, 27 for 1, 2, 4, 8 bytes. */
+  unsigned info = (arg >> 32) != 0 ? 27u : lo < 24u ? lo : 24u + (lo > 0xFFu) + (lo > 0xFFFFu);
+  return prv_cbor_initial(c, (uint8_t)((major << 5) | info), arg) && (data == NULL || prv_cbor_put(c, data, lo));
 }
 
-bool rastro_cbor_uint(rastro_cbor_t *c, uint64_t value) { return prv_cbor_head(c, 0, value); }
+bool rastro_cbor_uint(rastro_cbor_t *c, uint64_t value) { return prv_cbor_head(c, 0, value, NULL); }
 
 bool rastro_cbor_int(rastro_cbor_t *c, int64_t value) {
-  /* -1 - value, without overflow for INT64_MIN (RFC 8949 §3.1, major type 1). */
-  return value < 0 ? prv_cbor_head(c, 1, (uint64_t)(-1 - value)) : prv_cbor_head(c, 0, (uint64_t)value);
+  /* Major type 1 holds -1 - value, which is ~value: no overflow at INT64_MIN (RFC 8949 §3.1). */
+  return value < 0 ? prv_cbor_head(c, 1, ~(uint64_t)value, NULL) : prv_cbor_head(c, 0, (uint64_t)value, NULL);
 }
 
 /*
@@ -153,19 +152,19 @@ bool rastro_cbor_float(rastro_cbor_t *c, double value) {
   if (e == 1024) {
     /* NaN canonicalised to 0x7E00, infinities as half (RFC 8949 §4.2.2). */
     bits = ((hi & 0xFFFFFu) | lo) != 0 ? 0x7E00u : ((sign << 15) | 0x7C00u);
-    return prv_cbor_be(c, 0xF9, bits, 2);
+    return prv_cbor_initial(c, 0xF9, bits);
   }
   if (e == -1023 && ((hi & 0xFFFFFu) | lo) == 0) {
-    return prv_cbor_be(c, 0xF9, sign << 15, 2); /* +0.0 and -0.0 */
+    return prv_cbor_initial(c, 0xF9, sign << 15); /* +0.0 and -0.0 */
   }
   for (i = 0; e > -1023 && i < 2; i++) {
     /* Half (10 mantissa bits, bias 15), then single (23, bias 127). */
     if (prv_float_narrow(e, hi, lo, i == 0 ? 10u : 23u, i == 0 ? 15 : 127, &bits)) {
-      return prv_cbor_be(c, (uint8_t)(0xF9u + i), ((uint32_t)sign << (15u + 16u * i)) | bits, 2u << i);
+      return prv_cbor_initial(c, (uint8_t)(0xF9u + i), ((uint32_t)sign << (15u + 16u * i)) | bits);
     }
   }
   memcpy(&d, &value, sizeof d);
-  return prv_cbor_be(c, 0xFB, d, 8);
+  return prv_cbor_initial(c, 0xFB, d);
 }
 
 bool rastro_cbor_number(rastro_cbor_t *c, double value) {
@@ -176,30 +175,26 @@ bool rastro_cbor_number(rastro_cbor_t *c, double value) {
   uint32_t mag;
   prv_float_split(value, &sign, &e, &hi, &lo);
   if (e == -1023 && ((hi & 0xFFFFFu) | lo) == 0) {
-    return prv_cbor_head(c, 0, 0);
+    sign = 0; /* -0.0 too */
+    mag = 0;
+  } else if (e < 0 || e >= 32 || !prv_sig_shift(hi, lo, 52u - (uint32_t)e, &mag)) {
+    return rastro_cbor_float(c, value);
   }
   /* Integral and |value| < 2^32: an integer (1..5 bytes instead of a 3..9-byte float). */
-  if (e >= 0 && e < 32 && prv_sig_shift(hi, lo, 52u - (uint32_t)e, &mag)) {
-    return sign != 0 ? prv_cbor_head(c, 1, mag - 1u) : prv_cbor_head(c, 0, mag);
-  }
-  return rastro_cbor_float(c, value);
+  return prv_cbor_head(c, (uint8_t)sign, mag - sign, NULL);
 }
 
-bool rastro_cbor_bytes(rastro_cbor_t *c, const void *data, size_t n) {
-  return prv_cbor_head(c, 2, n) && prv_cbor_put(c, data, n);
-}
+bool rastro_cbor_bytes(rastro_cbor_t *c, const void *data, size_t n) { return prv_cbor_head(c, 2, n, data); }
 
-bool rastro_cbor_text(rastro_cbor_t *c, const char *text, size_t n) {
-  return prv_cbor_head(c, 3, n) && prv_cbor_put(c, text, n);
-}
+bool rastro_cbor_text(rastro_cbor_t *c, const char *text, size_t n) { return prv_cbor_head(c, 3, n, text); }
 
-bool rastro_cbor_array(rastro_cbor_t *c, size_t n) { return prv_cbor_head(c, 4, n); }
+bool rastro_cbor_array(rastro_cbor_t *c, size_t n) { return prv_cbor_head(c, 4, n, NULL); }
 
-bool rastro_cbor_map(rastro_cbor_t *c, size_t n) { return prv_cbor_head(c, 5, n); }
+bool rastro_cbor_map(rastro_cbor_t *c, size_t n) { return prv_cbor_head(c, 5, n, NULL); }
 
-bool rastro_cbor_bool(rastro_cbor_t *c, bool value) { return prv_cbor_head(c, 7, value ? 21 : 20); }
+bool rastro_cbor_bool(rastro_cbor_t *c, bool value) { return prv_cbor_head(c, 7, value ? 21 : 20, NULL); }
 
-bool rastro_cbor_null(rastro_cbor_t *c) { return prv_cbor_head(c, 7, 22); }
+bool rastro_cbor_null(rastro_cbor_t *c) { return prv_cbor_head(c, 7, 22, NULL); }
 
 bool rastro_cbor_raw(rastro_cbor_t *c, const void *data, size_t n) { return prv_cbor_put(c, data, n); }
 
@@ -718,6 +713,7 @@ size_t rastro_device_build_frame(rastro_device_t *dev, uint32_t *records) {
   uint32_t n;
   uint32_t off = ring->tail;
   uint32_t crc;
+  unsigned i;
   size_t at;
   size_t end;
   size_t rest;
@@ -750,18 +746,20 @@ size_t rastro_device_build_frame(rastro_device_t *dev, uint32_t *records) {
   if (n == 0) {
     return 0;
   }
-  /* Write the array head in its shortest form and close the gap. */
-  end = c.len;
+  /* Write the array head in its shortest form and move the records up to it. */
+  end = c.len - (at + 3u); /* bytes of records */
   c.len = at;
   c.ok = true;
   rastro_cbor_array(&c, n);
-  memmove(buf + c.len, buf + at + 3u, end - at - 3u);
-  c.len += end - at - 3u;
-  c.cap = dev->frame_limit;
-  crc = rastro_crc32(0, buf, c.len);
-  prv_cbor_be(&c, (uint8_t)(crc >> 24), crc, 3);
+  memmove(buf + c.len, buf + at + 3u, end);
+  end += c.len;
+  /* The CRC-32, big-endian, in the 4 bytes kept free. */
+  crc = rastro_crc32(0, buf, end);
+  for (i = 0; i < 4u; i++) {
+    buf[end++] = (uint8_t)(crc >> (24u - 8u * i));
+  }
   *records = n;
-  return c.len;
+  return end;
 }
 
 uint32_t rastro_device_apply_ack(rastro_device_t *dev, const rastro_ack_t *ack) {
