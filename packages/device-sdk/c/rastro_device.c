@@ -223,67 +223,66 @@ uint32_t rastro_crc32(uint32_t crc, const void *data, size_t n) {
 
 /* ---------------------------------------------------------------- CBOR head reader */
 
-/* Reads one head at p[*off] (definite lengths only). Returns false when truncated or reserved. */
-static bool prv_read_head(const uint8_t *p, size_t n, size_t *off, uint8_t *major, uint64_t *arg) {
+/*
+ * Reads the head at p[*off] (definite lengths only) into `*arg` and returns its major type, or
+ * 8 when it is cut short or reserved. The content of a byte or text string is skipped too.
+ */
+static unsigned prv_read_head(const uint8_t *p, size_t n, size_t *off, uint64_t *arg) {
   size_t o = *off;
+  uint64_t a;
+  unsigned major;
   unsigned bytes;
-  uint8_t info;
   if (o >= n) {
-    return false;
+    return 8;
   }
-  *major = (uint8_t)(p[o] >> 5);
-  info = (uint8_t)(p[o] & 0x1Fu);
+  major = p[o] >> 5;
+  a = p[o] & 0x1Fu;
   o++;
-  if (info < 24) {
-    *arg = info;
-  } else {
-    if (info > 27) {
-      return false;
+  if (a >= 24) {
+    bytes = 1u << ((unsigned)a - 24);
+    if (a > 27 || bytes > n - o) {
+      return 8;
     }
-    bytes = 1u << (info - 24);
-    if (bytes > n - o) {
-      return false;
+    for (a = 0; bytes > 0; bytes--) {
+      a = (a << 8) | p[o++];
     }
-    *arg = 0;
-    while (bytes-- > 0) {
-      *arg = (*arg << 8) | p[o++];
+  }
+  if (major == 2 || major == 3) {
+    if (a > n - o) {
+      return 8;
     }
+    o += (size_t)a;
   }
   *off = o;
-  return true;
+  *arg = a;
+  return major;
 }
 
-/* Ack keys 0..5 → fields (spec/PROTOCOL.md "Acknowledgement"); later keys are skipped. */
-static const uint8_t prv_ack_fields[] = {
-    offsetof(rastro_ack_t, boot_id),    offsetof(rastro_ack_t, acked_through), offsetof(rastro_ack_t, stored),
-    offsetof(rastro_ack_t, duplicates), offsetof(rastro_ack_t, rejected),      offsetof(rastro_ack_t, status)};
+/* Ack keys 0..5 are the fields of rastro_ack_t in order (spec/PROTOCOL.md "Acknowledgement"). */
+typedef char prv_ack_fields_in_key_order[offsetof(rastro_ack_t, status) == 5 * sizeof(uint32_t) ? 1 : -1];
 
 bool rastro_ack_parse(const uint8_t *data, size_t n, rastro_ack_t *ack) {
   size_t off = 0;
-  uint8_t major;
   uint64_t pairs;
   uint64_t key;
   uint64_t value;
+  unsigned major;
   memset(ack, 0, sizeof *ack);
-  if (!prv_read_head(data, n, &off, &major, &pairs) || major != 5) {
+  if (prv_read_head(data, n, &off, &pairs) != 5) {
     return false;
   }
-  while (pairs-- > 0) {
-    if (!prv_read_head(data, n, &off, &major, &key) || major != 0 ||
-        !prv_read_head(data, n, &off, &major, &value)) {
+  for (; pairs > 0; pairs--) {
+    if (prv_read_head(data, n, &off, &key) != 0) {
       return false;
     }
-    if (major == 3) {
-      /* A text value (the error code): skip it. */
-      if (value > n - off) {
-        return false;
+    major = prv_read_head(data, n, &off, &value);
+    if (major == 0 && value <= 0xFFFFFFFFu) {
+      if (key < sizeof *ack / sizeof(uint32_t)) {
+        uint32_t field = (uint32_t)value;
+        memcpy((uint8_t *)ack + key * sizeof field, &field, sizeof field);
       }
-      off += (size_t)value;
-    } else if (major != 0 || value > 0xFFFFFFFFu) {
-      return false;
-    } else if (key < sizeof prv_ack_fields) {
-      uint32_t v = (uint32_t)value;
-      memcpy((uint8_t *)ack + prv_ack_fields[key], &v, sizeof v);
+    } else if (major != 3) {
+      return false; /* a value that is neither a uint32 nor a text (the error code) */
     }
   }
   return off == n;
@@ -698,8 +697,7 @@ static void prv_encode_header(rastro_device_t *dev, rastro_cbor_t *c, const rast
  */
 static size_t prv_split_record(const rastro_record_t *rec, uint64_t *uptime) {
   size_t off = 2; /* array head (< 24 items) and type (< 24) are one byte each */
-  uint8_t major;
-  return prv_read_head(rec->cbor, rec->len, &off, &major, uptime) ? off : 0;
+  return prv_read_head(rec->cbor, rec->len, &off, uptime) == 0 ? off : 0;
 }
 
 size_t rastro_device_build_frame(rastro_device_t *dev, uint32_t *records) {
