@@ -129,60 +129,48 @@ static bool prv_float_narrow(int32_t e, uint32_t hi, uint32_t lo, uint32_t mbits
   return true;
 }
 
-/* Splits a double into sign, unbiased exponent and significand (leading 1 added for normals). */
-static void prv_float_split(double value, uint32_t *sign, int32_t *e, uint32_t *hi, uint32_t *lo) {
+/*
+ * A double as the shortest float that holds it exactly (RFC 8949 §4.2.2); with `integers`, as an
+ * integer instead when it is integral and |value| < 2^32 (1..5 bytes instead of a 3..9-byte float).
+ */
+static bool prv_cbor_double(rastro_cbor_t *c, double value, bool integers) {
   uint64_t d;
-  memcpy(&d, &value, sizeof d);
-  *lo = (uint32_t)d;
-  *hi = (uint32_t)(d >> 32);
-  *sign = *hi >> 31;
-  *e = (int32_t)((*hi >> 20) & 0x7FFu) - 1023;
-  *hi = (*hi & 0xFFFFFu) | 0x100000u;
-}
-
-bool rastro_cbor_float(rastro_cbor_t *c, double value) {
-  uint32_t sign;
-  int32_t e;
   uint32_t hi;
   uint32_t lo;
+  uint32_t sign;
   uint32_t bits;
-  uint64_t d;
+  int32_t e;
   unsigned i;
-  prv_float_split(value, &sign, &e, &hi, &lo);
+  memcpy(&d, &value, sizeof d);
+  lo = (uint32_t)d;
+  hi = (uint32_t)(d >> 32);
+  sign = hi >> 31;
+  e = (int32_t)((hi >> 20) & 0x7FFu) - 1023; /* unbiased exponent */
+  hi &= 0xFFFFFu;                            /* the significand is hi:lo */
   if (e == 1024) {
-    /* NaN canonicalised to 0x7E00, infinities as half (RFC 8949 §4.2.2). */
-    bits = ((hi & 0xFFFFFu) | lo) != 0 ? 0x7E00u : ((sign << 15) | 0x7C00u);
-    return prv_cbor_initial(c, 0xF9, bits);
+    /* NaN canonicalised to 0x7E00, infinities as half. */
+    return prv_cbor_initial(c, 0xF9, (hi | lo) != 0 ? 0x7E00u : ((sign << 15) | 0x7C00u));
   }
-  if (e == -1023 && ((hi & 0xFFFFFu) | lo) == 0) {
-    return prv_cbor_initial(c, 0xF9, sign << 15); /* +0.0 and -0.0 */
+  if (e == -1023 && (hi | lo) == 0) {
+    /* +0.0 and -0.0: the integer 0, or a half. */
+    return integers ? prv_cbor_head(c, 0, 0, NULL) : prv_cbor_initial(c, 0xF9, sign << 15);
   }
-  for (i = 0; e > -1023 && i < 2; i++) {
+  hi |= 0x100000u; /* the leading 1 (a subnormal double is too small for the narrower forms) */
+  if (integers && e >= 0 && e < 32 && prv_sig_shift(hi, lo, 52u - (uint32_t)e, &bits)) {
+    return prv_cbor_head(c, (uint8_t)sign, bits - sign, NULL); /* -n is written as n - 1 */
+  }
+  for (i = 0; i < 2; i++) {
     /* Half (10 mantissa bits, bias 15), then single (23, bias 127). */
     if (prv_float_narrow(e, hi, lo, i == 0 ? 10u : 23u, i == 0 ? 15 : 127, &bits)) {
       return prv_cbor_initial(c, (uint8_t)(0xF9u + i), ((uint32_t)sign << (15u + 16u * i)) | bits);
     }
   }
-  memcpy(&d, &value, sizeof d);
   return prv_cbor_initial(c, 0xFB, d);
 }
 
-bool rastro_cbor_number(rastro_cbor_t *c, double value) {
-  uint32_t sign;
-  int32_t e;
-  uint32_t hi;
-  uint32_t lo;
-  uint32_t mag;
-  prv_float_split(value, &sign, &e, &hi, &lo);
-  if (e == -1023 && ((hi & 0xFFFFFu) | lo) == 0) {
-    sign = 0; /* -0.0 too */
-    mag = 0;
-  } else if (e < 0 || e >= 32 || !prv_sig_shift(hi, lo, 52u - (uint32_t)e, &mag)) {
-    return rastro_cbor_float(c, value);
-  }
-  /* Integral and |value| < 2^32: an integer (1..5 bytes instead of a 3..9-byte float). */
-  return prv_cbor_head(c, (uint8_t)sign, mag - sign, NULL);
-}
+bool rastro_cbor_float(rastro_cbor_t *c, double value) { return prv_cbor_double(c, value, false); }
+
+bool rastro_cbor_number(rastro_cbor_t *c, double value) { return prv_cbor_double(c, value, true); }
 
 bool rastro_cbor_bytes(rastro_cbor_t *c, const void *data, size_t n) { return prv_cbor_head(c, 2, n, data); }
 
@@ -478,7 +466,6 @@ bool rastro_device_init(rastro_device_t *dev, const rastro_device_config_t *conf
   dev->platform = pf;
   dev->ring = config->ring;
   dev->frame_buf = config->frame_buf;
-  dev->frame_cap = config->frame_cap;
   dev->frame_limit = config->frame_cap;
   dev->fw_version = fw_len > 0 ? config->fw_version : NULL;
   dev->seq_block = config->seq_block != 0 ? config->seq_block : RASTRO_SEQ_BLOCK_DEFAULT;

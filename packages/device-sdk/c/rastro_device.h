@@ -221,7 +221,6 @@ typedef struct rastro_device {
   uint32_t next_seq;
   uint32_t seq_reserved;
   uint32_t dropped; /**< records lost: ring overflow or refused frames */
-  uint16_t frame_cap;
   uint16_t frame_limit; /**< current frame size; halved on 413 */
   uint16_t seq_block;
   uint8_t id_len;
