@@ -380,18 +380,15 @@ bool rastro_ring_pop(rastro_ring_t *ring) {
 
 /*
  * Finds room for a record of `size` bytes at the head, dropping the oldest records as needed.
- * The head never catches up with the tail, so head == tail means empty. Wrapping moves the
- * head to 0 and marks the end first: a reset before the commit leaves a consistent ring.
+ * The head never catches up with the tail, so head == tail means empty (and an empty ring is
+ * always reset to offset 0). Wrapping moves the head to 0 and marks the end first: a reset
+ * before the commit leaves a consistent ring.
  */
 static uint8_t *prv_ring_reserve(rastro_ring_t *ring, uint32_t size, uint32_t *dropped) {
   if (size > ring->cap) {
     return NULL;
   }
   for (;;) {
-    if (ring->count == 0) {
-      prv_ring_reset(ring);
-      return ring->buf;
-    }
     if (ring->head >= ring->tail) {
       if (ring->cap - ring->head >= size) {
         return ring->buf + ring->head;
@@ -649,9 +646,10 @@ enum { H_VERSION, H_DEVICE, H_BOOT, H_SEQ, H_SENT_UPTIME, H_UNIX, H_TIME_SOURCE,
  * source; so the keys before the firmware (7) are always 0 up to some last one.
  */
 static void prv_encode_header(rastro_device_t *dev, rastro_cbor_t *c, const rastro_record_t *first) {
-  uint64_t values[H_FIRMWARE] = {RASTRO_PROTOCOL_VERSION, 0, 0, 0, 0, 0, RASTRO_TIME_NONE};
+  uint64_t values[H_FIRMWARE]; /* by key; those from `keys` on are not sent */
   unsigned keys = H_SENT_UPTIME;
   unsigned key;
+  values[H_VERSION] = RASTRO_PROTOCOL_VERSION;
   values[H_BOOT] = first->boot_id;
   values[H_SEQ] = first->seq;
   if (first->boot_id == dev->boot_id) {
