@@ -507,16 +507,26 @@ static size_t prv_strlen(const char *s) { return s != NULL ? strlen(s) : 0; }
 
 static bool prv_text(rastro_cbor_t *c, const char *s) { return rastro_cbor_text(c, s, prv_strlen(s)); }
 
-/* Deterministic order of text keys (RFC 8949 §4.2.1): shorter first, then bytewise. */
+/*
+ * Deterministic order of text keys (RFC 8949 §4.2.1): shorter first, then bytewise. One walk
+ * over both: the longer one is greater, else the first byte that differs decides.
+ */
 static bool prv_key_less(const char *a, const char *b) {
-  size_t la = strlen(a);
-  size_t lb = strlen(b);
-  return la != lb ? la < lb : memcmp(a, b, la) < 0;
+  int diff = 0;
+  for (; *a != '\0' && *b != '\0'; a++, b++) {
+    if (diff == 0) {
+      diff = (uint8_t)*a - (uint8_t)*b;
+    }
+  }
+  return *a != '\0' ? false : *b != '\0' || diff < 0;
 }
 
-/* Writes the properties as a map in deterministic key order; fails on a duplicate key. */
+/*
+ * Writes the properties as a map in deterministic key order: each round takes the least key
+ * above the one written before. Fails on a duplicate, empty or NULL key.
+ */
 static bool prv_encode_props(rastro_cbor_t *c, const rastro_prop_t *props, size_t n) {
-  const char *prev = NULL;
+  const char *prev = ""; /* below every key of 1 byte or more */
   size_t k;
   size_t i;
   rastro_cbor_map(c, n);
@@ -526,13 +536,12 @@ static bool prv_encode_props(rastro_cbor_t *c, const rastro_prop_t *props, size_
       if (props[i].key == NULL) {
         break;
       }
-      if ((prev == NULL || prv_key_less(prev, props[i].key)) &&
-          (best == NULL || prv_key_less(props[i].key, best->key))) {
+      if (prv_key_less(prev, props[i].key) && (best == NULL || prv_key_less(props[i].key, best->key))) {
         best = &props[i];
       }
     }
     if (best == NULL || i < n) {
-      /* A NULL key, or fewer distinct keys than properties: a duplicate. */
+      /* A NULL key, or fewer keys above `prev` than rounds left: a duplicate or empty key. */
       c->ok = false;
       return false;
     }
@@ -621,17 +630,14 @@ bool rastro_device_event(rastro_device_t *dev, const char *name, const rastro_pr
   args.name = name;
   args.props = props;
   args.n = props != NULL ? n : 0;
-  args.text = user_id;
-  args.value = 0;
+  args.text = user_id; /* no value: an event has none */
   return prv_record(dev, &args);
 }
 
 bool rastro_device_reading(rastro_device_t *dev, const char *metric, double value, const char *unit) {
   prv_record_args_t args;
   args.kind = RASTRO_RECORD_READING;
-  args.name = metric;
-  args.props = NULL;
-  args.n = 0;
+  args.name = metric; /* no properties: a reading has none */
   args.text = unit;
   args.value = value;
   return prv_record(dev, &args);
@@ -661,17 +667,21 @@ static void prv_encode_header(rastro_device_t *dev, rastro_cbor_t *c, const rast
     }
   }
   rastro_cbor_map(c, keys + (dev->fw_version != NULL ? 1u : 0u));
-  for (key = H_VERSION; key < keys; key++) {
+  for (key = H_VERSION; key <= H_FIRMWARE; key++) {
+    if (key == keys) {
+      if (dev->fw_version == NULL) {
+        break;
+      }
+      key = H_FIRMWARE; /* the keys in between are not sent */
+    }
     rastro_cbor_uint(c, key);
     if (key == H_DEVICE) {
       rastro_cbor_bytes(c, dev->id, dev->id_len);
+    } else if (key == H_FIRMWARE) {
+      prv_text(c, dev->fw_version);
     } else {
       rastro_cbor_uint(c, values[key]);
     }
-  }
-  if (dev->fw_version != NULL) {
-    rastro_cbor_uint(c, H_FIRMWARE);
-    prv_text(c, dev->fw_version);
   }
 }
 
