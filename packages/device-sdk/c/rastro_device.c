@@ -382,7 +382,8 @@ bool rastro_ring_pop(rastro_ring_t *ring) {
  * Finds room for a record of `size` bytes at the head, dropping the oldest records as needed.
  * The head never catches up with the tail, so head == tail means empty (and an empty ring is
  * always reset to offset 0). Wrapping moves the head to 0 and marks the end first: a reset
- * before the commit leaves a consistent ring.
+ * before the commit leaves a consistent ring. Until the commit, asking again for the same size
+ * finds the same place.
  */
 static uint8_t *prv_ring_reserve(rastro_ring_t *ring, uint32_t size, uint32_t *dropped) {
   if (size > ring->cap) {
@@ -408,28 +409,25 @@ static uint8_t *prv_ring_reserve(rastro_ring_t *ring, uint32_t size, uint32_t *d
   }
 }
 
-/* Seals a record written at the head: header and CRC first, then the head moves (the commit). */
-static void prv_ring_commit(rastro_ring_t *ring, uint8_t *rec, uint32_t boot_id, uint32_t seq, uint32_t len) {
+bool rastro_ring_push(rastro_ring_t *ring, uint32_t boot_id, uint32_t seq, const uint8_t *cbor,
+                      uint16_t len, uint32_t *dropped) {
+  uint8_t *rec = prv_ring_reserve(ring, RASTRO_RING_RECORD_OVERHEAD + (uint32_t)len, dropped);
   prv_ring_head_t head;
+  if (rec == NULL) {
+    return false;
+  }
+  /* The device encodes its records in place (see prv_record): then this moves nothing. */
+  memmove(rec + RASTRO_RING_RECORD_OVERHEAD, cbor, len);
+  /* Header and CRC first, then the head moves: that is the commit. */
   head.crc = 0;
   head.boot_id = boot_id;
   head.seq = seq;
-  head.len = (uint16_t)len;
+  head.len = len;
   memcpy(rec, &head, RASTRO_RING_RECORD_OVERHEAD);
   head.crc = prv_ring_crc(rec, len);
   memcpy(rec, &head.crc, sizeof head.crc);
   ring->head = (uint32_t)(rec - ring->buf) + RASTRO_RING_RECORD_OVERHEAD + len;
   ring->count++;
-}
-
-bool rastro_ring_push(rastro_ring_t *ring, uint32_t boot_id, uint32_t seq, const uint8_t *cbor,
-                      uint16_t len, uint32_t *dropped) {
-  uint8_t *rec = prv_ring_reserve(ring, RASTRO_RING_RECORD_OVERHEAD + (uint32_t)len, dropped);
-  if (rec == NULL) {
-    return false;
-  }
-  memcpy(rec + RASTRO_RING_RECORD_OVERHEAD, cbor, len);
-  prv_ring_commit(ring, rec, boot_id, seq, len);
   return true;
 }
 
@@ -602,7 +600,10 @@ static bool prv_encode_record(rastro_cbor_t *c, uint64_t uptime, const prv_recor
   return c->ok;
 }
 
-/* Encodes a record straight into the ring: size first (size-only mode), then in place. */
+/*
+ * Encodes a record straight into the ring: its size first (size-only mode), then in the place
+ * rastro_ring_push will put it, which the push then seals.
+ */
 static bool prv_record(rastro_device_t *dev, const prv_record_args_t *args) {
   rastro_cbor_t c;
   uint64_t uptime = prv_uptime(dev);
@@ -619,8 +620,7 @@ static bool prv_record(rastro_device_t *dev, const prv_record_args_t *args) {
   }
   rastro_cbor_init(&c, rec + RASTRO_RING_RECORD_OVERHEAD, c.len);
   prv_encode_record(&c, uptime, args);
-  prv_ring_commit(dev->ring, rec, dev->boot_id, seq, (uint32_t)c.len);
-  return true;
+  return rastro_ring_push(dev->ring, dev->boot_id, seq, c.buf, (uint16_t)c.len, NULL);
 }
 
 bool rastro_device_event(rastro_device_t *dev, const char *name, const rastro_prop_t *props,
