@@ -57,7 +57,7 @@ static bool prv_cbor_initial(rastro_cbor_t *c, uint8_t initial, uint64_t arg) {
   out[0] = initial;
   for (i = 0; i < bytes; i++) {
     /* 32-bit shifts: RV32 has no 64-bit shifter and would call libgcc. */
-    out[bytes - i] = (uint8_t)(i < 4 ? lo >> (8 * i) : hi >> (8 * (i - 4)));
+    out[bytes - i] = (uint8_t)((i < 4 ? lo : hi) >> (8 * (i & 3u)));
   }
   return prv_cbor_put(c, out, bytes + 1);
 }
@@ -259,7 +259,8 @@ bool rastro_ack_parse(const uint8_t *data, size_t n, rastro_ack_t *ack) {
   if (prv_read_head(data, n, &off, &pairs) != 5) {
     return false;
   }
-  for (; pairs > 0; pairs--) {
+  /* Pairs until the bytes run out; then their number must be the map's. */
+  for (; off < n; pairs--) {
     if (prv_read_head(data, n, &off, &key) != 0) {
       return false;
     }
@@ -273,7 +274,7 @@ bool rastro_ack_parse(const uint8_t *data, size_t n, rastro_ack_t *ack) {
       return false; /* a value that is neither a uint32 nor a text (the error code) */
     }
   }
-  return off == n;
+  return pairs == 0;
 }
 
 /* ---------------------------------------------------------------- ring buffer */
