@@ -80,66 +80,26 @@ bool rastro_cbor_int(rastro_cbor_t *c, int64_t value) {
   return value < 0 ? prv_cbor_head(c, 1, ~(uint64_t)value, NULL) : prv_cbor_head(c, 0, (uint64_t)value, NULL);
 }
 
-/*
- * The significand `hi:lo` (53 bits, leading 1 at bit 52) shifted right by `shift` (21..52),
- * if no 1 bit is shifted out. 32-bit operations only.
- */
-static bool prv_sig_shift(uint32_t hi, uint32_t lo, uint32_t shift, uint32_t *out) {
-  if (shift >= 32u) {
-    shift -= 32u;
-    if (lo != 0 || (hi & ((1u << shift) - 1u)) != 0) {
-      return false;
-    }
-    *out = hi >> shift;
-    return true;
-  }
-  if ((lo & ((1u << shift) - 1u)) != 0) {
-    return false;
-  }
-  *out = (hi << (32u - shift)) | (lo >> shift);
-  return true;
-}
-
-/*
- * Fits a double (unbiased exponent `e`, significand `hi:lo`) into a binary float with `mbits`
- * mantissa bits and exponent bias `bias`, normal or subnormal, with no bit lost. Writes the
- * bits without the sign.
- */
-static bool prv_float_narrow(int32_t e, uint32_t hi, uint32_t lo, uint32_t mbits, int32_t bias,
-                             uint32_t *bits) {
-  int32_t emin = 1 - bias;
-  uint32_t shift = 52u - mbits;
-  uint32_t biased = 0;
-  uint32_t m;
-  if (e > bias) {
-    return false;
-  }
-  if (e >= emin) {
-    biased = (uint32_t)(e + bias);
-  } else {
-    shift += (uint32_t)(emin - e);
-    if (shift > 52u) {
-      return false;
-    }
-  }
-  if (!prv_sig_shift(hi, lo, shift, &m)) {
-    return false;
-  }
-  *bits = (biased << mbits) | (m & ((1u << mbits) - 1u));
-  return true;
+/* `top` shifted right by `r` (0..31), if no 1 bit is shifted out. */
+static bool prv_shift_exact(uint32_t top, uint32_t r, uint32_t *out) {
+  *out = top >> r;
+  return (top & ((1u << r) - 1u)) == 0;
 }
 
 /*
  * A double as the shortest float that holds it exactly (RFC 8949 §4.2.2); with `integers`, as an
  * integer instead when it is integral and |value| < 2^32 (1..5 bytes instead of a 3..9-byte float).
+ * Integer arithmetic only, 32 bits wide: no soft-float or 64-bit shift routines get linked.
  */
 static bool prv_cbor_double(rastro_cbor_t *c, double value, bool integers) {
   uint64_t d;
   uint32_t hi;
   uint32_t lo;
   uint32_t sign;
+  uint32_t top;
   uint32_t bits;
   int32_t e;
+  int32_t below;
   unsigned i;
   memcpy(&d, &value, sizeof d);
   lo = (uint32_t)d;
@@ -155,14 +115,26 @@ static bool prv_cbor_double(rastro_cbor_t *c, double value, bool integers) {
     /* +0.0 and -0.0: the integer 0, or a half. */
     return integers ? prv_cbor_head(c, 0, 0, NULL) : prv_cbor_initial(c, 0xF9, sign << 15);
   }
-  hi |= 0x100000u; /* the leading 1 (a subnormal double is too small for the narrower forms) */
-  if (integers && e >= 0 && e < 32 && prv_sig_shift(hi, lo, 52u - (uint32_t)e, &bits)) {
-    return prv_cbor_head(c, (uint8_t)sign, bits - sign, NULL); /* -n is written as n - 1 */
-  }
-  for (i = 0; i < 2; i++) {
-    /* Half (10 mantissa bits, bias 15), then single (23, bias 127). */
-    if (prv_float_narrow(e, hi, lo, i == 0 ? 10u : 23u, i == 0 ? 15 : 127, &bits)) {
-      return prv_cbor_initial(c, (uint8_t)(0xF9u + i), ((uint32_t)sign << (15u + 16u * i)) | bits);
+  /*
+   * An integer below 2^32 and a single or half keep at most the significand's top 32 bits (with
+   * the leading 1, which a subnormal double lacks: it is too small for them anyway).
+   */
+  top = 0x80000000u | (hi << 11) | (lo >> 21);
+  if ((lo & 0x1FFFFFu) == 0) {
+    if (integers && e >= 0 && e < 32 && prv_shift_exact(top, 31u - (uint32_t)e, &bits)) {
+      return prv_cbor_head(c, (uint8_t)sign, bits - sign, NULL); /* -n is written as n - 1 */
+    }
+    for (i = 0; i < 2; i++) {
+      /* Half (10 mantissa bits, exponent bias 15), then single (23, bias 127). */
+      uint32_t mbits = i == 0 ? 10u : 23u;
+      int32_t bias = i == 0 ? 15 : 127;
+      below = 1 - bias - e; /* > 0: a subnormal, this many places below the smallest normal */
+      if (e <= bias && below < (int32_t)mbits + 1 &&
+          prv_shift_exact(top, 31u - mbits + (below > 0 ? (uint32_t)below : 0u), &bits)) {
+        /* A normal's leading 1 (bit mbits) adds 1 to the biased exponent, hence the - 1. */
+        bits += (uint32_t)(below > 0 ? 0 : e + bias - 1) << mbits;
+        return prv_cbor_initial(c, (uint8_t)(0xF9u + i), (sign << (15u + 16u * i)) | bits);
+      }
     }
   }
   return prv_cbor_initial(c, 0xFB, d);
