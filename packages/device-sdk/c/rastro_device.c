@@ -70,7 +70,8 @@ static bool prv_cbor_head(rastro_cbor_t *c, uint8_t major, uint64_t arg, const v
   uint32_t lo = (uint32_t)arg;
   /* 0..23 in the initial byte; else 24, 25, 26, 27 for 1, 2, 4, 8 bytes. */
   unsigned info = (arg >> 32) != 0 ? 27u : lo < 24u ? lo : 24u + (lo > 0xFFu) + (lo > 0xFFFFu);
-  return prv_cbor_initial(c, (uint8_t)((major << 5) | info), arg) && (data == NULL || prv_cbor_put(c, data, lo));
+  return prv_cbor_initial(c, (uint8_t)((major << 5) | info), arg) &&
+         (data == NULL || prv_cbor_put(c, data, lo));
 }
 
 bool rastro_cbor_uint(rastro_cbor_t *c, uint64_t value) { return prv_cbor_head(c, 0, value, NULL); }
@@ -256,15 +257,15 @@ bool rastro_ack_parse(const uint8_t *data, size_t n, rastro_ack_t *ack) {
  * body length (2), body. Fields are in the device's own byte order (the ring never leaves the
  * device) at any alignment, so they are copied, never dereferenced in place.
  */
-typedef struct prv_ring_head {
+typedef struct prv_ring_header {
   uint32_t crc;
   uint32_t boot_id;
   uint32_t seq;
   uint16_t len;
-} prv_ring_head_t;
+} prv_ring_header_t;
 
-/* The 14 bytes before `len`'s end are the record's header (RASTRO_RING_RECORD_OVERHEAD). */
-typedef char prv_ring_head_fits[offsetof(prv_ring_head_t, len) + 2u == RASTRO_RING_RECORD_OVERHEAD ? 1 : -1];
+/* Stored as the struct's first RASTRO_RING_RECORD_OVERHEAD (14) bytes: `len` must be at 12. */
+typedef char prv_ring_header_packed[offsetof(prv_ring_header_t, len) == 12u ? 1 : -1];
 
 /* CRC of a record: everything after the CRC field, body included. */
 static uint32_t prv_ring_crc(const uint8_t *rec, uint32_t len) {
@@ -277,20 +278,21 @@ static uint32_t prv_ring_crc(const uint8_t *rec, uint32_t len) {
  */
 static uint32_t prv_ring_read(const rastro_ring_t *ring, uint32_t off, rastro_record_t *out) {
   const uint8_t *rec = ring->buf + off;
-  prv_ring_head_t head;
+  prv_ring_header_t header;
   uint32_t next;
   if (ring->cap - off < RASTRO_RING_RECORD_OVERHEAD) {
     return UINT32_MAX;
   }
-  memcpy(&head, rec, RASTRO_RING_RECORD_OVERHEAD);
-  if (head.len > ring->cap - off - RASTRO_RING_RECORD_OVERHEAD || head.crc != prv_ring_crc(rec, head.len)) {
+  memcpy(&header, rec, RASTRO_RING_RECORD_OVERHEAD);
+  if (header.len > ring->cap - off - RASTRO_RING_RECORD_OVERHEAD ||
+      header.crc != prv_ring_crc(rec, header.len)) {
     return UINT32_MAX;
   }
-  out->boot_id = head.boot_id;
-  out->seq = head.seq;
+  out->boot_id = header.boot_id;
+  out->seq = header.seq;
   out->cbor = rec + RASTRO_RING_RECORD_OVERHEAD;
-  out->len = head.len;
-  next = off + RASTRO_RING_RECORD_OVERHEAD + head.len;
+  out->len = header.len;
+  next = off + RASTRO_RING_RECORD_OVERHEAD + header.len;
   return next == ring->end && next != ring->head ? 0 : next;
 }
 
@@ -385,20 +387,20 @@ static uint8_t *prv_ring_reserve(rastro_ring_t *ring, uint32_t size, uint32_t *d
 bool rastro_ring_push(rastro_ring_t *ring, uint32_t boot_id, uint32_t seq, const uint8_t *cbor,
                       uint16_t len, uint32_t *dropped) {
   uint8_t *rec = prv_ring_reserve(ring, RASTRO_RING_RECORD_OVERHEAD + (uint32_t)len, dropped);
-  prv_ring_head_t head;
+  prv_ring_header_t header;
   if (rec == NULL) {
     return false;
   }
   /* The device encodes its records in place (see prv_record): then this moves nothing. */
   memmove(rec + RASTRO_RING_RECORD_OVERHEAD, cbor, len);
   /* Header and CRC first, then the head moves: that is the commit. */
-  head.crc = 0;
-  head.boot_id = boot_id;
-  head.seq = seq;
-  head.len = len;
-  memcpy(rec, &head, RASTRO_RING_RECORD_OVERHEAD);
-  head.crc = prv_ring_crc(rec, len);
-  memcpy(rec, &head.crc, sizeof head.crc);
+  header.crc = 0;
+  header.boot_id = boot_id;
+  header.seq = seq;
+  header.len = len;
+  memcpy(rec, &header, RASTRO_RING_RECORD_OVERHEAD);
+  header.crc = prv_ring_crc(rec, len);
+  memcpy(rec, &header.crc, sizeof header.crc);
   ring->head = (uint32_t)(rec - ring->buf) + RASTRO_RING_RECORD_OVERHEAD + len;
   ring->count++;
   return true;
@@ -731,7 +733,8 @@ size_t rastro_device_build_frame(rastro_device_t *dev, uint32_t *records) {
 uint32_t rastro_device_apply_ack(rastro_device_t *dev, const rastro_ack_t *ack) {
   rastro_record_t rec;
   uint32_t freed = 0;
-  while (rastro_ring_peek(dev->ring, 0, &rec) && rec.boot_id == ack->boot_id && rec.seq <= ack->acked_through) {
+  while (rastro_ring_peek(dev->ring, 0, &rec) && rec.boot_id == ack->boot_id &&
+         rec.seq <= ack->acked_through) {
     rastro_ring_pop(dev->ring);
     freed++;
   }
