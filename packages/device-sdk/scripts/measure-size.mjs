@@ -56,10 +56,10 @@ run(CC, [
 /** Which part of the SDK a function belongs to. */
 function partOf(symbol) {
   const name = symbol.replace(/\.(isra|constprop|part|lto_priv)\.\d+/g, '')
-  if (/^(rastro_cbor_|prv_cbor_|prv_float_|prv_sig_shift)/.test(name)) return 'encoder'
+  if (/^(rastro_cbor_|prv_cbor_|prv_shift_exact)/.test(name)) return 'encoder'
   if (/^rastro_crc32$/.test(name)) return 'crc32'
-  if (/^(rastro_ring_|prv_ring_|prv_put|prv_get)/.test(name)) return 'ring'
-  if (/^(rastro_ack_|prv_read_head|prv_ack_)/.test(name)) return 'ack'
+  if (/^(rastro_ring_|prv_ring_)/.test(name)) return 'ring'
+  if (/^(rastro_ack_|prv_read_head)/.test(name)) return 'ack'
   return 'device'
 }
 
