@@ -622,18 +622,18 @@ bool rastro_device_reading(rastro_device_t *dev, const char *metric, double valu
 enum { H_VERSION, H_DEVICE, H_BOOT, H_SEQ, H_SENT_UPTIME, H_UNIX, H_TIME_SOURCE, H_FIRMWARE };
 
 /*
- * The header map for records starting at `first`. Keys 0-3 always; the sent uptime (4) only
- * when the records are of the running boot, and the clock (5, 6) only then and with a known
- * source; so the keys before the firmware (7) are always 0 up to some last one.
+ * The header map for records of `boot_id` starting at `seq`. Keys 0-3 always; the sent uptime
+ * (4) only when the records are of the running boot, and the clock (5, 6) only then and with a
+ * known source; so the keys before the firmware (7) are always 0 up to some last one.
  */
-static void prv_encode_header(rastro_device_t *dev, rastro_cbor_t *c, const rastro_record_t *first) {
+static void prv_encode_header(rastro_device_t *dev, rastro_cbor_t *c, uint32_t boot_id, uint32_t seq) {
   uint64_t values[H_FIRMWARE]; /* by key; those from `keys` on are not sent */
   unsigned keys = H_SENT_UPTIME;
   unsigned key;
   values[H_VERSION] = RASTRO_PROTOCOL_VERSION;
-  values[H_BOOT] = first->boot_id;
-  values[H_SEQ] = first->seq;
-  if (first->boot_id == dev->boot_id) {
+  values[H_BOOT] = boot_id;
+  values[H_SEQ] = seq;
+  if (boot_id == dev->boot_id) {
     values[H_SENT_UPTIME] = prv_uptime(dev);
     keys = H_UNIX;
     if (dev->platform->unix_ms != NULL) {
@@ -673,11 +673,11 @@ static size_t prv_split_record(const rastro_record_t *rec, uint64_t *uptime) {
 size_t rastro_device_build_frame(rastro_device_t *dev, uint32_t *records) {
   rastro_ring_t *ring = dev->ring;
   uint8_t *buf = dev->frame_buf;
-  rastro_record_t first;
   rastro_record_t rec;
   rastro_cbor_t c;
-  uint64_t uptime;
   uint64_t prev = 0;
+  uint32_t boot_id;
+  uint32_t seq;
   uint32_t n;
   uint32_t off = ring->tail;
   uint32_t crc;
@@ -686,20 +686,23 @@ size_t rastro_device_build_frame(rastro_device_t *dev, uint32_t *records) {
   size_t end;
   size_t rest;
   *records = 0;
-  if (!rastro_ring_peek(ring, 0, &first)) {
+  if (!rastro_ring_peek(ring, 0, &rec)) {
     return 0;
   }
+  boot_id = rec.boot_id;
+  seq = rec.seq;
   /* Room for everything but the CRC. The header (at most 97 bytes) always fits. */
   rastro_cbor_init(&c, buf, dev->frame_limit - 4u);
-  prv_encode_header(dev, &c, &first);
+  prv_encode_header(dev, &c, boot_id, seq);
   /* The array head is written once the count is known: keep its longest form's 3 bytes. */
   at = c.len;
   c.len += 3;
   /* Consecutive records of the first one's boot, as many as fit. */
   for (n = 0; n < ring->count; n++) {
+    uint64_t uptime;
     off = prv_ring_read(ring, off, &rec);
     rest = off != UINT32_MAX ? prv_split_record(&rec, &uptime) : 0;
-    if (rest == 0 || rec.boot_id != first.boot_id || rec.seq != first.seq + n) {
+    if (rest == 0 || rec.boot_id != boot_id || rec.seq != seq + n) {
       break;
     }
     end = c.len;
