@@ -4,7 +4,7 @@
 // (between its markers) and prints it. Needs `apt-get install -y gcc-riscv64-unknown-elf
 // picolibc-riscv64-unknown-elf`. Run: npm run size -w @rastro/device (also part of `npm run bench`).
 import { execFileSync } from 'node:child_process'
-import { cpus, totalmem } from 'node:os'
+import { cpus, loadavg, totalmem } from 'node:os'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,6 +15,8 @@ const root = fileURLToPath(new URL('../../../', import.meta.url))
 const cDir = fileURLToPath(new URL('../c/', import.meta.url))
 const vectorsDir = fileURLToPath(new URL('../vectors/', import.meta.url))
 const work = mkdtempSync(join(tmpdir(), 'rastro-size-'))
+/** The 1-minute load average when measuring began: on a busy machine the timings are slower. */
+const loadAtStart = loadavg()[0]
 const CC = 'riscv64-unknown-elf-gcc'
 const TARGET = ['--specs=picolibc.specs', '-march=rv32imc', '-mabi=ilp32']
 const FLAGS = [
@@ -207,7 +209,7 @@ const cpu = cpus()[0]?.model ?? 'unknown'
 const date = new Date().toISOString().slice(0, 10)
 const section = `## Device SDK (\`@rastro/device\`)
 
-Measured ${date} on ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, by
+Measured ${date} on ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, load average ${loadAtStart.toFixed(1)}, Node ${process.version}, by
 \`npm run size -w @rastro/device\` (also in \`npm run bench\`). C library: \`${CC} ${gccVersion} ${FLAGS.filter((flag) => !flag.startsWith('-W') && flag !== '-pedantic').join(' ')}\`
 (the ESP32-C3's ISA), sizes of \`.text\` + \`.rodata\` per function from \`nm\`, grouped by part.
 
