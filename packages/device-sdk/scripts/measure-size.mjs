@@ -232,7 +232,7 @@ Measured ${date} on ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 3
 | frame: one reading (vector 001) | ${single.length} |
 | frame: 20 readings, one every 10 s (vector 002) | ${twenty.length} (${(twenty.length / 20).toFixed(1)} per reading) |
 | frame: kiosk, 3 events and a reading (vector 003) | ${kiosk.length} |
-| ring overhead per record (length, CRC-32, boot id, seq) | 14 |
+| ring overhead per record (CRC-32, boot id, seq, length) | 14 |
 
 Decoder (TypeScript, size cap + CRC + structure walk + cbor-x + schema): ${(decodeTwentyMs * 1000).toFixed(1)} µs for
 vector 002, ${(decodeKioskMs * 1000).toFixed(1)} µs for vector 003 (${Math.round(1000 / decodeTwentyMs).toLocaleString('en')} frames/s on one core).
