@@ -9,7 +9,8 @@
 
 #include <string.h>
 
-#define RASTRO_RING_MAGIC 0x52535452u /* "RSTR" */
+/* "RST2": the second record layout (CRC first); a ring of the first layout starts empty. */
+#define RASTRO_RING_MAGIC 0x52535432u
 /** Largest record (CBOR bytes): fits a frame of RASTRO_FRAME_MIN_BYTES with the biggest header. */
 #define RASTRO_RECORD_MAX_BYTES 400u
 #define RASTRO_FW_VERSION_MAX_BYTES 32u
@@ -42,163 +43,119 @@ static bool prv_cbor_put(rastro_cbor_t *c, const void *data, size_t n) {
   return true;
 }
 
-/* Writes `first` then the low `bytes` bytes of `value`, big-endian (RFC 8949 §3: network order). */
-static bool prv_cbor_be(rastro_cbor_t *c, uint8_t first, uint64_t value, unsigned bytes) {
+/*
+ * Writes an initial byte and the argument its low 5 bits announce (RFC 8949 §3): none below 24,
+ * then 1, 2, 4 or 8 bytes (24..27), big-endian.
+ */
+static bool prv_cbor_initial(rastro_cbor_t *c, uint8_t initial, uint64_t arg) {
   uint8_t out[9];
-  uint32_t hi = (uint32_t)(value >> 32);
-  uint32_t lo = (uint32_t)value;
+  uint32_t hi = (uint32_t)(arg >> 32);
+  uint32_t lo = (uint32_t)arg;
+  unsigned info = initial & 0x1Fu;
+  unsigned bytes = info < 24u ? 0u : 1u << (info - 24u);
   unsigned i;
-  out[0] = first;
+  out[0] = initial;
   for (i = 0; i < bytes; i++) {
     /* 32-bit shifts: RV32 has no 64-bit shifter and would call libgcc. */
-    out[bytes - i] = (uint8_t)(i < 4 ? lo >> (8 * i) : hi >> (8 * (i - 4)));
+    out[bytes - i] = (uint8_t)((i < 4 ? lo : hi) >> (8 * (i & 3u)));
   }
   return prv_cbor_put(c, out, bytes + 1);
 }
 
-/* Initial byte and argument in their shortest form (RFC 8949 §4.2.1 rule 1). */
-static bool prv_cbor_head(rastro_cbor_t *c, uint8_t major, uint64_t arg) {
-  uint32_t hi = (uint32_t)(arg >> 32);
+/*
+ * An item's head with its argument in the shortest form (RFC 8949 §4.2.1 rule 1); for a byte or
+ * text string (`data` not NULL) then its `arg` bytes.
+ */
+static bool prv_cbor_head(rastro_cbor_t *c, uint8_t major, uint64_t arg, const void *data) {
   uint32_t lo = (uint32_t)arg;
-  uint8_t mt = (uint8_t)(major << 5);
-  if (hi != 0) {
-    return prv_cbor_be(c, mt | 27u, arg, 8);
-  }
-  if (lo < 24) {
-    return prv_cbor_be(c, (uint8_t)(mt | lo), 0, 0);
-  }
-  if (lo <= 0xFFu) {
-    return prv_cbor_be(c, mt | 24u, lo, 1);
-  }
-  return lo <= 0xFFFFu ? prv_cbor_be(c, mt | 25u, lo, 2) : prv_cbor_be(c, mt | 26u, lo, 4);
+  /* 0..23 in the initial byte; else 24, 25, 26, 27 for 1, 2, 4, 8 bytes. */
+  unsigned info = (arg >> 32) != 0 ? 27u : lo < 24u ? lo : 24u + (lo > 0xFFu) + (lo > 0xFFFFu);
+  return prv_cbor_initial(c, (uint8_t)((major << 5) | info), arg) &&
+         (data == NULL || prv_cbor_put(c, data, lo));
 }
 
-bool rastro_cbor_uint(rastro_cbor_t *c, uint64_t value) { return prv_cbor_head(c, 0, value); }
+bool rastro_cbor_uint(rastro_cbor_t *c, uint64_t value) { return prv_cbor_head(c, 0, value, NULL); }
 
 bool rastro_cbor_int(rastro_cbor_t *c, int64_t value) {
-  /* -1 - value, without overflow for INT64_MIN (RFC 8949 §3.1, major type 1). */
-  return value < 0 ? prv_cbor_head(c, 1, (uint64_t)(-1 - value)) : prv_cbor_head(c, 0, (uint64_t)value);
+  /* Major type 1 holds -1 - value, which is ~value: no overflow at INT64_MIN (RFC 8949 §3.1). */
+  return value < 0 ? prv_cbor_head(c, 1, ~(uint64_t)value, NULL) : prv_cbor_head(c, 0, (uint64_t)value, NULL);
+}
+
+/* `top` shifted right by `r` (0..31), if no 1 bit is shifted out. */
+static bool prv_shift_exact(uint32_t top, uint32_t r, uint32_t *out) {
+  *out = top >> r;
+  return (top & ((1u << r) - 1u)) == 0;
 }
 
 /*
- * The significand `hi:lo` (53 bits, leading 1 at bit 52) shifted right by `shift` (21..52),
- * if no 1 bit is shifted out. 32-bit operations only.
+ * A double as the shortest float that holds it exactly (RFC 8949 §4.2.2); with `integers`, as an
+ * integer instead when it is integral and |value| < 2^32 (1..5 bytes instead of a 3..9-byte float).
+ * Integer arithmetic only, 32 bits wide: no soft-float or 64-bit shift routines get linked.
  */
-static bool prv_sig_shift(uint32_t hi, uint32_t lo, uint32_t shift, uint32_t *out) {
-  if (shift >= 32u) {
-    shift -= 32u;
-    if (lo != 0 || (hi & ((1u << shift) - 1u)) != 0) {
-      return false;
-    }
-    *out = hi >> shift;
-    return true;
-  }
-  if ((lo & ((1u << shift) - 1u)) != 0) {
-    return false;
-  }
-  *out = (hi << (32u - shift)) | (lo >> shift);
-  return true;
-}
-
-/*
- * Fits a double (unbiased exponent `e`, significand `hi:lo`) into a binary float with `mbits`
- * mantissa bits and exponent bias `bias`, normal or subnormal, with no bit lost. Writes the
- * bits without the sign.
- */
-static bool prv_float_narrow(int32_t e, uint32_t hi, uint32_t lo, uint32_t mbits, int32_t bias,
-                             uint32_t *bits) {
-  int32_t emin = 1 - bias;
-  uint32_t shift = 52u - mbits;
-  uint32_t biased = 0;
-  uint32_t m;
-  if (e > bias) {
-    return false;
-  }
-  if (e >= emin) {
-    biased = (uint32_t)(e + bias);
-  } else {
-    shift += (uint32_t)(emin - e);
-    if (shift > 52u) {
-      return false;
-    }
-  }
-  if (!prv_sig_shift(hi, lo, shift, &m)) {
-    return false;
-  }
-  *bits = (biased << mbits) | (m & ((1u << mbits) - 1u));
-  return true;
-}
-
-/* Splits a double into sign, unbiased exponent and significand (leading 1 added for normals). */
-static void prv_float_split(double value, uint32_t *sign, int32_t *e, uint32_t *hi, uint32_t *lo) {
+static bool prv_cbor_double(rastro_cbor_t *c, double value, bool integers) {
   uint64_t d;
-  memcpy(&d, &value, sizeof d);
-  *lo = (uint32_t)d;
-  *hi = (uint32_t)(d >> 32);
-  *sign = *hi >> 31;
-  *e = (int32_t)((*hi >> 20) & 0x7FFu) - 1023;
-  *hi = (*hi & 0xFFFFFu) | 0x100000u;
-}
-
-bool rastro_cbor_float(rastro_cbor_t *c, double value) {
-  uint32_t sign;
-  int32_t e;
   uint32_t hi;
   uint32_t lo;
+  uint32_t sign;
+  uint32_t top;
   uint32_t bits;
-  uint64_t d;
+  int32_t e;
+  int32_t below;
   unsigned i;
-  prv_float_split(value, &sign, &e, &hi, &lo);
+  memcpy(&d, &value, sizeof d);
+  lo = (uint32_t)d;
+  hi = (uint32_t)(d >> 32);
+  sign = hi >> 31;
+  e = (int32_t)((hi >> 20) & 0x7FFu) - 1023; /* unbiased exponent */
+  hi &= 0xFFFFFu;                            /* the significand is hi:lo */
   if (e == 1024) {
-    /* NaN canonicalised to 0x7E00, infinities as half (RFC 8949 §4.2.2). */
-    bits = ((hi & 0xFFFFFu) | lo) != 0 ? 0x7E00u : ((sign << 15) | 0x7C00u);
-    return prv_cbor_be(c, 0xF9, bits, 2);
+    /* NaN canonicalised to 0x7E00, infinities as half. */
+    return prv_cbor_initial(c, 0xF9, (hi | lo) != 0 ? 0x7E00u : ((sign << 15) | 0x7C00u));
   }
-  if (e == -1023 && ((hi & 0xFFFFFu) | lo) == 0) {
-    return prv_cbor_be(c, 0xF9, sign << 15, 2); /* +0.0 and -0.0 */
+  if (e == -1023 && (hi | lo) == 0) {
+    /* +0.0 and -0.0: the integer 0, or a half. */
+    return integers ? prv_cbor_head(c, 0, 0, NULL) : prv_cbor_initial(c, 0xF9, sign << 15);
   }
-  for (i = 0; e > -1023 && i < 2; i++) {
-    /* Half (10 mantissa bits, bias 15), then single (23, bias 127). */
-    if (prv_float_narrow(e, hi, lo, i == 0 ? 10u : 23u, i == 0 ? 15 : 127, &bits)) {
-      return prv_cbor_be(c, (uint8_t)(0xF9u + i), ((uint32_t)sign << (15u + 16u * i)) | bits, 2u << i);
+  /*
+   * An integer below 2^32 and a single or half keep at most the significand's top 32 bits (with
+   * the leading 1, which a subnormal double lacks: it is too small for them anyway).
+   */
+  top = 0x80000000u | (hi << 11) | (lo >> 21);
+  if ((lo & 0x1FFFFFu) == 0) {
+    if (integers && e >= 0 && e < 32 && prv_shift_exact(top, 31u - (uint32_t)e, &bits)) {
+      return prv_cbor_head(c, (uint8_t)sign, bits - sign, NULL); /* -n is written as n - 1 */
+    }
+    for (i = 0; i < 2; i++) {
+      /* Half (10 mantissa bits, exponent bias 15), then single (23, bias 127). */
+      uint32_t mbits = i == 0 ? 10u : 23u;
+      int32_t bias = i == 0 ? 15 : 127;
+      below = 1 - bias - e; /* > 0: a subnormal, this many places below the smallest normal */
+      if (e <= bias && below < (int32_t)mbits + 1 &&
+          prv_shift_exact(top, 31u - mbits + (below > 0 ? (uint32_t)below : 0u), &bits)) {
+        /* A normal's leading 1 (bit mbits) adds 1 to the biased exponent, hence the - 1. */
+        bits += (uint32_t)(below > 0 ? 0 : e + bias - 1) << mbits;
+        return prv_cbor_initial(c, (uint8_t)(0xF9u + i), (sign << (15u + 16u * i)) | bits);
+      }
     }
   }
-  memcpy(&d, &value, sizeof d);
-  return prv_cbor_be(c, 0xFB, d, 8);
+  return prv_cbor_initial(c, 0xFB, d);
 }
 
-bool rastro_cbor_number(rastro_cbor_t *c, double value) {
-  uint32_t sign;
-  int32_t e;
-  uint32_t hi;
-  uint32_t lo;
-  uint32_t mag;
-  prv_float_split(value, &sign, &e, &hi, &lo);
-  if (e == -1023 && ((hi & 0xFFFFFu) | lo) == 0) {
-    return prv_cbor_head(c, 0, 0);
-  }
-  /* Integral and |value| < 2^32: an integer (1..5 bytes instead of a 3..9-byte float). */
-  if (e >= 0 && e < 32 && prv_sig_shift(hi, lo, 52u - (uint32_t)e, &mag)) {
-    return sign != 0 ? prv_cbor_head(c, 1, mag - 1u) : prv_cbor_head(c, 0, mag);
-  }
-  return rastro_cbor_float(c, value);
-}
+bool rastro_cbor_float(rastro_cbor_t *c, double value) { return prv_cbor_double(c, value, false); }
 
-bool rastro_cbor_bytes(rastro_cbor_t *c, const void *data, size_t n) {
-  return prv_cbor_head(c, 2, n) && prv_cbor_put(c, data, n);
-}
+bool rastro_cbor_number(rastro_cbor_t *c, double value) { return prv_cbor_double(c, value, true); }
 
-bool rastro_cbor_text(rastro_cbor_t *c, const char *text, size_t n) {
-  return prv_cbor_head(c, 3, n) && prv_cbor_put(c, text, n);
-}
+bool rastro_cbor_bytes(rastro_cbor_t *c, const void *data, size_t n) { return prv_cbor_head(c, 2, n, data); }
 
-bool rastro_cbor_array(rastro_cbor_t *c, size_t n) { return prv_cbor_head(c, 4, n); }
+bool rastro_cbor_text(rastro_cbor_t *c, const char *text, size_t n) { return prv_cbor_head(c, 3, n, text); }
 
-bool rastro_cbor_map(rastro_cbor_t *c, size_t n) { return prv_cbor_head(c, 5, n); }
+bool rastro_cbor_array(rastro_cbor_t *c, size_t n) { return prv_cbor_head(c, 4, n, NULL); }
 
-bool rastro_cbor_bool(rastro_cbor_t *c, bool value) { return prv_cbor_head(c, 7, value ? 21 : 20); }
+bool rastro_cbor_map(rastro_cbor_t *c, size_t n) { return prv_cbor_head(c, 5, n, NULL); }
 
-bool rastro_cbor_null(rastro_cbor_t *c) { return prv_cbor_head(c, 7, 22); }
+bool rastro_cbor_bool(rastro_cbor_t *c, bool value) { return prv_cbor_head(c, 7, value ? 21 : 20, NULL); }
+
+bool rastro_cbor_null(rastro_cbor_t *c) { return prv_cbor_head(c, 7, 22, NULL); }
 
 bool rastro_cbor_raw(rastro_cbor_t *c, const void *data, size_t n) { return prv_cbor_put(c, data, n); }
 
@@ -227,100 +184,92 @@ uint32_t rastro_crc32(uint32_t crc, const void *data, size_t n) {
 
 /* ---------------------------------------------------------------- CBOR head reader */
 
-/* Reads one head at p[*off] (definite lengths only). Returns false when truncated or reserved. */
-static bool prv_read_head(const uint8_t *p, size_t n, size_t *off, uint8_t *major, uint64_t *arg) {
+/*
+ * Reads the head at p[*off] (definite lengths only) into `*arg` and returns its major type, or
+ * 8 when it is cut short or reserved. The content of a byte or text string is skipped too.
+ */
+static unsigned prv_read_head(const uint8_t *p, size_t n, size_t *off, uint64_t *arg) {
   size_t o = *off;
+  uint64_t a;
+  unsigned major;
   unsigned bytes;
-  uint8_t info;
   if (o >= n) {
-    return false;
+    return 8;
   }
-  *major = (uint8_t)(p[o] >> 5);
-  info = (uint8_t)(p[o] & 0x1Fu);
+  major = p[o] >> 5;
+  a = p[o] & 0x1Fu;
   o++;
-  if (info < 24) {
-    *arg = info;
-  } else {
-    if (info > 27) {
-      return false;
+  if (a >= 24) {
+    bytes = 1u << ((unsigned)a - 24);
+    if (a > 27 || bytes > n - o) {
+      return 8;
     }
-    bytes = 1u << (info - 24);
-    if (bytes > n - o) {
-      return false;
+    for (a = 0; bytes > 0; bytes--) {
+      a = (a << 8) | p[o++];
     }
-    *arg = 0;
-    while (bytes-- > 0) {
-      *arg = (*arg << 8) | p[o++];
+  }
+  if (major == 2 || major == 3) {
+    if (a > n - o) {
+      return 8;
     }
+    o += (size_t)a;
   }
   *off = o;
-  return true;
+  *arg = a;
+  return major;
 }
 
-/* Ack keys 0..5 → fields (spec/PROTOCOL.md "Acknowledgement"); later keys are skipped. */
-static const uint8_t prv_ack_fields[] = {
-    offsetof(rastro_ack_t, boot_id),    offsetof(rastro_ack_t, acked_through), offsetof(rastro_ack_t, stored),
-    offsetof(rastro_ack_t, duplicates), offsetof(rastro_ack_t, rejected),      offsetof(rastro_ack_t, status)};
+/* Ack keys 0..5 are the fields of rastro_ack_t in order (spec/PROTOCOL.md "Acknowledgement"). */
+typedef char prv_ack_fields_in_key_order[offsetof(rastro_ack_t, status) == 5 * sizeof(uint32_t) ? 1 : -1];
 
 bool rastro_ack_parse(const uint8_t *data, size_t n, rastro_ack_t *ack) {
   size_t off = 0;
-  uint8_t major;
   uint64_t pairs;
   uint64_t key;
   uint64_t value;
+  unsigned major;
   memset(ack, 0, sizeof *ack);
-  if (!prv_read_head(data, n, &off, &major, &pairs) || major != 5) {
+  if (prv_read_head(data, n, &off, &pairs) != 5) {
     return false;
   }
-  while (pairs-- > 0) {
-    if (!prv_read_head(data, n, &off, &major, &key) || major != 0 ||
-        !prv_read_head(data, n, &off, &major, &value)) {
+  /* Pairs until the bytes run out; then their number must be the map's. */
+  for (; off < n; pairs--) {
+    if (prv_read_head(data, n, &off, &key) != 0) {
       return false;
     }
-    if (major == 3) {
-      /* A text value (the error code): skip it. */
-      if (value > n - off) {
-        return false;
+    major = prv_read_head(data, n, &off, &value);
+    if (major == 0 && value <= 0xFFFFFFFFu) {
+      if (key < sizeof *ack / sizeof(uint32_t)) {
+        uint32_t field = (uint32_t)value;
+        memcpy((uint8_t *)ack + key * sizeof field, &field, sizeof field);
       }
-      off += (size_t)value;
-    } else if (major != 0 || value > 0xFFFFFFFFu) {
-      return false;
-    } else if (key < sizeof prv_ack_fields) {
-      uint32_t v = (uint32_t)value;
-      memcpy((uint8_t *)ack + prv_ack_fields[key], &v, sizeof v);
+    } else if (major != 3) {
+      return false; /* a value that is neither a uint32 nor a text (the error code) */
     }
   }
-  return off == n;
+  return pairs == 0;
 }
 
 /* ---------------------------------------------------------------- ring buffer */
 
 /*
- * Ring header fields in the device's own byte order (the ring never leaves the device), at any
- * alignment: memcpy compiles to plain loads and stores.
+ * A record in the ring: its CRC-32 (4 bytes) over everything after it, boot id (4), seq (4),
+ * body length (2), body. Fields are in the device's own byte order (the ring never leaves the
+ * device) at any alignment, so they are copied, never dereferenced in place.
  */
-static void prv_put16(uint8_t *p, uint32_t v) {
-  uint16_t x = (uint16_t)v;
-  memcpy(p, &x, sizeof x);
-}
+typedef struct prv_ring_header {
+  uint32_t crc;
+  uint32_t boot_id;
+  uint32_t seq;
+  uint16_t len;
+} prv_ring_header_t;
 
-static void prv_put32(uint8_t *p, uint32_t v) { memcpy(p, &v, sizeof v); }
+/* Stored as the struct's first RASTRO_RING_RECORD_OVERHEAD (14) bytes: `len` must be at 12. */
+typedef char prv_ring_header_packed[offsetof(prv_ring_header_t, len) == 12u ? 1 : -1];
 
-static uint32_t prv_get16(const uint8_t *p) {
-  uint16_t x;
-  memcpy(&x, p, sizeof x);
-  return x;
-}
-
-static uint32_t prv_get32(const uint8_t *p) {
-  uint32_t x;
-  memcpy(&x, p, sizeof x);
-  return x;
-}
-
-/* CRC of a record: over its length, boot id, seq and body (everything but the CRC field). */
+/* CRC of a record: everything after the CRC field, body included. */
 static uint32_t prv_ring_crc(const uint8_t *rec, uint32_t len) {
-  return rastro_crc32(rastro_crc32(0, rec, 2), rec + 6, 8u + len);
+  return rastro_crc32(0, rec + 4, RASTRO_RING_RECORD_OVERHEAD - 4u + len);
 }
 
 /*
@@ -329,20 +278,21 @@ static uint32_t prv_ring_crc(const uint8_t *rec, uint32_t len) {
  */
 static uint32_t prv_ring_read(const rastro_ring_t *ring, uint32_t off, rastro_record_t *out) {
   const uint8_t *rec = ring->buf + off;
-  uint32_t len;
+  prv_ring_header_t header;
   uint32_t next;
   if (ring->cap - off < RASTRO_RING_RECORD_OVERHEAD) {
     return UINT32_MAX;
   }
-  len = prv_get16(rec);
-  if (len > ring->cap - off - RASTRO_RING_RECORD_OVERHEAD || prv_get32(rec + 2) != prv_ring_crc(rec, len)) {
+  memcpy(&header, rec, RASTRO_RING_RECORD_OVERHEAD);
+  if (header.len > ring->cap - off - RASTRO_RING_RECORD_OVERHEAD ||
+      header.crc != prv_ring_crc(rec, header.len)) {
     return UINT32_MAX;
   }
-  out->boot_id = prv_get32(rec + 6);
-  out->seq = prv_get32(rec + 10);
+  out->boot_id = header.boot_id;
+  out->seq = header.seq;
   out->cbor = rec + RASTRO_RING_RECORD_OVERHEAD;
-  out->len = (uint16_t)len;
-  next = off + RASTRO_RING_RECORD_OVERHEAD + len;
+  out->len = header.len;
+  next = off + RASTRO_RING_RECORD_OVERHEAD + header.len;
   return next == ring->end && next != ring->head ? 0 : next;
 }
 
@@ -405,18 +355,16 @@ bool rastro_ring_pop(rastro_ring_t *ring) {
 
 /*
  * Finds room for a record of `size` bytes at the head, dropping the oldest records as needed.
- * The head never catches up with the tail, so head == tail means empty. Wrapping moves the
- * head to 0 and marks the end first: a reset before the commit leaves a consistent ring.
+ * The head never catches up with the tail, so head == tail means empty (and an empty ring is
+ * always reset to offset 0). Wrapping moves the head to 0 and marks the end first: a reset
+ * before the commit leaves a consistent ring. Until the commit, asking again for the same size
+ * finds the same place.
  */
 static uint8_t *prv_ring_reserve(rastro_ring_t *ring, uint32_t size, uint32_t *dropped) {
   if (size > ring->cap) {
     return NULL;
   }
   for (;;) {
-    if (ring->count == 0) {
-      prv_ring_reset(ring);
-      return ring->buf;
-    }
     if (ring->head >= ring->tail) {
       if (ring->cap - ring->head >= size) {
         return ring->buf + ring->head;
@@ -436,24 +384,25 @@ static uint8_t *prv_ring_reserve(rastro_ring_t *ring, uint32_t size, uint32_t *d
   }
 }
 
-/* Seals a record written at the head: header and CRC first, then the head moves (the commit). */
-static void prv_ring_commit(rastro_ring_t *ring, uint8_t *rec, uint32_t boot_id, uint32_t seq, uint32_t len) {
-  prv_put16(rec, len);
-  prv_put32(rec + 6, boot_id);
-  prv_put32(rec + 10, seq);
-  prv_put32(rec + 2, prv_ring_crc(rec, len));
-  ring->head = (uint32_t)(rec - ring->buf) + RASTRO_RING_RECORD_OVERHEAD + len;
-  ring->count++;
-}
-
 bool rastro_ring_push(rastro_ring_t *ring, uint32_t boot_id, uint32_t seq, const uint8_t *cbor,
                       uint16_t len, uint32_t *dropped) {
   uint8_t *rec = prv_ring_reserve(ring, RASTRO_RING_RECORD_OVERHEAD + (uint32_t)len, dropped);
+  prv_ring_header_t header;
   if (rec == NULL) {
     return false;
   }
-  memcpy(rec + RASTRO_RING_RECORD_OVERHEAD, cbor, len);
-  prv_ring_commit(ring, rec, boot_id, seq, len);
+  /* The device encodes its records in place (see prv_record): then this moves nothing. */
+  memmove(rec + RASTRO_RING_RECORD_OVERHEAD, cbor, len);
+  /* Header and CRC first, then the head moves: that is the commit. */
+  header.crc = 0;
+  header.boot_id = boot_id;
+  header.seq = seq;
+  header.len = len;
+  memcpy(rec, &header, RASTRO_RING_RECORD_OVERHEAD);
+  header.crc = prv_ring_crc(rec, len);
+  memcpy(rec, &header.crc, sizeof header.crc);
+  ring->head = (uint32_t)(rec - ring->buf) + RASTRO_RING_RECORD_OVERHEAD + len;
+  ring->count++;
   return true;
 }
 
@@ -487,7 +436,6 @@ bool rastro_device_init(rastro_device_t *dev, const rastro_device_config_t *conf
   dev->platform = pf;
   dev->ring = config->ring;
   dev->frame_buf = config->frame_buf;
-  dev->frame_cap = config->frame_cap;
   dev->frame_limit = config->frame_cap;
   dev->fw_version = fw_len > 0 ? config->fw_version : NULL;
   dev->seq_block = config->seq_block != 0 ? config->seq_block : RASTRO_SEQ_BLOCK_DEFAULT;
@@ -532,16 +480,26 @@ static size_t prv_strlen(const char *s) { return s != NULL ? strlen(s) : 0; }
 
 static bool prv_text(rastro_cbor_t *c, const char *s) { return rastro_cbor_text(c, s, prv_strlen(s)); }
 
-/* Deterministic order of text keys (RFC 8949 §4.2.1): shorter first, then bytewise. */
+/*
+ * Deterministic order of text keys (RFC 8949 §4.2.1): shorter first, then bytewise. One walk
+ * over both: the longer one is greater, else the first byte that differs decides.
+ */
 static bool prv_key_less(const char *a, const char *b) {
-  size_t la = strlen(a);
-  size_t lb = strlen(b);
-  return la != lb ? la < lb : memcmp(a, b, la) < 0;
+  int diff = 0;
+  for (; *a != '\0' && *b != '\0'; a++, b++) {
+    if (diff == 0) {
+      diff = (uint8_t)*a - (uint8_t)*b;
+    }
+  }
+  return *a != '\0' ? false : *b != '\0' || diff < 0;
 }
 
-/* Writes the properties as a map in deterministic key order; fails on a duplicate key. */
+/*
+ * Writes the properties as a map in deterministic key order: each round takes the least key
+ * above the one written before. Fails on a duplicate, empty or NULL key.
+ */
 static bool prv_encode_props(rastro_cbor_t *c, const rastro_prop_t *props, size_t n) {
-  const char *prev = NULL;
+  const char *prev = ""; /* below every key of 1 byte or more */
   size_t k;
   size_t i;
   rastro_cbor_map(c, n);
@@ -551,13 +509,12 @@ static bool prv_encode_props(rastro_cbor_t *c, const rastro_prop_t *props, size_
       if (props[i].key == NULL) {
         break;
       }
-      if ((prev == NULL || prv_key_less(prev, props[i].key)) &&
-          (best == NULL || prv_key_less(props[i].key, best->key))) {
+      if (prv_key_less(prev, props[i].key) && (best == NULL || prv_key_less(props[i].key, best->key))) {
         best = &props[i];
       }
     }
     if (best == NULL || i < n) {
-      /* A NULL key, or fewer distinct keys than properties: a duplicate. */
+      /* A NULL key, or fewer keys above `prev` than rounds left: a duplicate or empty key. */
       c->ok = false;
       return false;
     }
@@ -600,21 +557,17 @@ typedef struct prv_record_args {
 /* [0, uptime, name, ?props, ?user] or [1, uptime, metric, value, ?unit] */
 static bool prv_encode_record(rastro_cbor_t *c, uint64_t uptime, const prv_record_args_t *r) {
   bool has_text = r->text != NULL && r->text[0] != '\0';
-  if (r->kind == RASTRO_RECORD_EVENT) {
-    bool has_props = r->n > 0 || has_text;
-    rastro_cbor_array(c, 3u + (has_props ? 1u : 0u) + (has_text ? 1u : 0u));
-    rastro_cbor_uint(c, RASTRO_RECORD_EVENT);
-    rastro_cbor_uint(c, uptime);
-    prv_text(c, r->name);
-    if (has_props) {
-      prv_encode_props(c, r->props, r->n);
-    }
-  } else {
-    rastro_cbor_array(c, has_text ? 5u : 4u);
-    rastro_cbor_uint(c, RASTRO_RECORD_READING);
-    rastro_cbor_uint(c, uptime);
-    prv_text(c, r->name);
+  bool event = r->kind == RASTRO_RECORD_EVENT;
+  /* An event's properties must be there (maybe empty) when a user id follows them. */
+  bool has_fourth = !event || r->n > 0 || has_text;
+  rastro_cbor_array(c, 3u + (has_fourth ? 1u : 0u) + (has_text ? 1u : 0u));
+  rastro_cbor_uint(c, r->kind);
+  rastro_cbor_uint(c, uptime);
+  prv_text(c, r->name);
+  if (!event) {
     rastro_cbor_number(c, r->value);
+  } else if (has_fourth) {
+    prv_encode_props(c, r->props, r->n);
   }
   if (has_text) {
     prv_text(c, r->text);
@@ -622,7 +575,10 @@ static bool prv_encode_record(rastro_cbor_t *c, uint64_t uptime, const prv_recor
   return c->ok;
 }
 
-/* Encodes a record straight into the ring: size first (size-only mode), then in place. */
+/*
+ * Encodes a record straight into the ring: its size first (size-only mode), then in the place
+ * rastro_ring_push will put it, which the push then seals.
+ */
 static bool prv_record(rastro_device_t *dev, const prv_record_args_t *args) {
   rastro_cbor_t c;
   uint64_t uptime = prv_uptime(dev);
@@ -639,8 +595,7 @@ static bool prv_record(rastro_device_t *dev, const prv_record_args_t *args) {
   }
   rastro_cbor_init(&c, rec + RASTRO_RING_RECORD_OVERHEAD, c.len);
   prv_encode_record(&c, uptime, args);
-  prv_ring_commit(dev->ring, rec, dev->boot_id, seq, (uint32_t)c.len);
-  return true;
+  return rastro_ring_push(dev->ring, dev->boot_id, seq, c.buf, (uint16_t)c.len, NULL);
 }
 
 bool rastro_device_event(rastro_device_t *dev, const char *name, const rastro_prop_t *props,
@@ -650,17 +605,14 @@ bool rastro_device_event(rastro_device_t *dev, const char *name, const rastro_pr
   args.name = name;
   args.props = props;
   args.n = props != NULL ? n : 0;
-  args.text = user_id;
-  args.value = 0;
+  args.text = user_id; /* no value: an event has none */
   return prv_record(dev, &args);
 }
 
 bool rastro_device_reading(rastro_device_t *dev, const char *metric, double value, const char *unit) {
   prv_record_args_t args;
   args.kind = RASTRO_RECORD_READING;
-  args.name = metric;
-  args.props = NULL;
-  args.n = 0;
+  args.name = metric; /* no properties: a reading has none */
   args.text = unit;
   args.value = value;
   return prv_record(dev, &args);
@@ -669,48 +621,53 @@ bool rastro_device_reading(rastro_device_t *dev, const char *metric, double valu
 /* Header keys (spec/frame.cddl `header`). */
 enum { H_VERSION, H_DEVICE, H_BOOT, H_SEQ, H_SENT_UPTIME, H_UNIX, H_TIME_SOURCE, H_FIRMWARE };
 
-/* The header map: sent uptime and clock only when the records are of the running boot. */
-/* A header pair: unsigned key, unsigned value. */
-static void prv_pair(rastro_cbor_t *c, uint8_t key, uint64_t value) {
-  rastro_cbor_uint(c, key);
-  rastro_cbor_uint(c, value);
-}
-
-static void prv_encode_header(rastro_device_t *dev, rastro_cbor_t *c, uint32_t boot_id, uint32_t seq,
-                              uint64_t sent_uptime, uint64_t unix_ms, rastro_time_source_t source) {
-  bool current = boot_id == dev->boot_id;
-  bool clock = current && source != RASTRO_TIME_NONE;
-  rastro_cbor_map(c, 4u + (current ? 1u : 0u) + (clock ? 2u : 0u) + (dev->fw_version != NULL ? 1u : 0u));
-  prv_pair(c, H_VERSION, RASTRO_PROTOCOL_VERSION);
-  rastro_cbor_uint(c, H_DEVICE);
-  rastro_cbor_bytes(c, dev->id, dev->id_len);
-  prv_pair(c, H_BOOT, boot_id);
-  prv_pair(c, H_SEQ, seq);
-  if (current) {
-    prv_pair(c, H_SENT_UPTIME, sent_uptime);
+/*
+ * The header map for records of `boot_id` starting at `seq`. Keys 0-3 always; the sent uptime
+ * (4) only when the records are of the running boot, and the clock (5, 6) only then and with a
+ * known source; so the keys before the firmware (7) are always 0 up to some last one.
+ */
+static void prv_encode_header(rastro_device_t *dev, rastro_cbor_t *c, uint32_t boot_id, uint32_t seq) {
+  uint64_t values[H_FIRMWARE]; /* by key; those from `keys` on are not sent */
+  unsigned keys = H_SENT_UPTIME;
+  unsigned key;
+  values[H_VERSION] = RASTRO_PROTOCOL_VERSION;
+  values[H_BOOT] = boot_id;
+  values[H_SEQ] = seq;
+  if (boot_id == dev->boot_id) {
+    values[H_SENT_UPTIME] = prv_uptime(dev);
+    keys = H_UNIX;
+    if (dev->platform->unix_ms != NULL) {
+      values[H_TIME_SOURCE] = dev->platform->unix_ms(dev->platform->user, &values[H_UNIX]);
+      keys = values[H_TIME_SOURCE] != RASTRO_TIME_NONE ? H_FIRMWARE : H_UNIX;
+    }
   }
-  if (clock) {
-    prv_pair(c, H_UNIX, unix_ms);
-    prv_pair(c, H_TIME_SOURCE, (uint64_t)source);
-  }
-  if (dev->fw_version != NULL) {
-    rastro_cbor_uint(c, H_FIRMWARE);
-    prv_text(c, dev->fw_version);
+  rastro_cbor_map(c, keys + (dev->fw_version != NULL ? 1u : 0u));
+  for (key = H_VERSION; key <= H_FIRMWARE; key++) {
+    if (key == keys) {
+      if (dev->fw_version == NULL) {
+        break;
+      }
+      key = H_FIRMWARE; /* the keys in between are not sent */
+    }
+    rastro_cbor_uint(c, key);
+    if (key == H_DEVICE) {
+      rastro_cbor_bytes(c, dev->id, dev->id_len);
+    } else if (key == H_FIRMWARE) {
+      prv_text(c, dev->fw_version);
+    } else {
+      rastro_cbor_uint(c, values[key]);
+    }
   }
 }
 
 /*
- * A stored record is [kind, uptime, rest...]. In a frame the uptime becomes a delta from the
+ * A stored record is [type, uptime, rest...]. In a frame the uptime becomes a delta from the
  * record before (the first keeps its uptime), so the frame copies the head bytes, writes the
- * new time and copies the rest. Returns the offset of `rest`.
+ * new time and copies the rest. Returns the offset of `rest` (0: not a record).
  */
 static size_t prv_split_record(const rastro_record_t *rec, uint64_t *uptime) {
-  size_t off = 2; /* array head (< 24 items) and kind (< 24) are one byte each */
-  uint8_t major;
-  if (!prv_read_head(rec->cbor, rec->len, &off, &major, uptime)) {
-    return 0;
-  }
-  return off;
+  size_t off = 2; /* array head (< 24 items) and type (< 24) are one byte each */
+  return prv_read_head(rec->cbor, rec->len, &off, uptime) == 0 ? off : 0;
 }
 
 size_t rastro_device_build_frame(rastro_device_t *dev, uint32_t *records) {
@@ -718,72 +675,69 @@ size_t rastro_device_build_frame(rastro_device_t *dev, uint32_t *records) {
   uint8_t *buf = dev->frame_buf;
   rastro_record_t rec;
   rastro_cbor_t c;
-  uint64_t unix_ms = 0;
-  uint64_t uptime;
   uint64_t prev = 0;
-  uint64_t sent_uptime = prv_uptime(dev);
-  rastro_time_source_t source = RASTRO_TIME_NONE;
-  uint32_t n = 0;
+  uint32_t boot_id;
+  uint32_t seq;
+  uint32_t n;
   uint32_t off = ring->tail;
   uint32_t crc;
+  unsigned i;
   size_t at;
-  size_t before;
+  size_t end;
   size_t rest;
   *records = 0;
   if (!rastro_ring_peek(ring, 0, &rec)) {
     return 0;
   }
-  if (dev->platform->unix_ms != NULL) {
-    source = dev->platform->unix_ms(dev->platform->user, &unix_ms);
-  }
-  /* Room for everything but the CRC. */
+  boot_id = rec.boot_id;
+  seq = rec.seq;
+  /* Room for everything but the CRC. The header (at most 97 bytes) always fits. */
   rastro_cbor_init(&c, buf, dev->frame_limit - 4u);
-  prv_encode_header(dev, &c, rec.boot_id, rec.seq, sent_uptime, unix_ms, source);
+  prv_encode_header(dev, &c, boot_id, seq);
   /* The array head is written once the count is known: keep its longest form's 3 bytes. */
   at = c.len;
-  if (!c.ok || c.cap - c.len < 3u) {
-    return 0;
-  }
   c.len += 3;
-  while (n < ring->count) {
-    uint32_t boot_id = rec.boot_id;
-    uint32_t seq = rec.seq;
+  /* Consecutive records of the first one's boot, as many as fit. */
+  for (n = 0; n < ring->count; n++) {
+    uint64_t uptime;
     off = prv_ring_read(ring, off, &rec);
     rest = off != UINT32_MAX ? prv_split_record(&rec, &uptime) : 0;
-    if (rest == 0 || (n > 0 && (rec.boot_id != boot_id || rec.seq != seq + 1u))) {
-      break; /* a frame holds consecutive records of one boot */
+    if (rest == 0 || rec.boot_id != boot_id || rec.seq != seq + n) {
+      break;
     }
-    before = c.len;
+    end = c.len;
     rastro_cbor_raw(&c, rec.cbor, 2);
-    rastro_cbor_uint(&c, n == 0 ? uptime : (uptime > prev ? uptime - prev : 0));
+    rastro_cbor_uint(&c, uptime > prev ? uptime - prev : 0); /* the first: its uptime */
     if (!rastro_cbor_raw(&c, rec.cbor + rest, rec.len - rest)) {
-      c.len = before; /* does not fit: this frame is full */
+      c.len = end; /* does not fit: this frame is full */
       break;
     }
     prev = uptime;
-    n++;
   }
   if (n == 0) {
     return 0;
   }
-  /* Write the array head in its shortest form and close the gap. */
-  before = c.len;
+  /* Write the array head in its shortest form and move the records up to it. */
+  end = c.len - (at + 3u); /* bytes of records */
   c.len = at;
   c.ok = true;
   rastro_cbor_array(&c, n);
-  memmove(buf + c.len, buf + at + 3u, before - at - 3u);
-  c.len += before - at - 3u;
-  c.cap = dev->frame_limit;
-  crc = rastro_crc32(0, buf, c.len);
-  prv_cbor_be(&c, (uint8_t)(crc >> 24), crc, 3);
+  memmove(buf + c.len, buf + at + 3u, end);
+  end += c.len;
+  /* The CRC-32, big-endian, in the 4 bytes kept free. */
+  crc = rastro_crc32(0, buf, end);
+  for (i = 0; i < 4u; i++) {
+    buf[end++] = (uint8_t)(crc >> (24u - 8u * i));
+  }
   *records = n;
-  return c.len;
+  return end;
 }
 
 uint32_t rastro_device_apply_ack(rastro_device_t *dev, const rastro_ack_t *ack) {
   rastro_record_t rec;
   uint32_t freed = 0;
-  while (rastro_ring_peek(dev->ring, 0, &rec) && rec.boot_id == ack->boot_id && rec.seq <= ack->acked_through) {
+  while (rastro_ring_peek(dev->ring, 0, &rec) && rec.boot_id == ack->boot_id &&
+         rec.seq <= ack->acked_through) {
     rastro_ring_pop(dev->ring);
     freed++;
   }

@@ -111,7 +111,7 @@ typedef struct rastro_ring {
   uint32_t count; /**< records held (recounted by rastro_ring_init) */
 } rastro_ring_t;
 
-/** Per-record overhead in the ring (bytes): length 2, CRC 4, boot id 4, sequence number 4. */
+/** Per-record overhead in the ring (bytes): CRC 4, boot id 4, sequence number 4, length 2. */
 #define RASTRO_RING_RECORD_OVERHEAD 14u
 
 /** A record as read back from the ring. */
@@ -221,7 +221,6 @@ typedef struct rastro_device {
   uint32_t next_seq;
   uint32_t seq_reserved;
   uint32_t dropped; /**< records lost: ring overflow or refused frames */
-  uint16_t frame_cap;
   uint16_t frame_limit; /**< current frame size; halved on 413 */
   uint16_t seq_block;
   uint8_t id_len;

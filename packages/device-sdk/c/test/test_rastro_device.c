@@ -292,7 +292,7 @@ static void test_ring_recovery(void) {
   CHECK(rastro_ring_peek(&ring, 2, &rec) && rec.seq == 2 && ring.head == 3 * (RASTRO_RING_RECORD_OVERHEAD + 10));
   /* A torn header (length bytes) in the first record: nothing is kept. */
   ring = copy;
-  mem[0] ^= 0xFF;
+  mem[12] ^= 0xFF;
   CHECK(rastro_ring_init(&ring, mem, sizeof mem, true) == 0 && ring.head == 0);
   /* A struct that does not describe this buffer: start empty. */
   ring.magic = 0;
@@ -450,6 +450,60 @@ static void test_device_events(void) {
   CHECK(h.ring.count == 1);
 }
 
+static void test_device_property_order(void) {
+  rastro_record_t rec;
+  /* Shorter keys first, then byte by byte, unsigned: "b" < "aa" < "ab" < "\xc3\xa9" < "abc". */
+  const rastro_prop_t props[] = {RASTRO_PROP_B("ab", true), RASTRO_PROP_B("abc", true),
+                                 RASTRO_PROP_B("\xc3\xa9", true), RASTRO_PROP_B("aa", true),
+                                 RASTRO_PROP_B("b", true)};
+  const rastro_prop_t empty_key[] = {RASTRO_PROP_I("a", 1), RASTRO_PROP_I("", 2)};
+  const rastro_prop_t null_key[] = {RASTRO_PROP_I("a", 1), RASTRO_PROP_I(NULL, 2)};
+  uint8_t expected[64];
+  size_t n;
+  CHECK(start(4096, 4096, 0, false));
+  h.fake.uptime_ms = 1;
+  CHECK(rastro_device_event(&h.dev, "order", props, 5, NULL));
+  CHECK(rastro_ring_peek(&h.ring, 0, &rec));
+  /* [0, 1, "order", {"b": true, "aa": true, "ab": true, "é": true, "abc": true}] */
+  n = from_hex("840001656f72646572a56162f5626161f5626162f562c3a9f563616263f5", expected);
+  CHECK(rec.len == n && memcmp(rec.cbor, expected, n) == 0);
+  /* Keys are 1 to 100 bytes (frame.cddl): an empty key is refused like a duplicate, so is NULL. */
+  CHECK(!rastro_device_event(&h.dev, "empty", empty_key, 2, NULL));
+  CHECK(!rastro_device_event(&h.dev, "null", null_key, 2, NULL));
+  CHECK(h.ring.count == 1);
+}
+
+static void test_device_records_wrap_the_ring(void) {
+  rastro_record_t rec;
+  uint32_t records;
+  uint32_t boot;
+  uint32_t seq;
+  uint32_t count;
+  uint32_t i;
+  size_t len;
+  /* A 256-byte ring holds about ten readings: thirty wrap it and drop the oldest. Each record is
+     encoded in place where the push seals it, also at the wrap point. */
+  CHECK(start(256, 512, 0, false));
+  for (i = 0; i < 30; i++) {
+    h.fake.uptime_ms = 1000u + i;
+    CHECK(rastro_device_reading(&h.dev, "t", i % 20, NULL));
+  }
+  CHECK(h.ring.count > 5 && h.ring.count < 30 && h.dev.dropped == 30 - h.ring.count);
+  CHECK(h.ring.head < h.ring.tail); /* wrapped */
+  for (i = 0; i < h.ring.count; i++) {
+    /* [1, 1000 + seq, "t", seq % 20]: 84 01 19xxxx 6174 xx */
+    CHECK(rastro_ring_peek(&h.ring, i, &rec) && rec.boot_id == 1 && rec.seq == 30 - h.ring.count + i);
+    CHECK(rec.len == 8 && rec.cbor[0] == 0x84 && rec.cbor[4] == (uint8_t)(1000 + rec.seq) && rec.cbor[7] == rec.seq % 20);
+  }
+  /* Every record passes its CRC after a reset, and one frame carries them all in order. */
+  count = h.ring.count;
+  CHECK(rastro_ring_init(&h.ring, h.ring_mem, 256, true) == count);
+  h.fake.uptime_ms = 2000;
+  len = rastro_device_build_frame(&h.dev, &records);
+  CHECK(len > 0 && records == count && fake_frame_info(h.frame, len, &boot, &seq, &count));
+  CHECK(boot == 1 && seq == 30 - records && count == records);
+}
+
 static void test_device_too_large_record(void) {
   static char big[420];
   memset(big, 'x', sizeof big - 1);
@@ -575,6 +629,8 @@ int main(void) {
   test_device_config();
   test_device_sequences();
   test_device_events();
+  test_device_property_order();
+  test_device_records_wrap_the_ring();
   test_device_too_large_record();
   test_device_flush();
   test_device_flush_statuses();
