@@ -65,7 +65,10 @@ describe('createRastro', () => {
       context: {
         library: { name: '@rastro/browser', version },
         page: pageFields,
-        campaign: { source: 'ig', name: 'spring' },
+        campaign: { source: 'ig', name: 'spring', referrer: 'https://search.example/' },
+        firstTouch: { source: 'ig', name: 'spring', referrer: 'https://search.example/' },
+        consent: { categoryPreferences: { analytics: true, marketing: true } },
+        fbp: 'fb.1.1767258000000.2147483647',
         locale: 'es-ES',
         screen: { width: 1440, height: 900, density: 2 },
         timezone: expect.any(String),
