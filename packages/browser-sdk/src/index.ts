@@ -8,14 +8,20 @@
  * track('Signed Up', { plan: 'pro' })
  */
 import { createRastro } from './create-rastro.js'
-import type { EcommerceEvents } from './ecommerce/ecommerce-events.js'
-import type { ConsentPreferences, JsonObject, Rastro, RastroOptions } from './types.js'
+import type { ConsentPreferences, JsonObject, Rastro, RastroOptions, TrackProperties } from './types.js'
 
 export { createRastro }
 export * from './ecommerce/track-ecommerce.js'
 export type * from './ecommerce/ecommerce-events.js'
 export type { Touch } from './attribution/get-touch.js'
-export type { ConsentPreferences, JsonObject, Rastro, RastroDeps, RastroOptions } from './types.js'
+export type {
+  ConsentPreferences,
+  JsonObject,
+  Rastro,
+  RastroDeps,
+  RastroOptions,
+  TrackProperties,
+} from './types.js'
 export type { EventStep, OutgoingEvent, Plugin, PluginApi } from './plugin.js'
 export type {
   EventContext,
@@ -36,12 +42,7 @@ export function init(options: RastroOptions): void {
 }
 
 /** Records a user action; E-commerce Spec events get typed properties. See {@link Rastro.track}. */
-export function track<E extends keyof EcommerceEvents>(
-  event: E,
-  properties: EcommerceEvents[E],
-): string | undefined
-export function track(event: string, properties?: JsonObject): string | undefined
-export function track(event: string, properties?: JsonObject): string | undefined {
+export function track<E extends string>(event: E, properties?: TrackProperties<E>): string | undefined {
   return get().track(event, properties)
 }
 

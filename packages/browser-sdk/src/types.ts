@@ -9,6 +9,11 @@ import type { Plugin } from './plugin.js'
 
 export type { ConsentPreferences, JsonObject }
 
+/** Properties of a track call: typed for the E-commerce Spec events, any JSON object otherwise. */
+export type TrackProperties<E extends string> = E extends keyof EcommerceEvents
+  ? EcommerceEvents[E]
+  : JsonObject
+
 /** Options of {@link Rastro.init}. Only `writeKey` is required. */
 export interface RastroOptions {
   /** The site's public write key (`wk_…`), from the collector's config. */
@@ -68,8 +73,7 @@ export interface Rastro {
    * Records a user action, e.g. `track('Lead Created', { form: 'hero' })`.
    * @returns the event's `messageId`, or `undefined` when the event was dropped (or before `init()`).
    */
-  track<E extends keyof EcommerceEvents>(event: E, properties: EcommerceEvents[E]): string | undefined
-  track(event: string, properties?: JsonObject): string | undefined
+  track<E extends string>(event: E, properties?: TrackProperties<E>): string | undefined
   /**
    * Records a page view of the current URL; `properties` gets `url, path, referrer, title, search`.
    * Called automatically unless `pageViews: false`.

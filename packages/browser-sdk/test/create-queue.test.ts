@@ -124,6 +124,13 @@ describe('createQueue', () => {
     expect(queue._items).toEqual(['{"n":2}', '{"n":3}', '{"n":4}'])
   })
 
+  it('drops the oldest events past maxQueueChars (about 1 MB by default)', async () => {
+    const { queue } = setup({ maxQueueChars: 20, flushAt: 100 })
+    push(queue, 5)
+    // Each item is 7 characters: two fit in 20.
+    expect(queue._items).toEqual(['{"n":3}', '{"n":4}'])
+  })
+
   it('sends synchronously when the page is hidden, even while a normal flush is in flight', async () => {
     const calls: [string[], boolean | undefined][] = []
     let release!: (outcome: SendOutcome) => void

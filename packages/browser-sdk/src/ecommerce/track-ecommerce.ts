@@ -9,7 +9,7 @@ import type { EcommerceEvents } from './ecommerce-events.js'
 const helper =
   <E extends keyof EcommerceEvents>(event: E) =>
   (properties: EcommerceEvents[E]): string | undefined =>
-    track(event, properties)
+    track<string>(event, properties)
 
 /** `Product Viewed`: a visitor saw a product page. */
 export const productViewed = /*#__PURE__*/ helper('Product Viewed')
