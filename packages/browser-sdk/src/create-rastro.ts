@@ -233,7 +233,7 @@ export function createRastro(deps: Partial<RastroDeps> = {}): Rastro {
           if (prefs.marketing) metaIds = getMetaCookies(cookies, touch && touch.fbclid, now(), random)
           try {
             if (!eventStore._durable && win.indexedDB)
-              q._persist((eventStore = createIdbEventStore(createUuid(), now, log)))
+              q._persist((eventStore = createIdbEventStore(createUuid(), now, log, local)))
           } catch (error) {
             log('storage', error)
           }
