@@ -206,6 +206,7 @@ export function createRastro(deps: Partial<RastroDeps> = {}): Rastro {
       }),
     }))
     let eventStore = memoryEventStore
+    let synced = false
     /** Events recorded in opt-in mode before the visitor chose, sent if analytics is allowed. */
     let pending: OutgoingEvent[] = []
 
@@ -228,8 +229,12 @@ export function createRastro(deps: Partial<RastroDeps> = {}): Rastro {
       const prefs = consent._prefs
       if (prefs.analytics) {
         if (canStore()) {
-          idStore._sync()
-          userStore._sync()
+          // Once, when storage becomes allowed: later, memory may be older than another tab's writes.
+          if (!synced) {
+            synced = true
+            idStore._sync()
+            userStore._sync()
+          }
           if (prefs.marketing) metaIds = getMetaCookies(cookies, touch && touch.fbclid, now(), random)
           try {
             if (!eventStore._durable && win.indexedDB)
@@ -240,6 +245,7 @@ export function createRastro(deps: Partial<RastroDeps> = {}): Rastro {
         }
         pending.splice(0).forEach(enqueue)
       } else {
+        synced = false
         pending = []
         q._clear()
         for (const key of [ANONYMOUS_ID_KEY, SESSION_KEY]) idStore.remove(key)
