@@ -42,7 +42,7 @@ export interface RastroOptions {
   flushIntervalMs?: number
   /** A session ends after this much inactivity, shared across tabs. Default: 1800000 (ms, 30 min). */
   sessionTimeoutMs?: number
-  /** Events kept in memory while the collector is unreachable; the oldest are dropped past it. Default: 1000 (events). */
+  /** Events kept in memory while the collector is unreachable; the oldest are dropped past it or past ~1 MB (IndexedDB keeps at most 1000 and ~1 MB). Default: 1000 (events). */
   maxQueueSize?: number
   /**
    * Opt-in mode: record nothing to storage and send nothing until `consent({ analytics: true })`.
