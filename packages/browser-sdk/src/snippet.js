@@ -29,4 +29,18 @@
       )
     }
   })
-})(window, document, ['init', 'track', 'page', 'identify', 'reset', 'flush', 'debug'])
+  // `rastro.consent.set(choice)` is `rastro.consent(choice)`.
+  rastro.consent.set = rastro.consent
+})(window, document, [
+  'init',
+  'track',
+  'page',
+  'identify',
+  'alias',
+  'group',
+  'reset',
+  'consent',
+  'optOut',
+  'flush',
+  'debug',
+])
