@@ -20,6 +20,8 @@ import { DedupIndex } from './ingest/dedup-index.js'
 import { DedupSink } from './ingest/dedup-sink.js'
 import type { EventSink } from './ingest/event-row.js'
 import { ingestRoutes } from './ingest/ingest-routes.js'
+import { VisitorIds } from './ingest/visitor-ids.js'
+import { VisitorSalt } from './ingest/visitor-salt.js'
 import { EventRowConsumer } from './log/event-row-consumer.js'
 import { LogEventSink } from './log/log-event-sink.js'
 import { SegmentLog } from './log/segment-log.js'
@@ -215,7 +217,8 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     ],
     maxAge: 86_400,
   })
-  await app.register(ingestRoutes, { keyRing, sink, metrics })
+  const visitorIds = new VisitorIds({ salt: new VisitorSalt(settings.dataDir) })
+  await app.register(ingestRoutes, { keyRing, sink, metrics, visitorIds })
   await registerDeviceIngest(app, { config, client: store.client, eventSink: sink, insertSettings })
   await app.register(healthRoutes, {
     client: store.client,

@@ -23,11 +23,15 @@ import type { EventSink } from './event-row.js'
 import { getWriteKey } from './get-write-key.js'
 import { runPipeline, type PipelineResult, type RequestInfo, type Step } from './pipeline.js'
 import { RateLimiter } from './rate-limiter.js'
-import { createRow, defaultSteps } from './steps/index.js'
+import { createRow, createSteps } from './steps/index.js'
+import type { VisitorIds } from './visitor-ids.js'
 
 export interface IngestRoutesOptions {
   keyRing: KeyRing
   sink: EventSink
+  /** Derives the ids of cookieless visitors. */
+  visitorIds: VisitorIds
+  /** Default: {@link createSteps}. */
   steps?: readonly Step[]
   metrics?: Metrics
 }
@@ -93,7 +97,7 @@ function mergeOuter(event: unknown, outer: JsonObject): unknown {
 
 export async function ingestRoutes(fastify: FastifyInstance, options: IngestRoutesOptions): Promise<void> {
   const { keyRing, sink, metrics } = options
-  const steps = options.steps ?? defaultSteps
+  const steps = options.steps ?? createSteps({ visitorIds: options.visitorIds })
   const limiter = new RateLimiter()
   const stepMs = new Float64Array(steps.length)
   let requestCount = 0
