@@ -29,6 +29,7 @@ import { createForwarding } from './forward/create-forwarding.js'
 import { adminSqlRoutes } from './query/admin-sql-routes.js'
 import { destinationsRoutes } from './query/destinations-routes.js'
 import { healthRoutes, type IngestStatus } from './query/health-routes.js'
+import { heatmapsRoutes } from './query/heatmaps-routes.js'
 import { metricsRoutes } from './query/metrics-routes.js'
 import { statsRoutes } from './query/stats-routes.js'
 import { registerDeviceIngest } from './register-device-ingest.js'
@@ -228,6 +229,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   })
   await app.register(metricsRoutes, { registry: metrics.registry })
   await app.register(statsRoutes, { client: store.client, keyRing })
+  await app.register(heatmapsRoutes, { client: store.client, keyRing })
   await app.register(adminSqlRoutes, { client: store.client, keyRing })
   await app.register(destinationsRoutes, { tenants: config.tenants, keyRing, forwarding })
   await app.register(crm, {
