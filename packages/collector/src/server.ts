@@ -219,7 +219,10 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     maxAge: 86_400,
   })
   const visitorIds = new VisitorIds({ salt: new VisitorSalt(settings.dataDir) })
-  await app.register(ingestRoutes, { keyRing, sink, metrics, visitorIds })
+  const sites = config.tenants.flatMap((tenant) => tenant.sites)
+  const eventsPaths = sites.flatMap((site) => site.paths?.events ?? [])
+  const scriptPaths = new Set(sites.flatMap((site) => site.paths?.script ?? []))
+  await app.register(ingestRoutes, { keyRing, sink, metrics, visitorIds, eventsPaths })
   await registerDeviceIngest(app, { config, client: store.client, eventSink: sink, insertSettings })
   await app.register(healthRoutes, {
     client: store.client,
@@ -253,12 +256,15 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
 
   const script = readBrowserScript()
   if (script) {
-    app.get('/rastro.js', (_request, reply) => {
-      reply
-        .type('application/javascript; charset=utf-8')
-        .header('cache-control', 'public, max-age=300')
-        .send(script)
-    })
+    // The browser SDK, at /rastro.js and at the sites' neutral script paths.
+    for (const path of new Set(['/rastro.js', ...scriptPaths])) {
+      app.get(path, (_request, reply) => {
+        reply
+          .type('application/javascript; charset=utf-8')
+          .header('cache-control', 'public, max-age=300')
+          .send(script)
+      })
+    }
   } else {
     app.log.warn('browser SDK not built: /rastro.js is not served (run `npm run build`)')
   }
