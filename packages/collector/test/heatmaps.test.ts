@@ -202,7 +202,7 @@ describe('GET /v1/heatmaps', () => {
 })
 
 describe('GET /v1/stats', () => {
-  it('leaves $heatmap events and flagged bots out of the counts unless includeBots=true', async () => {
+  it('leaves $heatmap events, and bots (flagged by the client or by user agent) unless includeBots=true, out of the counts', async () => {
     const stats = await get('/v1/stats')
     expect(stats.status).toBe(200)
     expect(stats.body.events.map((row: any) => row.event)).not.toContain('$heatmap')
@@ -213,8 +213,13 @@ describe('GET /v1/stats', () => {
       (await send([{ type: 'page', anonymousId: 'bot-1', messageId: id('bot'), context: { bot: true } }]))
         .status,
     ).toBe(200)
+    // A crawler's user agent is flagged at ingest (isbot) though the event does not say so.
+    const crawler = await send([{ type: 'page', anonymousId: 'bot-2', messageId: id('crawler') }], {
+      userAgent: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+    })
+    expect(crawler.status).toBe(200)
     const withBots = await get('/v1/stats?includeBots=true')
-    expect(withBots.body.totals).toMatchObject({ events: 7, pageViews: 1 })
+    expect(withBots.body.totals).toMatchObject({ events: 8, pageViews: 2 })
     expect((await get('/v1/stats')).body.totals).toMatchObject({ events: 6, pageViews: 0 })
   })
 })
