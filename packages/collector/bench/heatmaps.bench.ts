@@ -78,7 +78,7 @@ async function main(): Promise<void> {
       query: 'SELECT count() AS n FROM heatmap_clicks',
       format: 'JSONEachRow',
     })
-    const [{ n }] = await points.json<{ n: string }>()
+    const n = (await points.json<{ n: string }>())[0]?.n
     const query: number[] = []
     let clicks = 0
     for (let run = 0; run < RUNS; run++) {
