@@ -6,7 +6,7 @@
  * https://plausible.io/data-policy#how-we-count-unique-users-without-cookies).
  */
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { writeFileAtomic } from '../util/write-file-atomic.js'
 
@@ -22,13 +22,20 @@ interface SaltFile {
   salt: string
 }
 
+export interface VisitorSaltOptions {
+  /** Writes the salt file atomically; default {@link writeFileAtomic} (a test passes a failing one). */
+  writeFile?: (path: string, text: string) => void
+}
+
 export class VisitorSalt {
   readonly #path: string
+  readonly #writeFile: (path: string, text: string) => void
   #day = -1
   #salt: Buffer = Buffer.alloc(0)
 
   /** Loads the stored salt; a missing, unreadable or past day's salt is replaced on first use. */
-  constructor(dataDir: string) {
+  constructor(dataDir: string, options: VisitorSaltOptions = {}) {
+    this.#writeFile = options.writeFile ?? writeFileAtomic
     mkdirSync(dataDir, { recursive: true })
     this.#path = join(dataDir, 'visitor-salt.json')
     try {
@@ -46,17 +53,24 @@ export class VisitorSalt {
    * The salt of the UTC day of `ms` (epoch ms). When that day is later than the stored salt's,
    * a new salt is made and written over the old one (synchronously: once a day) before it is
    * used. An earlier day (a clock stepped back) gets the current salt: old salts are gone.
-   *
-   * @throws the file system's error when the new salt cannot be stored.
+   * When the new salt cannot be written (disk full), the old file is deleted and the new salt
+   * lives in memory only: a restart that day starts a new salt (today's visitors are split),
+   * but a past salt never survives. Never throws.
    */
   get(ms: number): Buffer {
     const day = Math.floor(ms / DAY_MS)
     if (day > this.#day) {
       const salt = randomBytes(SALT_BYTES)
-      writeFileAtomic(
-        this.#path,
-        `${JSON.stringify({ day, salt: salt.toString('hex') } satisfies SaltFile)}\n`,
-      )
+      const file: SaltFile = { day, salt: salt.toString('hex') }
+      try {
+        this.#writeFile(this.#path, `${JSON.stringify(file)}\n`)
+      } catch {
+        try {
+          rmSync(this.#path, { force: true })
+        } catch {
+          // the file system refuses both: nothing more can be done from here
+        }
+      }
       this.#day = day
       this.#salt = salt
     }

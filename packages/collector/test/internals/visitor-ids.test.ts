@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -33,6 +33,23 @@ describe('VisitorSalt', () => {
     // A past day's salt is gone for good: a late event gets today's.
     expect(salt.get(day1)).toEqual(second)
     expect(new VisitorSalt(dir).get(day1)).not.toEqual(first)
+  })
+})
+
+describe('VisitorSalt when the disk refuses the new salt', () => {
+  it('deletes the past day’s salt and keeps the new one in memory, without throwing', () => {
+    dir = mkdtempSync(join(tmpdir(), 'rastro-salt-'))
+    const first = Buffer.from(new VisitorSalt(dir).get(day1))
+    const salt = new VisitorSalt(dir, {
+      writeFile: () => {
+        throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' })
+      },
+    })
+    expect(salt.get(day1)).toEqual(first)
+    const second = Buffer.from(salt.get(day2))
+    expect(second).not.toEqual(first)
+    expect(salt.get(day2 + 60_000)).toEqual(second)
+    expect(existsSync(join(dir, 'visitor-salt.json'))).toBe(false)
   })
 })
 
