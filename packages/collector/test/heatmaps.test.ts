@@ -188,6 +188,7 @@ describe('GET /v1/heatmaps', () => {
       ['?url=not-a-url', 'url'],
       [`?url=${url}&device=phone`, 'device'],
       [`?url=${url}&binPx=0`, 'binPx'],
+      [`?url=${url}&site=a%20b`, 'site'],
       [`?url=${url}&from=yesterday`, 'from'],
       [`?url=${url}&from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z`, 'from'],
       [`?url=${url}&color=red`, ''],

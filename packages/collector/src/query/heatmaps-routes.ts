@@ -43,7 +43,10 @@ const heatmapsQuerySchema = z.strictObject({
   /** End of the range, exclusive (ISO 8601); default: now. */
   to: isoDateTimeSchema.optional(),
   /** Only this site of the tenant; default: all. */
-  site: z.string().max(64).optional(),
+  site: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'must be a site id')
+    .optional(),
   /** Side of a grid cell of page coordinates (CSS px). */
   binPx: z.coerce.number().int().min(1).max(1000).default(20),
   includeBots: z.enum(['true', 'false']).optional(),
