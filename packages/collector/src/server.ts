@@ -34,6 +34,7 @@ import { metricsRoutes } from './query/metrics-routes.js'
 import { statsRoutes } from './query/stats-routes.js'
 import { registerDeviceIngest } from './register-device-ingest.js'
 import { createStore, type Store } from './store/create-store-client.js'
+import { eraseHeatmapClicks } from './store/erase-heatmap-clicks.js'
 import { loadDedupIndex } from './store/load-dedup-index.js'
 import { CLICKHOUSE_CONSUMER, LogWriter } from './store/log-writer.js'
 import { runMigrations } from './store/run-migrations.js'
@@ -242,8 +243,11 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     resolveKey: (key) => keyRing.findSecretKey(key),
     getRetentionDays: (tenantId) =>
       config.tenants.find((tenant) => tenant.id === tenantId)?.retentionDays ?? 1095,
-    // GDPR delete: what forwarding keeps about the person's events goes before the events do.
-    onErase: (tenantId, person) => forwarding.store.erasePerson(tenantId, person.events),
+    // GDPR delete: what forwarding and the heatmaps keep about the person's events goes before the events do.
+    onErase: async (tenantId, person) => ({
+      ...(await forwarding.store.erasePerson(tenantId, person.events)),
+      heatmap_clicks: await eraseHeatmapClicks(store.client, tenantId, person.events, cluster),
+    }),
   })
   // The CRM reads accepted events from the log with its own cursor (identities, lead scores).
   const crmFeed = new EventRowConsumer({
