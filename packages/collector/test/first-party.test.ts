@@ -172,6 +172,13 @@ describe('server-set _fbp and _fbc', () => {
     expect(newClick._fbp.value).toBe('fb.1.1700000000000.1234567890')
     expect(newClick._fbc.value).toMatch(/^fb\.1\.\d{13}\.NEW$/)
     expect(newClick._fbc.value).not.toBe('fb.1.1700000000000.NEW')
+    // Without the cookies (e.g. not sent on this request), the SDK's context.fbp/fbc stand in for them.
+    const fromContext = parseSetCookies(
+      (await postEvents([event({ fbp: 'fb.1.1700000000001.987654321', fbc: 'fb.1.1700000000001.CTX' })]))
+        .cookies,
+    )
+    expect(fromContext._fbp.value).toBe('fb.1.1700000000001.987654321')
+    expect(fromContext._fbc.value).toBe('fb.1.1700000000001.CTX')
     // A value no Meta script could have made is replaced, never echoed.
     const forged = parseSetCookies(
       (await postEvents([event()], { headers: { cookie: '_fbp=x%0D%0ASet-Cookie:%20a=b' } })).cookies,

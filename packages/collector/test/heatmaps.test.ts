@@ -181,6 +181,13 @@ describe('GET /v1/heatmaps', () => {
     expect(empty.body).toMatchObject({ clicks: 0, bins: [], selectors: [], scroll: { pageViews: 0 } })
   })
 
+  it('keeps negative page coordinates (RTL pages scrolled sideways) in the cell left of 0', async () => {
+    const rtl = 'https://shop.example/rtl'
+    expect((await send([heatmap([point(-5, 30, 1280, 'nav', 0.5, 0.5)], rtl)])).status).toBe(200)
+    const { body } = await get(`/v1/heatmaps?url=${encodeURIComponent(rtl)}`)
+    expect(body.bins).toEqual([{ x: -20, y: 20, count: 1 }])
+  })
+
   it('answers 400 naming the parameter, and 401 without a secret key', async () => {
     const url = encodeURIComponent(PAGE)
     for (const [query, field] of [

@@ -5,9 +5,9 @@
 
 /** One click. Page coordinates let a screenshot be painted; selector and offsets let a live page at another width be. */
 export interface HeatmapPoint {
-  /** Horizontal position in the page (CSS px from the document's left edge), 0 to 1,000,000. */
+  /** Horizontal position in the page (CSS px from the document's left edge), ±1,000,000 (negative on an RTL page scrolled sideways). */
   x: number
-  /** Vertical position in the page (CSS px from the document's top), 0 to 1,000,000. */
+  /** Vertical position in the page (CSS px from the document's top), ±1,000,000 (negative during an overscroll bounce). */
   y: number
   /** Viewport width when clicked (CSS px), 1 to 100,000. Device class: < 768 mobile, < 1024 tablet, else desktop. */
   w: number

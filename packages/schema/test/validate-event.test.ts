@@ -111,7 +111,9 @@ describe('$heatmap events', () => {
   const heatmap = (properties: unknown) => ({ ...base, type: 'track', event: '$heatmap', properties })
 
   it('accepts points within bounds', () => {
-    expect(validateEvent(heatmap({ points: [point, { ...point, s: '' }], pageHeight: 3000 }))).toMatchObject({
+    expect(
+      validateEvent(heatmap({ points: [point, { ...point, s: '', x: -40, y: -3 }], pageHeight: 3000 })),
+    ).toMatchObject({
       ok: true,
     })
   })
@@ -122,8 +124,11 @@ describe('$heatmap events', () => {
       code: 'RASTRO_ERR_EVENT_INVALID',
       field: 'properties.points.1.ox',
     })
-    expect(validateEvent(heatmap({ points: [{ ...point, x: -1 }] }))).toMatchObject({
+    expect(validateEvent(heatmap({ points: [{ ...point, x: -2_000_000 }] }))).toMatchObject({
       field: 'properties.points.0.x',
+    })
+    expect(validateEvent(heatmap({ points: [{ ...point, y: Number.NaN }] }))).toMatchObject({
+      field: 'properties.points.0.y',
     })
     expect(validateEvent(heatmap({ points: [{ ...point, w: 0 }] }))).toMatchObject({
       field: 'properties.points.0.w',

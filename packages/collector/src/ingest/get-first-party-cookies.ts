@@ -8,6 +8,7 @@
  * `_fbp` = `fb.1.<creation ms>.<random>`, `_fbc` = `fb.1.<creation ms>.<fbclid>`.
  */
 import { randomInt } from 'node:crypto'
+import type { EventContext } from '@rastro/schema'
 import type { EventRow } from './event-row.js'
 
 /** Lifetime of both cookies (s): 90 days, as Meta's pixel sets them. */
@@ -44,18 +45,37 @@ function parseCookies(header: string | undefined): Map<string, string> {
   return cookies
 }
 
-/** `context.consent.categoryPreferences.marketing` of the latest event that states it. */
-function getMarketingConsent(rows: readonly EventRow[]): boolean | undefined {
+/**
+ * What `read` finds in the `context` of the latest event that has it, looking only at events
+ * whose context text contains `needle` (most parse nothing).
+ */
+function findInContext<T>(
+  rows: readonly EventRow[],
+  needle: string,
+  read: (context: EventContext) => T | undefined,
+): T | undefined {
   for (let i = rows.length - 1; i >= 0; i--) {
-    if (!rows[i]!.context.includes('"marketing"')) continue
+    if (!rows[i]!.context.includes(needle)) continue
     try {
-      const marketing = JSON.parse(rows[i]!.context)?.consent?.categoryPreferences?.marketing
-      if (typeof marketing === 'boolean') return marketing
+      const found = read(JSON.parse(rows[i]!.context) ?? {})
+      if (found !== undefined) return found
     } catch {
       // context is JSON made by ingest; never reached
     }
   }
   return undefined
+}
+
+const readMarketing = (context: EventContext) => {
+  const marketing = context.consent?.categoryPreferences?.marketing
+  return typeof marketing === 'boolean' ? marketing : undefined
+}
+const readText = (key: string) => (context: EventContext) =>
+  typeof context[key] === 'string' ? context[key] : undefined
+
+/** The first of `values` that matches `format`. */
+function pickValid(format: RegExp, ...values: (string | undefined)[]): string | undefined {
+  return values.find((value) => value !== undefined && format.test(value))
 }
 
 /** The `fbclid` of the latest event's page URL that has one. */
@@ -75,18 +95,18 @@ function getFbclid(rows: readonly EventRow[]): string | undefined {
 
 /**
  * The `Set-Cookie` values for the answer: none when the events say `marketing: false` (or there
- * are no events); else `_fbp` (the browser's, or a new one) and `_fbc` (a new one for a new
- * `fbclid` in the page URL, else the browser's, else none), each `Max-Age` 90 days, `Path=/`,
- * `SameSite=Lax`, `Secure` over https.
+ * are no events); else `_fbp` (the browser's, from its cookie or the SDK's `context.fbp`, or a new
+ * one) and `_fbc` (a new one for a new `fbclid` in the page URL, else the browser's cookie or
+ * `context.fbc`, else none), each `Max-Age` 90 days, `Path=/`, `SameSite=Lax`, `Secure` over https.
  */
 export function getFirstPartyCookies(input: FirstPartyCookieInput): string[] {
   const { rows, now } = input
-  if (rows.length === 0 || getMarketingConsent(rows) === false) return []
+  if (rows.length === 0 || findInContext(rows, '"marketing"', readMarketing) === false) return []
   const cookies = parseCookies(input.cookieHeader)
-  const oldFbp = cookies.get('_fbp')
-  const fbp = oldFbp && FBP.test(oldFbp) ? oldFbp : `fb.1.${now}.${randomInt(1_000_000_000, 2 ** 31 - 1)}`
-  const oldFbc = cookies.get('_fbc')
-  const browserFbc = oldFbc && FBC.test(oldFbc) ? oldFbc : undefined
+  const fbp =
+    pickValid(FBP, cookies.get('_fbp'), findInContext(rows, '"fbp"', readText('fbp'))) ??
+    `fb.1.${now}.${randomInt(1_000_000_000, 2 ** 31 - 1)}`
+  const browserFbc = pickValid(FBC, cookies.get('_fbc'), findInContext(rows, '"fbc"', readText('fbc')))
   const fbclid = getFbclid(rows)
   const fbc = fbclid && !browserFbc?.endsWith(`.${fbclid}`) ? `fb.1.${now}.${fbclid}` : browserFbc
   const attributes = [

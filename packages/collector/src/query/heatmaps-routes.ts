@@ -141,7 +141,8 @@ export async function heatmapsRoutes(
         params,
       ),
       rows<{ bin_x: number; bin_y: number; count: string }>(
-        `SELECT intDiv(x, {binPx:UInt32}) * {binPx:UInt32} AS bin_x, intDiv(y, {binPx:UInt32}) * {binPx:UInt32} AS bin_y,
+        `SELECT toInt32(floor(x / {binPx:UInt32})) * {binPx:UInt32} AS bin_x,
+           toInt32(floor(y / {binPx:UInt32})) * {binPx:UInt32} AS bin_y,
            count() AS count
          FROM heatmap_clicks FINAL WHERE ${CLICKS}
          GROUP BY bin_x, bin_y ORDER BY count DESC, bin_y, bin_x LIMIT ${MAX_BINS}`,

@@ -2,9 +2,9 @@ import { HEATMAP_EVENT } from '@rastro/schema'
 import type { Migration } from '../run-migrations.js'
 import { renderCreateTable, renderCreateView } from '../render-create-table.js'
 
-/** Clamps a JSON number of `point` to [0, max] (ingest validated it; this keeps the view total). */
-const clamp = (json: string, key: string, max: number) =>
-  `least(greatest(JSONExtractFloat(${json}, '${key}'), 0), ${max})`
+/** Clamps a JSON number to [min, max] (ingest validated it; this keeps the view total). */
+const clamp = (json: string, key: string, min: number, max: number) =>
+  `least(greatest(JSONExtractFloat(${json}, '${key}'), ${min}), ${max})`
 
 /**
  * `heatmap_clicks`: one row per click point of a `$heatmap` event, filled by a materialized view
@@ -33,8 +33,8 @@ export const createHeatmapClicks: Migration = {
   timestamp DateTime64(3, 'UTC'),
   message_id String,
   idx UInt16,
-  x UInt32,
-  y UInt32,
+  x Int32,
+  y Int32,
   w UInt32,
   selector String CODEC(ZSTD(3)),
   ox Float32,
@@ -55,13 +55,13 @@ export const createHeatmapClicks: Migration = {
       select: `SELECT tenant_id, site_id, page_url AS url,
   multiIf(w < 768, 'mobile', w < 1024, 'tablet', 'desktop') AS device,
   timestamp, message_id, toUInt16(n) AS idx,
-  toUInt32(${clamp('point', 'x', 1e6)}) AS x,
-  toUInt32(${clamp('point', 'y', 1e6)}) AS y,
-  toUInt32(${clamp('point', 'w', 1e5)}) AS w,
+  toInt32(${clamp('point', 'x', -1e6, 1e6)}) AS x,
+  toInt32(${clamp('point', 'y', -1e6, 1e6)}) AS y,
+  toUInt32(${clamp('point', 'w', 0, 1e5)}) AS w,
   JSONExtractString(point, 's') AS selector,
-  toFloat32(${clamp('point', 'ox', 1)}) AS ox,
-  toFloat32(${clamp('point', 'oy', 1)}) AS oy,
-  toUInt32(${clamp('properties', 'pageHeight', 1e6)}) AS page_height,
+  toFloat32(${clamp('point', 'ox', 0, 1)}) AS ox,
+  toFloat32(${clamp('point', 'oy', 0, 1)}) AS oy,
+  toUInt32(${clamp('properties', 'pageHeight', 0, 1e6)}) AS page_height,
   bot, retention_days
 FROM (
   SELECT tenant_id, site_id, cutQueryStringAndFragment(url) AS page_url, timestamp, message_id, properties, bot, retention_days,
