@@ -20,6 +20,8 @@ import { DedupIndex } from './ingest/dedup-index.js'
 import { DedupSink } from './ingest/dedup-sink.js'
 import type { EventSink } from './ingest/event-row.js'
 import { ingestRoutes } from './ingest/ingest-routes.js'
+import { VisitorIds } from './ingest/visitor-ids.js'
+import { VisitorSalt } from './ingest/visitor-salt.js'
 import { EventRowConsumer } from './log/event-row-consumer.js'
 import { LogEventSink } from './log/log-event-sink.js'
 import { SegmentLog } from './log/segment-log.js'
@@ -27,10 +29,12 @@ import { createForwarding } from './forward/create-forwarding.js'
 import { adminSqlRoutes } from './query/admin-sql-routes.js'
 import { destinationsRoutes } from './query/destinations-routes.js'
 import { healthRoutes, type IngestStatus } from './query/health-routes.js'
+import { heatmapsRoutes } from './query/heatmaps-routes.js'
 import { metricsRoutes } from './query/metrics-routes.js'
 import { statsRoutes } from './query/stats-routes.js'
 import { registerDeviceIngest } from './register-device-ingest.js'
 import { createStore, type Store } from './store/create-store-client.js'
+import { eraseHeatmapClicks } from './store/erase-heatmap-clicks.js'
 import { loadDedupIndex } from './store/load-dedup-index.js'
 import { CLICKHOUSE_CONSUMER, LogWriter } from './store/log-writer.js'
 import { runMigrations } from './store/run-migrations.js'
@@ -215,7 +219,11 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     ],
     maxAge: 86_400,
   })
-  await app.register(ingestRoutes, { keyRing, sink, metrics })
+  const visitorIds = new VisitorIds({ salt: new VisitorSalt(settings.dataDir) })
+  const sites = config.tenants.flatMap((tenant) => tenant.sites)
+  const eventsPaths = sites.flatMap((site) => site.paths?.events ?? [])
+  const scriptPaths = new Set(sites.flatMap((site) => site.paths?.script ?? []))
+  await app.register(ingestRoutes, { keyRing, sink, metrics, visitorIds, eventsPaths })
   await registerDeviceIngest(app, { config, client: store.client, eventSink: sink, insertSettings })
   await app.register(healthRoutes, {
     client: store.client,
@@ -225,6 +233,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   })
   await app.register(metricsRoutes, { registry: metrics.registry })
   await app.register(statsRoutes, { client: store.client, keyRing })
+  await app.register(heatmapsRoutes, { client: store.client, keyRing })
   await app.register(adminSqlRoutes, { client: store.client, keyRing })
   await app.register(destinationsRoutes, { tenants: config.tenants, keyRing, forwarding })
   await app.register(crm, {
@@ -234,8 +243,11 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     resolveKey: (key) => keyRing.findSecretKey(key),
     getRetentionDays: (tenantId) =>
       config.tenants.find((tenant) => tenant.id === tenantId)?.retentionDays ?? 1095,
-    // GDPR delete: what forwarding keeps about the person's events goes before the events do.
-    onErase: (tenantId, person) => forwarding.store.erasePerson(tenantId, person.events),
+    // GDPR delete: what forwarding and the heatmaps keep about the person's events goes before the events do.
+    onErase: async (tenantId, person) => ({
+      ...(await forwarding.store.erasePerson(tenantId, person.events)),
+      heatmap_clicks: await eraseHeatmapClicks(store.client, tenantId, person.events, cluster),
+    }),
   })
   // The CRM reads accepted events from the log with its own cursor (identities, lead scores).
   const crmFeed = new EventRowConsumer({
@@ -248,12 +260,15 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
 
   const script = readBrowserScript()
   if (script) {
-    app.get('/rastro.js', (_request, reply) => {
-      reply
-        .type('application/javascript; charset=utf-8')
-        .header('cache-control', 'public, max-age=300')
-        .send(script)
-    })
+    // The browser SDK, at /rastro.js and at the sites' neutral script paths.
+    for (const path of new Set(['/rastro.js', ...scriptPaths])) {
+      app.get(path, (_request, reply) => {
+        reply
+          .type('application/javascript; charset=utf-8')
+          .header('cache-control', 'public, max-age=300')
+          .send(script)
+      })
+    }
   } else {
     app.log.warn('browser SDK not built: /rastro.js is not served (run `npm run build`)')
   }

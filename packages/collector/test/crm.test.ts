@@ -125,6 +125,7 @@ describe('GDPR delete through the collector', () => {
       identify: `identify-${run}`,
       order: `order-${run}`,
       other: `other-${run}`,
+      heatmap: `heatmap-${run}`,
     }
     await sendBatch(collector.url, [
       { type: 'page', messageId: ids.page, anonymousId, properties: { path: '/' } },
@@ -143,6 +144,15 @@ describe('GDPR delete through the collector', () => {
         userId,
         properties: { order_id: `O-${run}`, currency: 'EUR', value: 30 },
         context: { traits: { email } },
+      },
+      // Their clicks: the points go with the event.
+      {
+        type: 'track',
+        event: '$heatmap',
+        messageId: ids.heatmap,
+        anonymousId,
+        properties: { points: [{ x: 10, y: 20, w: 1280, s: 'a.cta', ox: 0.5, oy: 0.5 }] },
+        context: { page: { url: 'https://shop.example/' } },
       },
       // Someone else's order: forwarded alike, and kept.
       {
@@ -194,14 +204,15 @@ describe('GDPR delete through the collector', () => {
     const answer = (await response.json()) as { erased: Record<string, number> }
     expect(response.status).toBe(200)
     expect(answer.erased).toMatchObject({
-      events: 4,
+      events: 5,
+      heatmap_clicks: 1,
       forward_log: personLogRows,
       forward_ledger: 4,
       forward_retries: 2,
       forward_dead_letters: 2,
     })
 
-    const needles = [email, anonymousId, userId, ids.page, ids.lead, ids.identify, ids.order]
+    const needles = [email, anonymousId, userId, ids.page, ids.lead, ids.identify, ids.order, ids.heatmap]
     const tables = await queryForwardRows<{ name: string }>(
       collector,
       `SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree%'`,
@@ -213,6 +224,7 @@ describe('GDPR delete through the collector', () => {
         'forward_ledger',
         'forward_retries',
         'forward_dead_letters',
+        'heatmap_clicks',
       ]),
     )
     for (const { name } of tables) {

@@ -3,6 +3,9 @@
  * `@segment/analytics-node`, pointed at the collector by host and write key only, and the endpoints,
  * encodings and answers that other Segment-compatible clients use.
  */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { deflateSync, gzipSync } from 'node:zlib'
 import { Analytics } from '@segment/analytics-node'
 import Fastify from 'fastify'
@@ -10,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { configSchema } from '../src/config/config-schema.js'
 import { KeyRing } from '../src/config/key-ring.js'
 import { ingestRoutes } from '../src/ingest/ingest-routes.js'
+import { VisitorIds } from '../src/ingest/visitor-ids.js'
+import { VisitorSalt } from '../src/ingest/visitor-salt.js'
 import { handleError } from '../src/util/error-handler.js'
 import { createZipBomb } from './fixtures/create-zip-bomb.js'
 import {
@@ -190,7 +195,12 @@ describe('answers that tell a client to come back later', () => {
       write: () => Promise.reject(new Error('ClickHouse is down')),
       close: () => Promise.resolve(),
     }
-    await app.register(ingestRoutes, { keyRing: new KeyRing(tenants, undefined), sink: failingSink })
+    const dataDir = mkdtempSync(join(tmpdir(), 'rastro-compat-'))
+    await app.register(ingestRoutes, {
+      keyRing: new KeyRing(tenants, undefined),
+      sink: failingSink,
+      visitorIds: new VisitorIds({ salt: new VisitorSalt(dataDir) }),
+    })
     const response = await app.inject({
       method: 'POST',
       url: '/v1/batch',
@@ -198,6 +208,7 @@ describe('answers that tell a client to come back later', () => {
       payload: { batch: [{ type: 'track', event: 'Lost?', anonymousId: 'a' }] },
     })
     await app.close()
+    rmSync(dataDir, { recursive: true, force: true })
     expect(response.statusCode).toBe(503)
     expect(response.headers['retry-after']).toBe('5')
     expect(response.json()).toMatchObject({ error: { code: 'RASTRO_ERR_STORE_UNAVAILABLE' } })

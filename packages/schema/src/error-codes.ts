@@ -63,7 +63,10 @@ export const errorCodes = {
     statusCode: 400,
     message: 'A field of the event is missing or has the wrong type.',
   },
-  RASTRO_ERR_EVENT_NO_IDENTITY: { statusCode: 400, message: 'The event has neither userId nor anonymousId.' },
+  RASTRO_ERR_EVENT_NO_IDENTITY: {
+    statusCode: 400,
+    message: 'The event has neither userId nor anonymousId, and is not cookieless.',
+  },
   RASTRO_ERR_EVENT_TOO_LARGE: { statusCode: 400, message: 'The event is larger than 32 KiB.' },
   RASTRO_ERR_EVENT_BATCH_LIMIT: { statusCode: 400, message: 'The event is past the 2,500th of its batch.' },
   RASTRO_ERR_DEVICE_UNSUPPORTED_MEDIA_TYPE: {

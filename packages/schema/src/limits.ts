@@ -22,3 +22,12 @@ export const MAX_NAME_LENGTH = 500
 
 /** Maximum length of a `writeKey` (characters). */
 export const MAX_WRITE_KEY_LENGTH = 200
+
+/**
+ * Maximum number of points in one `$heatmap` event. The browser SDK sends its buffer every 50
+ * points; a 32 KiB event holds about 300 points, so this only bounds hand-made events.
+ */
+export const MAX_HEATMAP_POINTS = 500
+
+/** Maximum length of a heatmap point's CSS selector `s` (characters). */
+export const MAX_SELECTOR_LENGTH = 1024

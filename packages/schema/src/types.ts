@@ -61,10 +61,16 @@ export interface EventContext {
   engagement?: EngagementLevel
   /** Set by a client that detected automation (e.g. `navigator.webdriver`). */
   bot?: boolean
+  /**
+   * Set by a client that stores no identifier (cookieless mode): the event may then come without
+   * `anonymousId` and `userId`, and the collector fills `anonymousId` with a daily-rotating visitor
+   * hash (and `sessionId` when absent).
+   */
+  cookieless?: boolean
   [key: string]: unknown
 }
 
-/** Fields common to every call. Either `userId` or `anonymousId` must be set. */
+/** Fields common to every call. Either `userId` or `anonymousId` must be set, unless `context.cookieless` is true. */
 export interface BaseEvent {
   type: EventType
   /** Idempotency key: a retried event with the same id is stored once. Any string (not only UUIDs). */

@@ -88,3 +88,67 @@ describe('validateEvent', () => {
     }
   })
 })
+
+describe('cookieless events', () => {
+  it('accepts an event without identity when context.cookieless is true, and only then', () => {
+    const event = { type: 'page', messageId: 'c-1', context: { cookieless: true } }
+    expect(validateEvent(event)).toMatchObject({ ok: true, event })
+    expect(validateEvent({ ...event, context: { cookieless: false } })).toMatchObject({
+      ok: false,
+      code: 'RASTRO_ERR_EVENT_NO_IDENTITY',
+      field: 'anonymousId',
+    })
+    expect(validateEvent({ ...event, context: { cookieless: 'yes' } })).toMatchObject({
+      ok: false,
+      code: 'RASTRO_ERR_EVENT_INVALID',
+      field: 'context.cookieless',
+    })
+  })
+})
+
+describe('$heatmap events', () => {
+  const point = { x: 120, y: 900, w: 1280, s: 'main > button.buy', ox: 0.25, oy: 0.5 }
+  const heatmap = (properties: unknown) => ({ ...base, type: 'track', event: '$heatmap', properties })
+
+  it('accepts points within bounds', () => {
+    expect(
+      validateEvent(heatmap({ points: [point, { ...point, s: '', x: -40, y: -3 }], pageHeight: 3000 })),
+    ).toMatchObject({
+      ok: true,
+    })
+  })
+
+  it('names the offending point field, and requires 1 to 500 points', () => {
+    expect(validateEvent(heatmap({ points: [point, { ...point, ox: 1.5 }] }))).toMatchObject({
+      ok: false,
+      code: 'RASTRO_ERR_EVENT_INVALID',
+      field: 'properties.points.1.ox',
+    })
+    expect(validateEvent(heatmap({ points: [{ ...point, x: -2_000_000 }] }))).toMatchObject({
+      field: 'properties.points.0.x',
+    })
+    expect(validateEvent(heatmap({ points: [{ ...point, y: Number.NaN }] }))).toMatchObject({
+      field: 'properties.points.0.y',
+    })
+    expect(validateEvent(heatmap({ points: [{ ...point, w: 0 }] }))).toMatchObject({
+      field: 'properties.points.0.w',
+    })
+    expect(validateEvent(heatmap({ points: [{ ...point, s: 7 }] }))).toMatchObject({
+      field: 'properties.points.0.s',
+    })
+    expect(validateEvent(heatmap({}))).toMatchObject({ field: 'properties.points' })
+    expect(validateEvent(heatmap({ points: [] }))).toMatchObject({ field: 'properties.points' })
+    expect(validateEvent(heatmap({ points: new Array(501).fill(point) }))).toMatchObject({
+      field: 'properties.points',
+    })
+    expect(validateEvent(heatmap({ points: [point], pageHeight: 'tall' }))).toMatchObject({
+      field: 'properties.pageHeight',
+    })
+  })
+
+  it('leaves other events with a points property alone', () => {
+    expect(
+      validateEvent({ ...base, type: 'track', event: 'Clicked', properties: { points: 3 } }),
+    ).toMatchObject({ ok: true })
+  })
+})

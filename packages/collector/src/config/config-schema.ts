@@ -79,6 +79,41 @@ export const settingsSchema = z.strictObject({
     .default('rastro'),
 })
 
+/** Words in a path that ad and tracker blockers match (EasyList's `/analytics.`, `/track?`, `/collect?`, `/beacon.`). */
+const BLOCKED_PATH_WORDS = ['analytics', 'track', 'collect', 'beacon'] as const
+/** Paths the collector already serves. */
+const RESERVED_PATH = /^\/(?:v1|health|metrics|examples)(?:\/|$)|^\/rastro\.js$|^\/$/
+
+/** A neutral path the collector answers on for a site served through the shop's own domain. */
+const firstPartyPathSchema = z
+  .string()
+  .max(200)
+  .regex(
+    /^(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9._~-]+)+$/,
+    'must be an absolute path of segments of letters, digits, ".", "_", "~" or "-" (not "." or "..")',
+  )
+  .refine(
+    (path) =>
+      !path
+        .toLowerCase()
+        .split('/')
+        .some((segment) => BLOCKED_PATH_WORDS.some((word) => segment.includes(word))),
+    `must have no segment containing ${BLOCKED_PATH_WORDS.join(', ')} (blockers match them)`,
+  )
+  .refine(
+    (path) => !RESERVED_PATH.test(path),
+    'is a path of the collector itself (/v1/…, /health, /metrics, /rastro.js)',
+  )
+
+/** A cookie's `Domain` attribute (RFC 6265 §5.2.3): a host name, a leading dot allowed. */
+const cookieDomainSchema = z
+  .string()
+  .max(253)
+  .regex(
+    /^\.?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/i,
+    'must be a host name such as shop.example',
+  )
+
 /** One site of a tenant: a write key for its SDKs and the origins allowed to send with it. */
 export const siteSchema = z.strictObject({
   id: idSchema,
@@ -95,6 +130,28 @@ export const siteSchema = z.strictObject({
       burstRequests: z.number().int().positive().optional(),
     })
     .optional(),
+  /**
+   * Neutral aliases, for a site that proxies the collector under its own domain: `script` serves
+   * the browser SDK (as `/rastro.js`), `events` takes batches (as `/v1/batch`). No segment may
+   * contain analytics, track, collect or beacon.
+   */
+  paths: z
+    .strictObject({
+      /** e.g. `/assets/app-4f2c.js`. */
+      script: firstPartyPathSchema.optional(),
+      /** e.g. `/api/e`; the browser SDK's `path` option. */
+      events: firstPartyPathSchema.optional(),
+    })
+    .optional(),
+  /**
+   * Set Meta's `_fbp` and `_fbc` as server-set first-party cookies on the answer to the site's
+   * events (kept from the browser when present; `_fbc` from the page's `fbclid`), unless the
+   * event's consent says `marketing: false`. For a site served first-party (the same site as the
+   * pages), where server-set cookies outlive Safari's 7-day cap on script-set ones.
+   */
+  firstPartyCookies: z.boolean().default(false),
+  /** `Domain` of those cookies (`shop.example` covers its subdomains); unset: the host that answered. */
+  cookieDomain: cookieDomainSchema.optional(),
 })
 
 /** Per-tenant enrichment of ingested events. */
@@ -181,6 +238,8 @@ export const configSchema = z
   .superRefine((config, ctx) => {
     const seen = new Map<string, string>()
     const deviceKeys = new Set<string>()
+    /** First-party path → what it serves; a path serves one thing (sites may share it). */
+    const paths = new Map<string, 'script' | 'events'>()
     config.tenants.forEach((tenant, t) => {
       tenant.deviceKeys.forEach((deviceKey, k) => {
         const id = deviceKey.keySha256 ?? createHash('sha256').update(deviceKey.key!).digest('hex')
@@ -210,6 +269,19 @@ export const configSchema = z
         }
       })
       tenant.sites.forEach((site, s) => {
+        for (const kind of ['script', 'events'] as const) {
+          const path = site.paths?.[kind]
+          if (path === undefined) continue
+          const other = paths.get(path)
+          if (other !== undefined && other !== kind) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `${path} is already a ${other} path`,
+              path: ['tenants', t, 'sites', s, 'paths', kind],
+            })
+          }
+          paths.set(path, kind)
+        }
         const owner = seen.get(site.writeKey)
         if (owner) {
           ctx.addIssue({

@@ -15,6 +15,10 @@ export interface SiteRef {
   retentionDays: number
   enrichment: EnrichmentConfig
   rateLimit: SiteConfig['rateLimit']
+  /** Set `_fbp`/`_fbc` as server-set cookies on the answer to its events. */
+  firstPartyCookies?: boolean
+  /** `Domain` attribute of those cookies; undefined: host-only. */
+  cookieDomain?: string | undefined
 }
 
 /** Who a secret key belongs to. */
@@ -42,6 +46,8 @@ export class KeyRing {
           retentionDays: tenant.retentionDays,
           enrichment: tenant.enrichment,
           rateLimit: site.rateLimit,
+          firstPartyCookies: site.firstPartyCookies,
+          cookieDomain: site.cookieDomain,
         })
       }
       for (const secret of tenant.secretKeys) {

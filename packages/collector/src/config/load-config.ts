@@ -190,7 +190,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
     name: 'Default tenant',
     retentionDays: 1095,
     enrichment: { parseUserAgent: true, detectBots: true },
-    sites: [{ id: 'default', writeKey: keys.writeKey, allowedOrigins: ['*'] }],
+    sites: [{ id: 'default', writeKey: keys.writeKey, allowedOrigins: ['*'], firstPartyCookies: false }],
     secretKeys: [{ name: 'default', key: keys.secretKey, role: 'owner' }],
     deviceKeys: [],
     revokedDeviceIds: [],

@@ -4,9 +4,10 @@
  * `/v1/screen`, `/v1/identify`, `/v1/group`, `/v1/alias`. Decodes gzip/deflate bodies,
  * authenticates the write key, checks the Origin and the key's rate limit, refuses early when the
  * sink is full, runs each event through the pipeline on its own, hands accepted rows to the sink,
- * and answers only once the sink has made them durable (the write-ahead log).
+ * and answers only once the sink has made them durable (the write-ahead log). Sites' neutral
+ * events paths behave as `/v1/batch`; a site with `firstPartyCookies` gets `_fbp`/`_fbc` set.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import {
   MAX_BATCH_BYTES,
   MAX_BATCH_EVENTS,
@@ -19,16 +20,23 @@ import type { KeyRing, SiteRef } from '../config/key-ring.js'
 import { createError, RastroError } from '../errors.js'
 import type { Metrics } from '../util/create-metrics.js'
 import { decodeBody, getBodyDecoder } from './decode-body.js'
-import type { EventSink } from './event-row.js'
+import type { EventRow, EventSink } from './event-row.js'
+import { getFirstPartyCookies } from './get-first-party-cookies.js'
 import { getWriteKey } from './get-write-key.js'
 import { runPipeline, type PipelineResult, type RequestInfo, type Step } from './pipeline.js'
 import { RateLimiter } from './rate-limiter.js'
-import { createRow, defaultSteps } from './steps/index.js'
+import { createRow, createSteps } from './steps/index.js'
+import type { VisitorIds } from './visitor-ids.js'
 
 export interface IngestRoutesOptions {
   keyRing: KeyRing
   sink: EventSink
+  /** Derives the ids of cookieless visitors. */
+  visitorIds: VisitorIds
+  /** Default: {@link createSteps}. */
   steps?: readonly Step[]
+  /** Sites' neutral aliases of `/v1/batch` (config `sites[].paths.events`). */
+  eventsPaths?: readonly string[]
   metrics?: Metrics
 }
 
@@ -93,7 +101,7 @@ function mergeOuter(event: unknown, outer: JsonObject): unknown {
 
 export async function ingestRoutes(fastify: FastifyInstance, options: IngestRoutesOptions): Promise<void> {
   const { keyRing, sink, metrics } = options
-  const steps = options.steps ?? defaultSteps
+  const steps = options.steps ?? createSteps({ visitorIds: options.visitorIds })
   const limiter = new RateLimiter()
   const stepMs = new Float64Array(steps.length)
   let requestCount = 0
@@ -149,7 +157,20 @@ export async function ingestRoutes(fastify: FastifyInstance, options: IngestRout
     metrics?.eventsAccepted.inc(rows.length)
   }
 
-  async function ingestBatch(request: FastifyRequest): Promise<IngestResponse> {
+  /** Sets the site's first-party cookies on the answer, when it has them switched on. */
+  function setCookies(request: FastifyRequest, reply: FastifyReply, site: SiteRef, rows: EventRow[]): void {
+    if (!site.firstPartyCookies) return
+    const cookies = getFirstPartyCookies({
+      cookieHeader: request.headers.cookie,
+      rows,
+      secure: request.protocol === 'https',
+      domain: site.cookieDomain,
+      now: Date.now(),
+    })
+    if (cookies.length > 0) reply.header('set-cookie', cookies)
+  }
+
+  async function ingestBatch(request: FastifyRequest, reply: FastifyReply): Promise<IngestResponse> {
     const body = request.body
     if (!isObject(body)) {
       throw createError('RASTRO_ERR_INGEST_INVALID_BODY', {
@@ -172,32 +193,38 @@ export async function ingestRoutes(fastify: FastifyInstance, options: IngestRout
       message: `a batch holds at most ${MAX_BATCH_EVENTS} events`,
     }))
     await store(result.rows)
+    setCookies(request, reply, site, result.rows)
     const rejected = [...result.rejected, ...overflow]
     if (rejected.length > 0) request.log.info({ rejected: rejected.slice(0, 20) }, 'rejected events')
     return { ok: true, accepted: result.rows.length, rejected }
   }
-  for (const path of ['/v1/batch', '/v1/import']) {
+  for (const path of new Set(['/v1/batch', '/v1/import', ...(options.eventsPaths ?? [])])) {
     fastify.post(path, { bodyLimit: MAX_BATCH_BYTES }, ingestBatch)
   }
 
   const singleTypes: EventType[] = ['track', 'page', 'screen', 'identify', 'group', 'alias']
   for (const type of singleTypes) {
-    fastify.post(`/v1/${type}`, { bodyLimit: MAX_EVENT_BYTES }, async (request): Promise<IngestResponse> => {
-      const body = request.body
-      if (!isObject(body))
-        throw createError('RASTRO_ERR_INGEST_INVALID_BODY', { message: 'body must be a JSON object' })
-      const site = admit(request)
-      const { writeKey: _writeKey, ...event } = body
-      const result = run([{ ...event, type }], getRequestInfo(request, site, undefined))
-      const rejection = result.rejected[0]
-      if (rejection) {
-        throw createError(rejection.code, {
-          message: rejection.message,
-          field: rejection.field,
-        })
-      }
-      await store(result.rows)
-      return { ok: true, accepted: 1, rejected: [] }
-    })
+    fastify.post(
+      `/v1/${type}`,
+      { bodyLimit: MAX_EVENT_BYTES },
+      async (request, reply): Promise<IngestResponse> => {
+        const body = request.body
+        if (!isObject(body))
+          throw createError('RASTRO_ERR_INGEST_INVALID_BODY', { message: 'body must be a JSON object' })
+        const site = admit(request)
+        const { writeKey: _writeKey, ...event } = body
+        const result = run([{ ...event, type }], getRequestInfo(request, site, undefined))
+        const rejection = result.rejected[0]
+        if (rejection) {
+          throw createError(rejection.code, {
+            message: rejection.message,
+            field: rejection.field,
+          })
+        }
+        await store(result.rows)
+        setCookies(request, reply, site, result.rows)
+        return { ok: true, accepted: 1, rejected: [] }
+      },
+    )
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { LogRecord } from './frame-records.js'
 import type { SegmentLog } from './segment-log.js'
-import { writeFileAtomicAsync } from './write-file-atomic.js'
+import { writeFileAtomicAsync } from '../util/write-file-atomic.js'
 
 /** A consumer's persisted place in the log. */
 export interface CursorState {

@@ -32,7 +32,7 @@ import { promisify } from 'node:util'
 import { createError, type RastroError } from '../errors.js'
 import { frameRecords, parseRecords, RECORD_HEADER_BYTES, type LogRecord } from './frame-records.js'
 import { LogCursor, type CursorState } from './log-cursor.js'
-import { fsyncDirectory, writeFileAtomic } from './write-file-atomic.js'
+import { fsyncDirectory, writeFileAtomic } from '../util/write-file-atomic.js'
 
 const fdatasyncAsync = promisify(fdatasync)
 

@@ -1,12 +1,13 @@
 /**
  * `GET /v1/stats`: a tenant's events by name, page views, visitors and sessions in a time range,
  * read with a secret key. Counts read `FINAL` so a retried event is counted once, and leave out
- * traffic flagged as automated unless `includeBots=true`.
+ * traffic flagged as automated unless `includeBots=true`, and `$heatmap` events (click points
+ * for `/v1/heatmaps`, not visitor actions) always.
  */
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { isoDateTimeSchema } from '@rastro/schema'
+import { HEATMAP_EVENT, isoDateTimeSchema } from '@rastro/schema'
 import type { KeyRing } from '../config/key-ring.js'
 import { createError } from '../errors.js'
 import { toClickHouseTime } from '../ingest/event-row.js'
@@ -28,8 +29,10 @@ const statsQuerySchema = z.strictObject({
   includeBots: z.enum(['true', 'false']).optional(),
 })
 
+/** The tenant's events in the range: not `$heatmap` (click points, not actions), not bots unless asked. */
 const RANGE = `tenant_id = {tenant:String}
   AND timestamp >= {from:DateTime64(3, 'UTC')} AND timestamp < {to:DateTime64(3, 'UTC')}
+  AND NOT (type = 'track' AND event = {heatmap:String})
   AND (bot = 0 OR {includeBots:UInt8} = 1)`
 
 export async function statsRoutes(fastify: FastifyInstance, options: StatsRoutesOptions): Promise<void> {
@@ -63,6 +66,7 @@ export async function statsRoutes(fastify: FastifyInstance, options: StatsRoutes
       from: toClickHouseTime(from),
       to: toClickHouseTime(to),
       includeBots: parsed.data.includeBots === 'true' ? 1 : 0,
+      heatmap: HEATMAP_EVENT,
     }
     const [totals, events, pages] = await Promise.all([
       rows<Record<string, string | number>>(

@@ -72,3 +72,25 @@ export function renderCreateTable(target: DdlTarget, spec: TableSpec): string[] 
     `CREATE TABLE IF NOT EXISTS ${spec.name} ON CLUSTER ${cluster} AS ${local}\nENGINE = Distributed(${cluster}, currentDatabase(), ${local}, ${spec.shardingKey})`,
   ]
 }
+
+/** A materialized view that copies (transformed) rows of one table into another at insert. */
+export interface ViewSpec {
+  name: string
+  /** The table written to, as named on one ClickHouse (on a cluster: its `_local` table). */
+  to: string
+  /** `SELECT …` whose source table is written `{source}`; the view fires on inserts into it. */
+  select: string
+  /** The source table, as named on one ClickHouse (on a cluster: its `_local` table). */
+  source: string
+}
+
+/**
+ * The `CREATE MATERIALIZED VIEW IF NOT EXISTS` statement of `spec` for `target`. On a cluster the
+ * view is created on every node between the local tables, so each shard derives its own rows
+ * (https://clickhouse.com/docs/materialized-view/incremental-materialized-view).
+ */
+export function renderCreateView(target: DdlTarget, spec: ViewSpec): string {
+  const local = (table: string) => quote(target.cluster ? `${table}_local` : table)
+  const onCluster = target.cluster ? ` ON CLUSTER ${quote(target.cluster)}` : ''
+  return `CREATE MATERIALIZED VIEW IF NOT EXISTS ${quote(spec.name)}${onCluster} TO ${local(spec.to)}\nAS ${spec.select.replaceAll('{source}', local(spec.source))}`
+}

@@ -26,6 +26,67 @@ const valid = {
   ],
 }
 
+describe('first-party site settings', () => {
+  const withSite = (site: Record<string, unknown>, more: Record<string, unknown>[] = []) => ({
+    ...valid,
+    tenants: [{ ...valid.tenants[0], sites: [{ id: 'web', writeKey: 'wk_shop_web', ...site }, ...more] }],
+  })
+  const load = (config: unknown) => loadConfig({ configPath: writeConfig(config), env: {} })
+
+  it('accepts neutral script and events paths and a cookie domain', () => {
+    const config = load(
+      withSite({
+        paths: { script: '/assets/app-4f2c.js', events: '/api/e' },
+        firstPartyCookies: true,
+        cookieDomain: 'shop.example',
+      }),
+    )
+    expect(config.tenants[0]!.sites[0]).toMatchObject({
+      paths: { script: '/assets/app-4f2c.js', events: '/api/e' },
+      firstPartyCookies: true,
+      cookieDomain: 'shop.example',
+    })
+    expect(load(withSite({})).tenants[0]!.sites[0]!.firstPartyCookies).toBe(false)
+  })
+
+  it('refuses, naming the field, paths blockers match, paths of the collector and a path used twice', () => {
+    const refused: [Record<string, unknown>, string][] = [
+      [{ paths: { events: '/api/track' } }, 'tenants[0].sites[0].paths.events'],
+      [{ paths: { events: '/Analytics/e' } }, 'tenants[0].sites[0].paths.events'],
+      [{ paths: { script: '/js/collect.js' } }, 'tenants[0].sites[0].paths.script'],
+      [{ paths: { script: '/beacon-2.js' } }, 'tenants[0].sites[0].paths.script'],
+      [{ paths: { events: '/api/tracking' } }, 'tenants[0].sites[0].paths.events'],
+      [{ paths: { events: '/v1/e' } }, 'tenants[0].sites[0].paths.events'],
+      [{ paths: { script: '/rastro.js' } }, 'tenants[0].sites[0].paths.script'],
+      [{ paths: { events: 'api/e' } }, 'tenants[0].sites[0].paths.events'],
+      [{ paths: { events: '/api/../e' } }, 'tenants[0].sites[0].paths.events'],
+      [{ paths: { events: '/api/e?x=1' } }, 'tenants[0].sites[0].paths.events'],
+      [{ paths: { script: '/api/e', events: '/api/e' } }, 'tenants[0].sites[0].paths.events'],
+      [{ cookieDomain: 'shop example' }, 'tenants[0].sites[0].cookieDomain'],
+    ]
+    for (const [site, field] of refused) {
+      expect(() => load(withSite(site)), JSON.stringify(site)).toThrow(
+        expect.objectContaining({ code: 'RASTRO_ERR_CONFIG_INVALID', field }),
+      )
+    }
+    expect(() =>
+      load(
+        withSite({ paths: { script: '/a/x.js' } }, [
+          { id: 'blog', writeKey: 'wk_shop_blog', paths: { events: '/a/x.js' } },
+        ]),
+      ),
+    ).toThrow(expect.objectContaining({ field: 'tenants[0].sites[1].paths.events' }))
+    // Sites may share an events path: the write key tells them apart.
+    expect(() =>
+      load(
+        withSite({ paths: { events: '/a/e' } }, [
+          { id: 'blog', writeKey: 'wk_shop_blog', paths: { events: '/a/e' } },
+        ]),
+      ),
+    ).not.toThrow()
+  })
+})
+
 describe('loadConfig', () => {
   it('reads a config file, with defaults for what it leaves out', () => {
     const config = loadConfig({ configPath: writeConfig(valid), env: {} })

@@ -62,6 +62,7 @@ export const contextSchema: z.ZodType<EventContext> = z.looseObject({
   score: z.number().int().min(1).max(10).optional(),
   engagement: z.enum(['low', 'medium', 'high']).optional(),
   bot: z.boolean().optional(),
+  cookieless: z.boolean().optional(),
 })
 
 const baseShape = {

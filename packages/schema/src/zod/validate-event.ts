@@ -3,8 +3,10 @@
  * reject that event alone (`RASTRO_ERR_EVENT_*`) and keep its neighbours.
  */
 import type { ErrorCode } from '../error-codes.js'
+import { HEATMAP_EVENT } from '../event-names.js'
 import type { RastroEvent } from '../types.js'
 import { eventSchemas } from './event-schemas.js'
+import { heatmapPropertiesSchema } from './heatmap-schema.js'
 
 /** Outcome of {@link validateEvent}. */
 export type EventValidation =
@@ -23,10 +25,26 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
+/** The first issue of a failed parse as a rejection, its path under `prefix`. */
+function toInvalid(
+  issues: readonly { path: PropertyKey[]; message: string }[],
+  prefix: string[] = [],
+): EventValidation {
+  const issue = issues[0]
+  const field = [...prefix, ...(issue?.path.map(String) ?? [])].join('.') || undefined
+  return {
+    ok: false,
+    code: 'RASTRO_ERR_EVENT_INVALID',
+    message: field ? `${field}: ${issue?.message}` : (issue?.message ?? 'invalid event'),
+    ...(field ? { field } : {}),
+  }
+}
+
 /**
- * Checks `input` against the schema of its `type`, then that it carries an identity
- * (`userId` or `anonymousId`, as Segment requires: its `no_user_anon_id` error).
- * Never throws.
+ * Checks `input` against the schema of its `type` (and a `$heatmap` event's points against
+ * {@link heatmapPropertiesSchema}), then that it carries an identity (`userId` or `anonymousId`,
+ * as Segment requires: its `no_user_anon_id` error) unless it is cookieless
+ * (`context.cookieless: true`: the collector derives the visitor). Never throws.
  *
  * @returns the typed event, or the error code, a message and the field to blame.
  */
@@ -45,18 +63,13 @@ export function validateEvent(input: unknown): EventValidation {
     }
   }
   const parsed = schema.safeParse(input)
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    const field = issue?.path.map(String).join('.') || undefined
-    return {
-      ok: false,
-      code: 'RASTRO_ERR_EVENT_INVALID',
-      message: field ? `${field}: ${issue?.message}` : (issue?.message ?? 'invalid event'),
-      ...(field ? { field } : {}),
-    }
-  }
+  if (!parsed.success) return toInvalid(parsed.error.issues)
   const event = parsed.data
-  if (!event.userId && !event.anonymousId) {
+  if (event.type === 'track' && event.event === HEATMAP_EVENT) {
+    const points = heatmapPropertiesSchema.safeParse(event.properties ?? {})
+    if (!points.success) return toInvalid(points.error.issues, ['properties'])
+  }
+  if (!event.userId && !event.anonymousId && event.context?.cookieless !== true) {
     return {
       ok: false,
       code: 'RASTRO_ERR_EVENT_NO_IDENTITY',

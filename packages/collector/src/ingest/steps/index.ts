@@ -1,8 +1,10 @@
-/** The default ingest steps, in order, and the blank row they fill. */
+/** The ingest steps, in order, and the blank row they fill. */
 import { toClickHouseTime, type EventRow } from '../event-row.js'
 import type { RequestInfo, Step } from '../pipeline.js'
+import type { VisitorIds } from '../visitor-ids.js'
 import { putBot } from './put-bot.js'
 import { putCampaign } from './put-campaign.js'
+import { createPutCookielessId } from './put-cookieless-id.js'
 import { putIdentity } from './put-identity.js'
 import { putIp } from './put-ip.js'
 import { putPage } from './put-page.js'
@@ -13,19 +15,29 @@ import { putUserAgent } from './put-user-agent.js'
 import { validateEnvelope } from './validate-envelope.js'
 import { validateSize } from './validate-size.js'
 
-export const defaultSteps: readonly Step[] = [
-  validateSize,
-  validateEnvelope,
-  putIdentity,
-  putTimestamps,
-  putPage,
-  putCampaign,
-  putUserAgent,
-  putBot,
-  putIp,
-  putRastroContext,
-  putPayload,
-]
+/** What the steps need from the server. */
+export interface StepDependencies {
+  /** Derives the ids of cookieless visitors (`context.cookieless`). */
+  visitorIds: VisitorIds
+}
+
+/** The steps every event goes through, in order. */
+export function createSteps({ visitorIds }: StepDependencies): readonly Step[] {
+  return [
+    validateSize,
+    validateEnvelope,
+    createPutCookielessId(visitorIds),
+    putIdentity,
+    putTimestamps,
+    putPage,
+    putCampaign,
+    putUserAgent,
+    putBot,
+    putIp,
+    putRastroContext,
+    putPayload,
+  ]
+}
 
 /** A row with the request's fields set and every other field empty. */
 export function createRow(request: RequestInfo): EventRow {

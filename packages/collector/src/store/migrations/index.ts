@@ -8,6 +8,7 @@ import { createForwardLog } from './0050-create-forward-log.js'
 import { createForwardLedger } from './0051-create-forward-ledger.js'
 import { createForwardRetries } from './0052-create-forward-retries.js'
 import { createForwardDeadLetters } from './0053-create-forward-dead-letters.js'
+import { createHeatmapClicks } from './0070-create-heatmap-clicks.js'
 
 /** A CRM migration (versions 60-69) rendered like the collector's own, for one ClickHouse or a cluster. */
 function fromCrm(migration: CrmMigration): Migration {
@@ -37,4 +38,5 @@ export const migrations: Migration[] = [
   createForwardRetries,
   createForwardDeadLetters,
   ...crmMigrations.map(fromCrm),
+  createHeatmapClicks,
 ]

@@ -411,3 +411,46 @@ TTL toDateTime(created_at) + INTERVAL 1 DAY;
 ALTER TABLE events ADD INDEX IF NOT EXISTS idx_crm_visitor (anonymous_id, user_id) TYPE bloom_filter(0.01) GRANULARITY 1;
 
 ALTER TABLE events MATERIALIZE INDEX idx_crm_visitor SETTINGS mutations_sync = 0;
+
+CREATE TABLE IF NOT EXISTS heatmap_clicks (
+  tenant_id LowCardinality(String),
+  site_id LowCardinality(String),
+  url String,
+  device LowCardinality(String),
+  timestamp DateTime64(3, 'UTC'),
+  message_id String,
+  idx UInt16,
+  x Int32,
+  y Int32,
+  w UInt32,
+  selector String CODEC(ZSTD(3)),
+  ox Float32,
+  oy Float32,
+  page_height UInt32,
+  bot UInt8,
+  retention_days UInt16
+)
+ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(timestamp)
+ORDER BY (tenant_id, url, device, toDate(timestamp), cityHash64(message_id), idx)
+TTL toDateTime(timestamp) + toIntervalDay(retention_days);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS `heatmap_clicks_mv` TO `heatmap_clicks`
+AS SELECT tenant_id, site_id, page_url AS url,
+  multiIf(w < 768, 'mobile', w < 1024, 'tablet', 'desktop') AS device,
+  timestamp, message_id, toUInt16(n) AS idx,
+  toInt32(least(greatest(JSONExtractFloat(point, 'x'), -1000000), 1000000)) AS x,
+  toInt32(least(greatest(JSONExtractFloat(point, 'y'), -1000000), 1000000)) AS y,
+  toUInt32(least(greatest(JSONExtractFloat(point, 'w'), 0), 100000)) AS w,
+  JSONExtractString(point, 's') AS selector,
+  toFloat32(least(greatest(JSONExtractFloat(point, 'ox'), 0), 1)) AS ox,
+  toFloat32(least(greatest(JSONExtractFloat(point, 'oy'), 0), 1)) AS oy,
+  toUInt32(least(greatest(JSONExtractFloat(properties, 'pageHeight'), 0), 1000000)) AS page_height,
+  bot, retention_days
+FROM (
+  SELECT tenant_id, site_id, cutQueryStringAndFragment(url) AS page_url, timestamp, message_id, properties, bot, retention_days,
+    JSONExtractArrayRaw(properties, 'points') AS points
+  FROM `events`
+  WHERE type = 'track' AND event = '$heatmap'
+)
+ARRAY JOIN points AS point, arrayEnumerate(points) AS n;
