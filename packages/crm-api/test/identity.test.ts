@@ -126,6 +126,16 @@ describe('one visitor, every source', () => {
         timestamp: toChTime(start + 60_000),
         library_name: 'rastro.js',
       }),
+      // Heatmap points belong to the dashboard: never on a timeline.
+      createEvent({
+        type: 'track',
+        event: '$heatmap',
+        anonymous_id: anon,
+        path: '/pricing',
+        timestamp: toChTime(start + 61_000),
+        library_name: 'rastro.js',
+        properties: { points: [{ x: 10, y: 20, w: 1280, s: 'a', ox: 0.5, oy: 0.5 }], pageHeight: 2000 },
+      }),
     ])
     expect(
       await crm.rows(`SELECT * FROM crm_contacts WHERE tenant_id = 'one' AND has(['anon-journey-1'], email)`),

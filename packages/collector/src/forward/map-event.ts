@@ -7,6 +7,7 @@
  * collection/ga4/reference/events, §2 "E-commerce"); a tenant adds or removes mappings per
  * destination (`mappings`) and narrows them with an event list (`events`).
  */
+import { HEATMAP_EVENT } from '@rastro/schema'
 import { asNumber, asRecord, asText, type ForwardEvent, type JsonRecord } from './forward-event.js'
 
 /** Segment event → [Meta standard event, GA4 recommended event]; `undefined`: no equivalent. */
@@ -69,7 +70,8 @@ export function createEventNamer(
     if (type === 'page')
       return selection.pageViews ? (style === 'webhook' ? 'page' : PAGE_VIEW[style]) : undefined
     if (type !== 'track') return undefined
-    if (listed && !listed.has(event)) return undefined
+    // Heatmap points are the dashboard's, not a business event: only an explicit list forwards them.
+    if (listed ? !listed.has(event) : event === HEATMAP_EVENT) return undefined
     if (style === 'webhook') return event
     const custom = selection.mappings[event]
     if (custom === null) return undefined

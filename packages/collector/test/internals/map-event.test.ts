@@ -38,6 +38,13 @@ describe('event names', () => {
     expect(meta('track', 'Button Clicked')).toBeUndefined()
   })
 
+  it('leaves heatmap points to the dashboard unless a destination lists them', () => {
+    const hook = createEventNamer('webhook', selection)
+    expect([hook('track', 'Lead Created'), hook('track', '$heatmap')]).toEqual(['Lead Created', undefined])
+    const listed = createEventNamer('webhook', { events: ['$heatmap'], mappings: {}, pageViews: false })
+    expect(listed('track', '$heatmap')).toBe('$heatmap')
+  })
+
   it('applies custom mappings, the event list and the page-view switch', () => {
     const meta = createEventNamer('meta', {
       mappings: { 'Trial Started': 'StartTrial', 'Product Viewed': null },

@@ -6,6 +6,7 @@
  * ordered with API writes. Delivery is at least once: message ids seen recently are skipped (SDK
  * retries, log replays); identity upserts are idempotent anyway.
  */
+import { HEATMAP_EVENT } from '@rastro/schema'
 import type { CountryCode } from 'libphonenumber-js'
 import { toEpochMs } from '../db/clickhouse-time.js'
 import type { TenantWriter } from '../db/create-tenant-writer.js'
@@ -111,7 +112,9 @@ export function createFeed(options: FeedOptions): OnEvents {
   return async function onEvents(rows) {
     const byTenant = new Map<string, CrmEventRow[]>()
     for (const row of rows) {
-      if (Number(row.bot) === 1 || !recent.add(`${row.tenant_id}\n${row.message_id}`)) continue
+      // Bots are not leads; heatmap points say nothing about a person (they are the dashboard's).
+      if (Number(row.bot) === 1 || row.event === HEATMAP_EVENT) continue
+      if (!recent.add(`${row.tenant_id}\n${row.message_id}`)) continue
       const list = byTenant.get(row.tenant_id)
       if (list) list.push(row)
       else byTenant.set(row.tenant_id, [row])

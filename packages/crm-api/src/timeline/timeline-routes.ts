@@ -5,6 +5,7 @@
  * `limit` with a cursor on (time, id). Two queries: the contact's identities, then its events
  * UNION ALL its changes.
  */
+import { HEATMAP_EVENT } from '@rastro/schema'
 import { z } from 'zod'
 import { getContactRow } from '../contacts/contact-routes.js'
 import { toIsoTime } from '../db/clickhouse-time.js'
@@ -69,7 +70,7 @@ export function addTimelineRoutes(router: Router): void {
         if(type = 'track', event, name) AS name, path, properties, '' AS actor`
       const rows = await db.rows<TimelineRow>(
         `SELECT * FROM (
-           SELECT * FROM (${getPersonEventsSql(keys, eventColumns, `bot = 0 ${before('timestamp', 'message_id')}`)})
+           SELECT * FROM (${getPersonEventsSql(keys, eventColumns, `bot = 0 AND event != '${HEATMAP_EVENT}' ${before('timestamp', 'message_id')}`)})
            ORDER BY at DESC, id DESC
            LIMIT 1 BY id
            LIMIT {limit:UInt32}
