@@ -138,11 +138,13 @@ describe('analytics API', () => {
   })
 
   it('answers breakdowns: pages, entry and exit pages, sources, campaigns, countries', async () => {
-    const by = async (name: string) => (await get(`/v1/analytics/breakdown?by=${name}`)).body.results
+    const by = async (name: string) =>
+      (await get(`/v1/analytics/breakdown?by=${name}`)).body.breakdowns[0].results
     expect(await by('pages')).toEqual([
       { value: '/', visitors: 2, count: 2 },
       { value: '/shop', visitors: 1, count: 1 },
     ])
+    expect((await by('urls'))[0]).toEqual({ value: 'https://shop.example/', visitors: 2, count: 2 })
     expect(await by('entry')).toEqual([{ value: '/', visitors: 2, count: 2 }])
     expect(await by('exit')).toEqual([
       { value: '/', visitors: 1, count: 1 },
@@ -154,9 +156,11 @@ describe('analytics API', () => {
     ])
     expect(await by('campaigns')).toEqual([{ value: 'newsletter / email / spring', visitors: 1, count: 1 }])
     expect(await by('countries')).toEqual([{ value: 'ES', visitors: 2, count: 2 }])
-    const bad = await get('/v1/analytics/breakdown?by=planets')
+    const both = await get('/v1/analytics/breakdown?by=devices,browsers')
+    expect(both.body.breakdowns.map((breakdown: any) => breakdown.breakdown)).toEqual(['devices', 'browsers'])
+    const bad = await get('/v1/analytics/breakdown?by=pages,planets')
     expect(bad.status).toBe(400)
-    expect(bad.body.error.field).toBe('by')
+    expect(bad.body.error.field).toMatch(/^by/)
   })
 
   it('answers a funnel with conversion and drop-off', async () => {

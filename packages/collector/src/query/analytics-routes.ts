@@ -2,7 +2,8 @@
  * The web analytics API the dashboard reads (secret key or dashboard session, any role), each
  * answered by one to three ClickHouse queries run in parallel:
  * - `GET /v1/analytics/overview?from&to&site`: totals with the previous period, and a time series;
- * - `GET /v1/analytics/breakdown?by=pages|entry|exit|sources|campaigns|devices|browsers|os|countries`;
+ * - `GET /v1/analytics/breakdown?by=pages,urls,entry,exit,sources,campaigns,devices,browsers,os,countries`
+ *   (one or more): `{ breakdowns: [{ breakdown, countOf, results }] }`;
  * - `GET /v1/analytics/live?site`: visitors in the last 5 minutes;
  * - `POST /v1/analytics/funnel { steps: [{ event } | { path }], windowSeconds, from, to, site }`;
  * - `GET /v1/analytics/web-vitals?from&to&site`: p75 per metric, overall and per page.
@@ -27,7 +28,13 @@ export interface AnalyticsRoutesOptions {
   tenants: readonly TenantConfig[]
 }
 
-const breakdownQuerySchema = rangeQuerySchema.extend({ by: z.enum(BREAKDOWNS) })
+/** `by`: one breakdown or several, comma-separated (one request for a whole view). */
+const breakdownQuerySchema = rangeQuerySchema.extend({
+  by: z
+    .string()
+    .transform((value) => [...new Set(value.split(','))])
+    .pipe(z.array(z.enum(BREAKDOWNS)).min(1)),
+})
 const liveQuerySchema = z.strictObject({ site: z.string().max(64).optional() })
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
@@ -58,7 +65,8 @@ export async function analyticsRoutes(
   fastify.get('/v1/analytics/breakdown', async (request) => {
     const tenant = getTenant(request)
     const query = parse(breakdownQuerySchema, request.query, 'query')
-    return getBreakdown(client, getRange(query, tenant), query.by)
+    const range = getRange(query, tenant)
+    return { breakdowns: await Promise.all(query.by.map((by) => getBreakdown(client, range, by))) }
   })
 
   fastify.get('/v1/analytics/live', async (request) => {

@@ -1,5 +1,6 @@
 /**
- * One breakdown of a range's web traffic, top 50 rows: pages (page views), entry and exit pages
+ * One breakdown of a range's web traffic, top 50 rows: pages (page views by path; `urls`: by
+ * absolute URL without query and fragment, as heatmaps are keyed), entry and exit pages
  * (sessions that started / ended there), sources (a session's first UTM source, else its
  * referrer's domain, else "(direct)"), UTM campaigns, device types, browsers, operating systems and
  * countries (`context.location.country`, else the region of the browser's locale: the collector
@@ -17,6 +18,7 @@ import {
 
 export const BREAKDOWNS = [
   'pages',
+  'urls',
   'entry',
   'exit',
   'sources',
@@ -82,8 +84,8 @@ export async function getBreakdown(
 ): Promise<BreakdownResult> {
   const params = getRangeParams(range)
   let sql: string
-  if (breakdown === 'pages') {
-    sql = `SELECT path AS value, uniqExact(${VISITOR_SQL}) AS visitors, count() AS count
+  if (breakdown === 'pages' || breakdown === 'urls') {
+    sql = `SELECT ${breakdown === 'pages' ? 'path' : 'cutQueryStringAndFragment(url)'} AS value, uniqExact(${VISITOR_SQL}) AS visitors, count() AS count
       FROM events FINAL WHERE ${RANGE_SQL} AND type = 'page'
       GROUP BY value ORDER BY count DESC, value LIMIT ${LIMIT} ${FINAL_SETTINGS}`
   } else if (SESSION_COLUMNS[breakdown]) {
@@ -107,7 +109,7 @@ export async function getBreakdown(
   )
   return {
     breakdown,
-    countOf: breakdown === 'pages' ? 'pageViews' : 'sessions',
+    countOf: breakdown === 'pages' || breakdown === 'urls' ? 'pageViews' : 'sessions',
     results: rows.map((row) => ({
       value: row.value === '' ? '(unknown)' : row.value,
       visitors: Number(row.visitors),
