@@ -34,7 +34,7 @@ export function LineChart({
         width: width(),
         height: 240,
         series: [
-          { value: (_u, value) => (value == null ? '' : formatTime(value)) },
+          { label: 'Time', value: (_u, value) => (value == null ? '' : formatTime(value)) },
           ...series.map((line) => ({
             label: line.label,
             stroke: line.color,
@@ -43,10 +43,19 @@ export function LineChart({
           })),
         ],
         axes: [
-          { values: (_u, ticks) => ticks.map((tick) => formatTime(tick)), stroke: 'currentColor' },
+          {
+            // Ticks on the data's own interval starts (midnights or hours of the tenant's time zone,
+            // which uPlot's local-time ticks would miss), thinned to about one per 90 px.
+            splits: (u) => {
+              const every = Math.max(1, Math.ceil(times.length / Math.max(2, Math.floor(u.width / 90))))
+              return times.filter((_, i) => i % every === 0)
+            },
+            values: (_u, ticks) => ticks.map((tick) => formatTime(tick)),
+            stroke: 'currentColor',
+          },
           { stroke: 'currentColor' },
         ],
-        scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] } },
+        scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] } },
         cursor: { drag: { x: false, y: false } },
       },
       [times, ...series.map((line) => line.values)],

@@ -26,7 +26,7 @@ export function BarTable<T>({
   const top = Math.max(1, ...rows.map(value))
   return (
     <table class="bars">
-      <caption>{caption}</caption>
+      <caption class="visually-hidden">{caption}</caption>
       <thead>
         <tr>
           <th scope="col">Name</th>

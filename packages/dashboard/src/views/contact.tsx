@@ -138,13 +138,7 @@ export function ContactView({ id }: { id: string }) {
                 <li data-source={item.source}>
                   <time dateTime={item.at}>{format.dateTime(item.at)}</time>
                   <span class={`badge badge-${item.source}`}>{item.source}</span>
-                  <strong>
-                    {item.kind === 'change'
-                      ? `CRM: ${item.name}`
-                      : item.type === 'page'
-                        ? `Viewed ${item.path || item.name}`
-                        : item.name}
-                  </strong>
+                  <strong>{describeItem(item)}</strong>
                   {item.kind === 'event' && item.type === 'track' && describeProperties(item.properties)}
                 </li>
               ))}
@@ -154,6 +148,14 @@ export function ContactView({ id }: { id: string }) {
       </section>
     </>
   )
+}
+
+/** What a timeline item was: a CRM change, a page view, an identify or a tracked event. */
+function describeItem(item: TimelineItem): string {
+  if (item.kind === 'change') return `CRM: ${item.name}`
+  if (item.type === 'page' || item.type === 'screen') return `Viewed ${item.path || item.name}`
+  if (item.type === 'identify') return 'Identified'
+  return item.name || item.type
 }
 
 /** A short line of an event's notable properties (revenue, value, currency). */

@@ -77,7 +77,9 @@ function LiveCounter({ site }: { site: string }) {
   return (
     <p class="live" aria-live="polite" data-testid="visitors-now">
       <span class="dot" aria-hidden="true" />
-      {live.data ? live.data.visitors : '–'} visitors now
+      {live.data
+        ? `${live.data.visitors} ${live.data.visitors === 1 ? 'visitor' : 'visitors'} now`
+        : 'Visitors now: –'}
     </p>
   )
 }
