@@ -294,6 +294,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
           path.includes(`${join('dist', 'assets')}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
         ),
     })
+    app.get('/app', (_request, reply) => reply.redirect('/app/'))
   } else {
     app.log.warn('dashboard not built: /app/ is not served (run `npm run build`)')
   }

@@ -201,6 +201,14 @@ describe('analytics API', () => {
 })
 
 describe('dashboard session', () => {
+  it('serves the built dashboard at /app/', async () => {
+    const page = await fetch(`${collector.url}/app/`)
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain('/app/assets/')
+    const bare = await fetch(`${collector.url}/app`, { redirect: 'manual' })
+    expect(bare.headers.get('location')).toBe('/app/')
+  })
+
   async function signIn(key: string): Promise<{ status: number; cookie: string; body: any }> {
     const response = await fetch(`${collector.url}/app/api/session`, {
       method: 'POST',

@@ -15,7 +15,7 @@ import { z } from 'zod'
 import type { TenantConfig } from '../config/config-schema.js'
 import type { KeyRing } from '../config/key-ring.js'
 import { getRange, rangeQuerySchema, throwInvalid } from './analytics/analytics-range.js'
-import { BREAKDOWNS, getBreakdown } from './analytics/get-breakdown.js'
+import { BREAKDOWNS, getBreakdowns } from './analytics/get-breakdown.js'
 import { funnelBodySchema, getFunnel } from './analytics/get-funnel.js'
 import { getOverview } from './analytics/get-overview.js'
 import { getVisitorsNow } from './analytics/get-visitors-now.js'
@@ -66,7 +66,7 @@ export async function analyticsRoutes(
     const tenant = getTenant(request)
     const query = parse(breakdownQuerySchema, request.query, 'query')
     const range = getRange(query, tenant)
-    return { breakdowns: await Promise.all(query.by.map((by) => getBreakdown(client, range, by))) }
+    return { breakdowns: await getBreakdowns(client, range, query.by) }
   })
 
   fastify.get('/v1/analytics/live', async (request) => {

@@ -61,59 +61,76 @@ const COUNTRY_SQL = `upper(if(JSONExtractString(context, 'location', 'country') 
   JSONExtractString(context, 'location', 'country'),
   if(length(splitByChar('-', locale)) > 1, arrayElement(splitByChar('-', locale), -1), '')))`
 
-/** Breakdowns over events: the column grouped on. */
-const EVENT_COLUMNS: Partial<Record<Breakdown, string>> = {
-  devices: 'device_type',
-  browsers: 'browser',
-  os: 'os',
-  countries: COUNTRY_SQL,
-}
+/**
+ * The three families of breakdowns, each answered by one query for all its requested kinds
+ * (`arrayJoin` of `(kind, value)` pairs, top rows per kind with `LIMIT … BY`):
+ * - page views (FINAL: a retried page view counts once);
+ * - sessions: entry and exit page, first source and campaign, one row per session (no FINAL:
+ *   a duplicate event changes neither a session's first or last page nor a distinct count);
+ * - visitors' devices, browsers, OS and countries, counted in distinct sessions and visitors.
+ */
+const FAMILIES: { kinds: Breakdown[]; sql: string }[] = [
+  {
+    kinds: ['pages', 'urls'],
+    sql: `SELECT pair.1 AS kind, pair.2 AS value, uniqExact(v) AS visitors, count() AS count FROM (
+        SELECT arrayJoin(arrayFilter(p -> has({kinds:Array(String)}, p.1),
+          [('pages', path), ('urls', cutQueryStringAndFragment(url))])) AS pair, ${VISITOR_SQL} AS v
+        FROM events FINAL WHERE ${RANGE_SQL} AND type = 'page'
+      )
+      GROUP BY kind, value ORDER BY kind, count DESC, value LIMIT ${LIMIT} BY kind ${FINAL_SETTINGS}`,
+  },
+  {
+    kinds: ['entry', 'exit', 'sources', 'campaigns'],
+    sql: `SELECT pair.1 AS kind, pair.2 AS value, uniqExact(v) AS visitors, count() AS count FROM (
+        SELECT arrayJoin(arrayFilter(p -> has({kinds:Array(String)}, p.1) AND (p.2 != '' OR p.1 = 'sources'),
+          [('entry', entry_path), ('exit', exit_path), ('sources', ${SOURCE_SQL}),
+           ('campaigns', if(first_touch.3 = '', '', concat(first_touch.1, ' / ', first_touch.2, ' / ', first_touch.3)))])) AS pair, v
+        FROM (${SESSIONS_SQL})
+      )
+      GROUP BY kind, value ORDER BY kind, count DESC, value LIMIT ${LIMIT} BY kind`,
+  },
+  {
+    kinds: ['devices', 'browsers', 'os', 'countries'],
+    sql: `SELECT pair.1 AS kind, pair.2 AS value, uniqExact(v) AS visitors, uniqExact(s) AS count FROM (
+        SELECT arrayJoin(arrayFilter(p -> has({kinds:Array(String)}, p.1),
+          [('devices', device_type), ('browsers', browser), ('os', os), ('countries', country)])) AS pair, v, s
+        FROM (
+          SELECT if(session_id != '', cityHash64(session_id), ${VISITOR_SQL}) AS s, ${VISITOR_SQL} AS v,
+            toString(device_type) AS device_type, toString(browser) AS browser, toString(os) AS os, ${COUNTRY_SQL} AS country
+          FROM events WHERE ${RANGE_SQL} AND url != ''
+          GROUP BY s, v, device_type, browser, os, country
+        )
+      )
+      GROUP BY kind, value ORDER BY kind, count DESC, value LIMIT ${LIMIT} BY kind`,
+  },
+]
 
-/** Breakdowns over sessions: the session column grouped on. */
-const SESSION_COLUMNS: Partial<Record<Breakdown, string>> = {
-  entry: 'entry_path',
-  exit: 'exit_path',
-  sources: SOURCE_SQL,
-  campaigns: `concat(first_touch.1, ' / ', first_touch.2, ' / ', first_touch.3)`,
-}
-
-export async function getBreakdown(
+/** @returns the requested breakdowns, in the order asked, from at most three queries run in parallel. */
+export async function getBreakdowns(
   client: ClickHouseClient,
   range: AnalyticsRange,
-  breakdown: Breakdown,
-): Promise<BreakdownResult> {
+  breakdowns: Breakdown[],
+): Promise<BreakdownResult[]> {
   const params = getRangeParams(range)
-  let sql: string
-  if (breakdown === 'pages' || breakdown === 'urls') {
-    sql = `SELECT ${breakdown === 'pages' ? 'path' : 'cutQueryStringAndFragment(url)'} AS value, uniqExact(${VISITOR_SQL}) AS visitors, count() AS count
-      FROM events FINAL WHERE ${RANGE_SQL} AND type = 'page'
-      GROUP BY value ORDER BY count DESC, value LIMIT ${LIMIT} ${FINAL_SETTINGS}`
-  } else if (SESSION_COLUMNS[breakdown]) {
-    const where =
-      breakdown === 'campaigns' ? `first_touch.3 != ''` : breakdown === 'sources' ? '1' : "value != ''"
-    sql = `SELECT ${SESSION_COLUMNS[breakdown]} AS value, uniqExact(v) AS visitors, count() AS count
-      FROM (${SESSIONS_SQL}) WHERE ${where}
-      GROUP BY value ORDER BY count DESC, value LIMIT ${LIMIT} ${FINAL_SETTINGS}`
-  } else {
-    sql = `SELECT value, uniqExact(v) AS visitors, uniqExact(s) AS count FROM (
-        SELECT ${EVENT_COLUMNS[breakdown]} AS value, ${VISITOR_SQL} AS v,
-          if(session_id != '', cityHash64(session_id), ${VISITOR_SQL}) AS s
-        FROM events WHERE ${RANGE_SQL} AND url != ''
-      )
-      GROUP BY value ORDER BY count DESC, value LIMIT ${LIMIT}`
-  }
-  const rows = await queryRows<{ value: string; visitors: number | string; count: number | string }>(
-    client,
-    sql,
-    params,
+  const answers = await Promise.all(
+    FAMILIES.filter((family) => family.kinds.some((kind) => breakdowns.includes(kind))).map((family) =>
+      queryRows<{ kind: Breakdown; value: string; visitors: number | string; count: number | string }>(
+        client,
+        family.sql,
+        { ...params, kinds: family.kinds.filter((kind) => breakdowns.includes(kind)) },
+      ),
+    ),
   )
-  return {
+  const rows = answers.flat()
+  return breakdowns.map((breakdown) => ({
     breakdown,
     countOf: breakdown === 'pages' || breakdown === 'urls' ? 'pageViews' : 'sessions',
-    results: rows.map((row) => ({
-      value: row.value === '' ? '(unknown)' : row.value,
-      visitors: Number(row.visitors),
-      count: Number(row.count),
-    })),
-  }
+    results: rows
+      .filter((row) => row.kind === breakdown)
+      .map((row) => ({
+        value: row.value === '' ? '(unknown)' : row.value,
+        visitors: Number(row.visitors),
+        count: Number(row.count),
+      })),
+  }))
 }
