@@ -87,6 +87,11 @@ async function main(): Promise<void> {
           headers: { authorization },
         }),
     },
+    ...['pages,urls', 'entry,exit,sources,campaigns', 'devices,browsers,os,countries'].map((by) => ({
+      name: `breakdown ${by}`,
+      request: () =>
+        app.inject({ url: `/v1/analytics/breakdown?${range}&by=${by}`, headers: { authorization } }),
+    })),
     {
       name: 'visitors now',
       request: () => app.inject({ url: '/v1/analytics/live', headers: { authorization } }),

@@ -3,8 +3,7 @@
  * absolute URL without query and fragment, as heatmaps are keyed), entry and exit pages
  * (sessions that started / ended there), sources (a session's first UTM source, else its
  * referrer's domain, else "(direct)"), UTM campaigns, device types, browsers, operating systems and
- * countries (`context.location.country`, else the region of the browser's locale: the collector
- * does no IP geolocation).
+ * countries (the region of the browser's locale).
  */
 import type { ClickHouseClient } from '@clickhouse/client'
 import {
@@ -46,28 +45,32 @@ export interface BreakdownResult {
 
 const LIMIT = 50
 
-/** Per session (web events only): its visitor and first and last page and source. */
+/** Per session (web events only): its visitor, first and last page, first source, the site's host, its device and locale. */
 const SESSIONS_SQL = `
   SELECT if(session_id != '', cityHash64(session_id), ${VISITOR_SQL}) AS s, any(${VISITOR_SQL}) AS v,
     argMinIf(path, timestamp, type = 'page') AS entry_path, argMaxIf(path, timestamp, type = 'page') AS exit_path,
-    argMin((utm_source, utm_medium, utm_campaign, referrer, url), timestamp) AS first_touch
-  FROM events FINAL WHERE ${RANGE_SQL} AND url != ''
+    argMin((utm_source, utm_medium, utm_campaign, referrer), timestamp) AS first_touch, domain(any(url)) AS host,
+    any((device_type, browser, os)) AS d, any(locale) AS locale
+  FROM events WHERE ${RANGE_SQL} AND url != ''
   GROUP BY s`
 
 const SOURCE_SQL = `if(first_touch.1 != '', first_touch.1,
-  if(first_touch.4 = '' OR domain(first_touch.4) = domain(first_touch.5), '(direct)', domain(first_touch.4)))`
-
-const COUNTRY_SQL = `upper(if(JSONExtractString(context, 'location', 'country') != '',
-  JSONExtractString(context, 'location', 'country'),
-  if(length(splitByChar('-', locale)) > 1, arrayElement(splitByChar('-', locale), -1), '')))`
+  if(first_touch.4 = '' OR domain(first_touch.4) = host, '(direct)', domain(first_touch.4)))`
 
 /**
- * The three families of breakdowns, each answered by one query for all its requested kinds
+ * The region of the browser's language tag (`es-ES` → `ES`; BCP 47 region subtag): the collector
+ * does no IP geolocation (see the README), and reading `context` JSON per event would cost more
+ * than the rest of the breakdown.
+ */
+const COUNTRY_SQL = `upper(if(length(splitByChar('-', locale)) > 1, arrayElement(splitByChar('-', locale), -1), ''))`
+
+/**
+ * The two families of breakdowns, each answered by one query for all its requested kinds
  * (`arrayJoin` of `(kind, value)` pairs, top rows per kind with `LIMIT … BY`):
  * - page views (FINAL: a retried page view counts once);
- * - sessions: entry and exit page, first source and campaign, one row per session (no FINAL:
- *   a duplicate event changes neither a session's first or last page nor a distinct count);
- * - visitors' devices, browsers, OS and countries, counted in distinct sessions and visitors.
+ * - sessions, one row each: entry and exit page, first source and campaign, device, browser, OS
+ *   and country (no FINAL: a duplicate event changes neither a session's first or last page nor
+ *   a count of distinct sessions and visitors).
  */
 const FAMILIES: { kinds: Breakdown[]; sql: string }[] = [
   {
@@ -80,32 +83,19 @@ const FAMILIES: { kinds: Breakdown[]; sql: string }[] = [
       GROUP BY kind, value ORDER BY kind, count DESC, value LIMIT ${LIMIT} BY kind ${FINAL_SETTINGS}`,
   },
   {
-    kinds: ['entry', 'exit', 'sources', 'campaigns'],
+    kinds: ['entry', 'exit', 'sources', 'campaigns', 'devices', 'browsers', 'os', 'countries'],
     sql: `SELECT pair.1 AS kind, pair.2 AS value, uniqExact(v) AS visitors, count() AS count FROM (
-        SELECT arrayJoin(arrayFilter(p -> has({kinds:Array(String)}, p.1) AND (p.2 != '' OR p.1 = 'sources'),
+        SELECT arrayJoin(arrayFilter(p -> has({kinds:Array(String)}, p.1) AND (p.2 != '' OR p.1 NOT IN ('entry', 'exit', 'campaigns')),
           [('entry', entry_path), ('exit', exit_path), ('sources', ${SOURCE_SQL}),
-           ('campaigns', if(first_touch.3 = '', '', concat(first_touch.1, ' / ', first_touch.2, ' / ', first_touch.3)))])) AS pair, v
+           ('campaigns', if(first_touch.3 = '', '', concat(first_touch.1, ' / ', first_touch.2, ' / ', first_touch.3))),
+           ('devices', toString(d.1)), ('browsers', toString(d.2)), ('os', toString(d.3)), ('countries', ${COUNTRY_SQL})])) AS pair, v
         FROM (${SESSIONS_SQL})
-      )
-      GROUP BY kind, value ORDER BY kind, count DESC, value LIMIT ${LIMIT} BY kind`,
-  },
-  {
-    kinds: ['devices', 'browsers', 'os', 'countries'],
-    sql: `SELECT pair.1 AS kind, pair.2 AS value, uniqExact(v) AS visitors, uniqExact(s) AS count FROM (
-        SELECT arrayJoin(arrayFilter(p -> has({kinds:Array(String)}, p.1),
-          [('devices', device_type), ('browsers', browser), ('os', os), ('countries', country)])) AS pair, v, s
-        FROM (
-          SELECT if(session_id != '', cityHash64(session_id), ${VISITOR_SQL}) AS s, ${VISITOR_SQL} AS v,
-            toString(device_type) AS device_type, toString(browser) AS browser, toString(os) AS os, ${COUNTRY_SQL} AS country
-          FROM events WHERE ${RANGE_SQL} AND url != ''
-          GROUP BY s, v, device_type, browser, os, country
-        )
       )
       GROUP BY kind, value ORDER BY kind, count DESC, value LIMIT ${LIMIT} BY kind`,
   },
 ]
 
-/** @returns the requested breakdowns, in the order asked, from at most three queries run in parallel. */
+/** @returns the requested breakdowns, in the order asked, from at most two queries run in parallel. */
 export async function getBreakdowns(
   client: ClickHouseClient,
   range: AnalyticsRange,
