@@ -95,7 +95,10 @@ const FAMILIES: { kinds: Breakdown[]; sql: string }[] = [
   },
 ]
 
-/** @returns the requested breakdowns, in the order asked, from at most two queries run in parallel. */
+/**
+ * @returns the requested breakdowns, in the order asked, from at most two queries run in parallel.
+ * @throws RastroError `RASTRO_ERR_QUERY_FAILED` (400) or `RASTRO_ERR_STORE_UNAVAILABLE` (503).
+ */
 export async function getBreakdowns(
   client: ClickHouseClient,
   range: AnalyticsRange,

@@ -50,6 +50,11 @@ export interface FunnelResult {
 
 const round = (value: number) => Math.round(value * 10_000) / 10_000
 
+/**
+ * @param windowSeconds time allowed from the first step to the last (s).
+ * @returns visitors per step with conversion and drop-off (one query).
+ * @throws RastroError `RASTRO_ERR_QUERY_FAILED` (400) or `RASTRO_ERR_STORE_UNAVAILABLE` (503).
+ */
 export async function getFunnel(
   client: ClickHouseClient,
   range: AnalyticsRange,

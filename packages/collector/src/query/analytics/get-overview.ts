@@ -50,6 +50,10 @@ const round = (value: number, digits: number) => Math.round(value * 10 ** digits
 const ORDER_REVENUE = `coalesce(JSONExtract(properties, 'revenue', 'Nullable(Float64)'), JSONExtract(properties, 'total', 'Nullable(Float64)'), 0)`
 const CURRENCY_MATCHES = `upper(JSONExtractString(properties, 'currency')) IN ('', {currency:String})`
 
+/**
+ * @returns the range's and the previous period's totals and the series (three queries in parallel).
+ * @throws RastroError `RASTRO_ERR_QUERY_FAILED` (400) or `RASTRO_ERR_STORE_UNAVAILABLE` (503).
+ */
 export async function getOverview(client: ClickHouseClient, range: AnalyticsRange): Promise<Overview> {
   const lengthMs = range.toMs - range.fromMs
   const previousFromMs = range.fromMs - lengthMs

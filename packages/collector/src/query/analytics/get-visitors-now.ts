@@ -15,6 +15,11 @@ export interface VisitorsNow {
   pages: { path: string; visitors: number }[]
 }
 
+/**
+ * @param siteId a site of the tenant, or '' for all.
+ * @param now the clock (epoch ms).
+ * @throws RastroError `RASTRO_ERR_QUERY_FAILED` (400) or `RASTRO_ERR_STORE_UNAVAILABLE` (503).
+ */
 export async function getVisitorsNow(
   client: ClickHouseClient,
   tenantId: string,

@@ -49,6 +49,10 @@ export function rateVital(metric: Vital, value: number): VitalRating {
 
 const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits
 
+/**
+ * @returns p75, rating and band shares per metric, all pages first (`path: null`), then per page.
+ * @throws RastroError `RASTRO_ERR_QUERY_FAILED` (400) or `RASTRO_ERR_STORE_UNAVAILABLE` (503).
+ */
 export async function getWebVitals(
   client: ClickHouseClient,
   range: AnalyticsRange,
