@@ -9,9 +9,12 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createServer, loadConfig, type ConfigFile } from '@rastro/collector'
 
+type TenantFile = ConfigFile['tenants'][number]
+
 export const demoKeys = {
   writeKey: 'wk_demo_landing',
   secretKey: 'sk_e2e_secret_key_0123456789',
+  viewerKey: 'sk_e2e_viewer_key_0123456789',
   adminKey: 'ak_e2e_admin_key_0123456789',
 }
 
@@ -33,7 +36,10 @@ export interface RunningCollector {
   stop(): Promise<void>
 }
 
-export async function startCollector(): Promise<RunningCollector> {
+/** `tenant`: settings merged into the demo tenant (destinations, time zone…). */
+export async function startCollector(
+  options: { tenant?: Partial<TenantFile> } = {},
+): Promise<RunningCollector> {
   const port = await getFreePort()
   const origin = `http://127.0.0.1:${port}`
   const dataDir = mkdtempSync(join(tmpdir(), 'rastro-e2e-'))
@@ -47,7 +53,11 @@ export async function startCollector(): Promise<RunningCollector> {
         // these test visits out as automated traffic.
         enrichment: { detectBots: false },
         sites: [{ id: 'landing', writeKey: demoKeys.writeKey, allowedOrigins: [origin] }],
-        secretKeys: [{ key: demoKeys.secretKey, role: 'owner' }],
+        secretKeys: [
+          { key: demoKeys.secretKey, role: 'owner' },
+          { key: demoKeys.viewerKey, role: 'viewer' },
+        ],
+        ...options.tenant,
       },
     ],
   }

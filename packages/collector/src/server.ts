@@ -6,9 +6,9 @@
  * inserts what the log holds (what cannot be inserted stays in the log for the next start), and
  * closes the log and ClickHouse.
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import type { ClickHouseSettings } from '@clickhouse/client'
 import cors from '@fastify/cors'
 import fastifyStatic from '@fastify/static'
@@ -27,6 +27,9 @@ import { LogEventSink } from './log/log-event-sink.js'
 import { SegmentLog } from './log/segment-log.js'
 import { createForwarding } from './forward/create-forwarding.js'
 import { adminSqlRoutes } from './query/admin-sql-routes.js'
+import { analyticsRoutes } from './query/analytics-routes.js'
+import { dashboardRoutes } from './query/dashboard-routes.js'
+import { DashboardSessions } from './query/dashboard-sessions.js'
 import { destinationsRoutes } from './query/destinations-routes.js'
 import { healthRoutes, type IngestStatus } from './query/health-routes.js'
 import { heatmapsRoutes } from './query/heatmaps-routes.js'
@@ -64,6 +67,16 @@ export interface CreateServerOptions {
   config: ResolvedConfig
   /** Fastify/pino logger options; default: the config's `logLevel`. */
   logger?: boolean | Record<string, unknown>
+}
+
+/** The built dashboard's folder (`@rastro/dashboard`'s `dist/`), or undefined when it is not there. */
+function findDashboardDir(): string | undefined {
+  try {
+    const dir = join(dirname(require.resolve('@rastro/dashboard/package.json')), 'dist')
+    return existsSync(join(dir, 'index.html')) ? dir : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** Reads the browser SDK's script-tag build, or undefined when it has not been built. */
@@ -219,6 +232,13 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     ],
     maxAge: 86_400,
   })
+  // The dashboard's session cookie stands in for a secret key on the read and CRM APIs.
+  const sessions = new DashboardSessions()
+  app.decorateRequest('dashboardSession', null)
+  app.addHook('onRequest', async (request) => {
+    if (request.headers.cookie !== undefined)
+      request.dashboardSession = sessions.findForRequest(request) ?? null
+  })
   const visitorIds = new VisitorIds({ salt: new VisitorSalt(settings.dataDir) })
   const sites = config.tenants.flatMap((tenant) => tenant.sites)
   const eventsPaths = sites.flatMap((site) => site.paths?.events ?? [])
@@ -234,6 +254,8 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   await app.register(metricsRoutes, { registry: metrics.registry })
   await app.register(statsRoutes, { client: store.client, keyRing })
   await app.register(heatmapsRoutes, { client: store.client, keyRing })
+  await app.register(analyticsRoutes, { client: store.client, keyRing, tenants: config.tenants })
+  await app.register(dashboardRoutes, { tenants: config.tenants, keyRing, sessions })
   await app.register(adminSqlRoutes, { client: store.client, keyRing })
   await app.register(destinationsRoutes, { tenants: config.tenants, keyRing, forwarding })
   await app.register(crm, {
@@ -241,6 +263,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     insertSettings,
     cluster,
     resolveKey: (key) => keyRing.findSecretKey(key),
+    resolveSession: (request) => request.dashboardSession ?? undefined,
     getRetentionDays: (tenantId) =>
       config.tenants.find((tenant) => tenant.id === tenantId)?.retentionDays ?? 1095,
     // GDPR delete: what forwarding and the heatmaps keep about the person's events goes before the events do.
@@ -271,6 +294,24 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     }
   } else {
     app.log.warn('browser SDK not built: /rastro.js is not served (run `npm run build`)')
+  }
+  const dashboardDir = findDashboardDir()
+  if (dashboardDir) {
+    // Hashed asset names (Vite): cached for a year; index.html is revalidated so a new build shows.
+    await app.register(fastifyStatic, {
+      root: dashboardDir,
+      prefix: '/app/',
+      redirect: true,
+      decorateReply: false,
+      setHeaders: (reply, path) =>
+        reply.header(
+          'cache-control',
+          path.includes(`${join('dist', 'assets')}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
+        ),
+    })
+    app.get('/app', (_request, reply) => reply.redirect('/app/'))
+  } else {
+    app.log.warn('dashboard not built: /app/ is not served (run `npm run build`)')
   }
   if (settings.examplesDir) {
     await app.register(fastifyStatic, {

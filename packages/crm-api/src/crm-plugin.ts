@@ -15,7 +15,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { CountryCode } from 'libphonenumber-js'
 import { authenticate } from './auth/authenticate.js'
-import type { KeyResolver } from './auth/crm-auth.js'
+import type { KeyResolver, SessionResolver } from './auth/crm-auth.js'
 import { createKeyStore } from './auth/create-key-store.js'
 import type { CrmServices } from './crm-services.js'
 import { createTenantWriter } from './db/create-tenant-writer.js'
@@ -54,6 +54,8 @@ export interface CrmOptions {
   cluster?: string
   /** Resolves the collector's secret keys (config file) to tenant and role; CRM-made keys work without it. */
   resolveKey?: KeyResolver
+  /** Authenticates requests without an `Authorization` header (the collector's dashboard session cookie). */
+  resolveSession?: SessionResolver
   /** Days the audit log and event links of a tenant are kept; default 1095 (3 years). */
   getRetentionDays?: (tenantId: string) => number
   /** ISO 3166-1 country of phone numbers written without `+` (e.g. `ES`); unset: they are refused. */
@@ -182,7 +184,7 @@ async function crmPlugin(fastify: FastifyInstance, options: CrmOptions): Promise
           (_request, body, done) => done(null, body),
         )
         api.addHook('onRequest', async (request) => {
-          const auth = await authenticate(request, options.resolveKey, services.keys)
+          const auth = await authenticate(request, options.resolveKey, services.keys, options.resolveSession)
           request[kRequestScope] = { auth, db: openDb(auth.tenantId) }
         })
         await api.register(rateLimit, {

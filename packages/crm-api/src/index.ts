@@ -13,7 +13,7 @@ export {
 export { crmMigrations } from './migrations/index.js'
 export type { CrmMigration } from './migrations/crm-migration.js'
 export type { CrmEventRow } from './feed/crm-event-row.js'
-export type { KeyResolver, ResolvedKey } from './auth/crm-auth.js'
+export type { KeyResolver, ResolvedKey, SessionResolver } from './auth/crm-auth.js'
 export { SCOPES, ROLE_SCOPES, type Scope, type Role } from './auth/scopes.js'
 export { signWebhook, WEBHOOK_EVENTS, type WebhookEvent } from './webhooks/create-webhook-sender.js'
 export { ERASED_FROM_DISK_WITHIN_SECONDS, type EraseHook, type PersonEvents } from './gdpr/gdpr-routes.js'

@@ -208,11 +208,31 @@ export const deviceKeySchema = z
     path: ['key'],
   })
 
+/** Whether `name` is a time zone this runtime knows (the IANA database, through Intl). */
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name })
+    return true
+  } catch {
+    return false
+  }
+}
+
 export const tenantSchema = z.strictObject({
   id: idSchema,
   name: z.string().max(200).optional(),
   /** Days events are kept before ClickHouse deletes them (TTL). */
   retentionDays: z.number().int().min(1).max(3650).default(1095),
+  /** IANA time zone the dashboard and analytics count days and hours in (e.g. `Europe/Madrid`). */
+  timeZone: z
+    .string()
+    .refine(isTimeZone, 'must be an IANA time zone such as Europe/Madrid or UTC')
+    .default('UTC'),
+  /** ISO 4217 code of the tenant's currency: revenue in other currencies is not added (no FX). */
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR')
+    .default('EUR'),
   enrichment: enrichmentSchema.default({ parseUserAgent: true, detectBots: true }),
   sites: z.array(siteSchema).min(1, 'a tenant needs at least one site'),
   secretKeys: z.array(secretKeySchema).default([]),

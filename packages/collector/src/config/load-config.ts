@@ -189,6 +189,8 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
     id: 'default',
     name: 'Default tenant',
     retentionDays: 1095,
+    timeZone: 'UTC',
+    currency: 'EUR',
     enrichment: { parseUserAgent: true, detectBots: true },
     sites: [{ id: 'default', writeKey: keys.writeKey, allowedOrigins: ['*'], firstPartyCookies: false }],
     secretKeys: [{ name: 'default', key: keys.secretKey, role: 'owner' }],

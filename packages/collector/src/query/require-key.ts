@@ -1,6 +1,7 @@
 /**
  * Bearer-key checks for the read and admin APIs. Secret keys carry a tenant and a role; the
- * tenant of every query comes from the key, never from the request.
+ * tenant of every query comes from the key, never from the request. A request without an
+ * `Authorization` header may use the dashboard's session cookie instead (dashboard-routes.ts).
  */
 import type { FastifyRequest } from 'fastify'
 import type { Role } from '../config/config-schema.js'
@@ -21,7 +22,7 @@ function getBearerKey(request: FastifyRequest): string {
 }
 
 /**
- * @returns the tenant and role of the request's secret key.
+ * @returns the tenant and role of the request's secret key (or of its dashboard session).
  * @throws RastroError `RASTRO_ERR_AUTH_MISSING_KEY` / `_INVALID_KEY` (401), `_FORBIDDEN` (403) when
  *   the key's role is below `minimumRole`.
  */
@@ -30,7 +31,8 @@ export function requireSecretKey(
   keyRing: KeyRing,
   minimumRole: Role = 'viewer',
 ): SecretKeyRef {
-  const key = keyRing.findSecretKey(getBearerKey(request))
+  const session = request.headers.authorization === undefined ? request.dashboardSession : null
+  const key = session ?? keyRing.findSecretKey(getBearerKey(request))
   if (!key) throw createError('RASTRO_ERR_AUTH_INVALID_KEY', { message: 'unknown secret key' })
   if (ROLE_RANK[key.role] < ROLE_RANK[minimumRole]) {
     throw createError('RASTRO_ERR_AUTH_FORBIDDEN', {

@@ -1,4 +1,5 @@
 /** Who is calling: the result of authenticating a request's key. */
+import type { FastifyRequest } from 'fastify'
 import type { Role, Scope } from './scopes.js'
 
 /** The caller of a CRM request. The tenant comes from the key, never from the request. */
@@ -23,3 +24,10 @@ export interface ResolvedKey {
  * passes `(key) => keyRing.findSecretKey(key)`; the CRM never reads the collector's config itself.
  */
 export type KeyResolver = (key: string) => ResolvedKey | undefined
+
+/**
+ * Resolves a request that carries no `Authorization` header to the configured key it stands for,
+ * e.g. the collector's dashboard session cookie, or undefined. `keySha256` (hex) keeps the rate
+ * limit and the audit log's key id the same as the key's own.
+ */
+export type SessionResolver = (request: FastifyRequest) => (ResolvedKey & { keySha256: string }) | undefined

@@ -1,0 +1,51 @@
+/**
+ * Numbers, money, durations and dates as the tenant reads them: its currency and time zone, the
+ * browser's language.
+ */
+
+export interface Formatter {
+  number(value: number): string
+  percent(value: number): string
+  /** `value` in major units of the tenant's currency. */
+  money(value: number): string
+  /** `minor` units (cents) of `currency`. */
+  minorMoney(minor: number, currency: string): string
+  /** Seconds as `1m 05s`. */
+  duration(seconds: number): string
+  /** A date and time in the tenant's time zone. */
+  dateTime(value: string | number | Date): string
+  /** A day (or an hour for hourly series) in the tenant's time zone, for axes. */
+  axis(epochSeconds: number, hourly: boolean): string
+}
+
+export function createFormatter(timeZone: string, currency: string, locale?: string): Formatter {
+  const numbers = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 })
+  const percents = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 })
+  const money = new Intl.NumberFormat(locale, { style: 'currency', currency })
+  const dateTimes = new Intl.DateTimeFormat(locale, { timeZone, dateStyle: 'medium', timeStyle: 'short' })
+  const days = new Intl.DateTimeFormat(locale, { timeZone, month: 'short', day: 'numeric' })
+  const hours = new Intl.DateTimeFormat(locale, { timeZone, hour: '2-digit', minute: '2-digit' })
+  return {
+    number: (value) => numbers.format(value),
+    percent: (value) => percents.format(value),
+    money: (value) => money.format(value),
+    minorMoney: (minor, code) => {
+      const format = new Intl.NumberFormat(locale, { style: 'currency', currency: code || currency })
+      const digits = format.resolvedOptions().maximumFractionDigits ?? 2
+      return format.format(minor / 10 ** digits)
+    },
+    duration: (seconds) => {
+      const whole = Math.round(seconds)
+      const minutes = Math.floor(whole / 60)
+      return minutes > 0 ? `${minutes}m ${String(whole % 60).padStart(2, '0')}s` : `${whole}s`
+    },
+    dateTime: (value) => dateTimes.format(new Date(value)),
+    axis: (epochSeconds, hourly) => (hourly ? hours : days).format(new Date(epochSeconds * 1000)),
+  }
+}
+
+/** Change from `previous` to `current` as a share (0.25 = +25%), or undefined when there was nothing before. */
+export function getChange(current: number, previous: number): number | undefined {
+  if (previous === 0) return undefined
+  return (current - previous) / previous
+}
