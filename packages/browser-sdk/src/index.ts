@@ -11,6 +11,7 @@ import { createRastro } from './create-rastro.js'
 import type { JsonObject, Rastro, RastroOptions } from './types.js'
 
 export { createRastro }
+export * from './plugins/index.js'
 export type { JsonObject, Rastro, RastroDeps, RastroOptions } from './types.js'
 export type { EventStep, OutgoingEvent, Plugin, PluginApi } from './plugin.js'
 export type {

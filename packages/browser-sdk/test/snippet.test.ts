@@ -54,7 +54,7 @@ describe('loader snippet', () => {
   })
 
   it('the script-tag build replays the queue, init first, and resolves the stub promises', async () => {
-    const { win, doc } = setup()
+    const { win, doc, scripts } = setup()
     const { fetch, events } = createFakeFetch()
     win.fetch = fetch
     runSnippet(source, win, doc)
@@ -74,6 +74,12 @@ describe('loader snippet', () => {
     expect(await flushed).toBe(true)
     await rastro.flush()
     expect(events().map((e) => e.event ?? e.type)).toEqual(['page', 'CTA Clicked', 'Later'])
+    // The default plugins ran: scores on the events, the vitals chunk loaded from the host.
+    expect(events().map((e) => e.context.score)).toEqual([2, 5, 5])
+    expect(scripts.map((script) => script.src)).toEqual([
+      'https://t.example/rastro.js',
+      'https://t.example/rastro-vitals.js',
+    ])
     // A second copy of the script keeps the first client.
     vi.resetModules()
     await import('../src/iife.js')
