@@ -64,6 +64,16 @@ describe('smartEvents', () => {
     expect(sent.filter((e) => e.event).map((e) => e.properties.sku)).toEqual(['a', 'b', 'a'])
   })
 
+  it('never collapses page views: back and forward between two pages repeat one exactly', async () => {
+    const client = createPluginClient([smartEvents()])
+    client.win.history.pushState({}, '', '/a')
+    client.win.history.pushState({}, '', '/b')
+    client.go(-1)
+    client.go(1)
+    const sent = await client.sent()
+    expect(sent.map((e) => e.context.page.path)).toEqual(['/', '/a', '/b', '/a', '/b'])
+  })
+
   it('caps track events per session at maxEventsPerSession', async () => {
     const client = createPluginClient([smartEvents({ maxEventsPerSession: 3, collapseMs: 0 })])
     for (let i = 0; i < 10; i++) client.rastro.track('Loop', { i })

@@ -75,7 +75,7 @@ describe('loader snippet', () => {
     await rastro.flush()
     expect(events().map((e) => e.event ?? e.type)).toEqual(['page', 'CTA Clicked', 'Later'])
     // The default plugins ran: scores on the events, the vitals chunk loaded from the host.
-    expect(events().map((e) => e.context.score)).toEqual([2, 5, 5])
+    expect(events().map((e) => (e.context as { score: number }).score)).toEqual([2, 5, 5])
     expect(scripts.map((script) => script.src)).toEqual([
       'https://t.example/rastro.js',
       'https://t.example/rastro-vitals.js',

@@ -62,10 +62,16 @@ export interface CreateServerOptions {
   logger?: boolean | Record<string, unknown>
 }
 
-/** Reads the browser SDK's script-tag build, or undefined when it has not been built. */
-function readBrowserScript(): Buffer | undefined {
+/**
+ * The browser SDK's script-tag build and the chunks it loads from the same folder (Core Web
+ * Vitals, heatmaps), served at `/<file>`.
+ */
+const browserScripts = ['rastro.js', 'rastro-vitals.js', 'rastro-heatmaps.js']
+
+/** Reads a file of the browser SDK's script-tag build, or undefined when it has not been built. */
+function readBrowserScript(file: string): Buffer | undefined {
   try {
-    return readFileSync(require.resolve('@rastro/browser/rastro.js'))
+    return readFileSync(require.resolve(`@rastro/browser/${file}`))
   } catch {
     return undefined
   }
@@ -246,16 +252,18 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   })
   crmFeed.start()
 
-  const script = readBrowserScript()
-  if (script) {
-    app.get('/rastro.js', (_request, reply) => {
-      reply
-        .type('application/javascript; charset=utf-8')
-        .header('cache-control', 'public, max-age=300')
-        .send(script)
-    })
-  } else {
-    app.log.warn('browser SDK not built: /rastro.js is not served (run `npm run build`)')
+  for (const file of browserScripts) {
+    const script = readBrowserScript(file)
+    if (script) {
+      app.get(`/${file}`, (_request, reply) => {
+        reply
+          .type('application/javascript; charset=utf-8')
+          .header('cache-control', 'public, max-age=300')
+          .send(script)
+      })
+    } else {
+      app.log.warn(`browser SDK not built: /${file} is not served (run \`npm run build\`)`)
+    }
   }
   if (settings.examplesDir) {
     await app.register(fastifyStatic, {
