@@ -1,7 +1,8 @@
-// Browser builds: ESM for bundlers, the minified IIFE for <script> with its lazily loaded chunks
-// (Core Web Vitals, heatmaps), and the loader snippet. Terser mangles `_`-prefixed properties
-// (private by convention) in the SDK builds; the IIFE and its chunks share one name cache, so a
-// chunk's `api._track` is the core's. Rollup builds the configs in order, core first.
+// Browser builds: ESM for bundlers (idb-keyval and web-vitals external), the minified IIFE for
+// <script> with its lazily loaded chunks (Core Web Vitals, heatmaps), and the loader snippet.
+// Terser mangles `_`-prefixed properties (private by convention) in the SDK builds; the IIFE and
+// its chunks share one name cache, so a chunk's `api._track` is the core's. Rollup builds the
+// configs in order, core first.
 import nodeResolve from '@rollup/plugin-node-resolve'
 import terser from '@rollup/plugin-terser'
 import typescript from '@rollup/plugin-typescript'
@@ -40,8 +41,9 @@ export default [
   {
     input: 'src/index.ts',
     output: { file: 'dist/index.js', format: 'es', sourcemap: true },
-    // npm users' bundlers resolve web-vitals (a dependency), and drop it unless `vitals()` is used.
-    external: ['web-vitals'],
+    // Dependencies, left for the site's bundler to resolve (and share with other packages);
+    // web-vitals is dropped unless `vitals()` is used.
+    external: ['idb-keyval', 'web-vitals'],
     plugins: plugins(true),
   },
   {

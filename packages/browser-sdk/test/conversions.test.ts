@@ -61,7 +61,7 @@ describe('conversions', () => {
   it("takes value and currency from the event's revenue when the rule has none", async () => {
     const client = createPluginClient([conversions([{ name: 'purchase', event: 'Order Completed' }])])
     client.rastro.track('Order Completed', { revenue: 49.9, currency: 'BRL' })
-    client.rastro.track('Order Completed', { total: '12' })
+    client.rastro.track('Order Completed', { total: 12 })
     const emitted = (await client.sent()).filter((e) => e.event == 'Conversion')
     expect(emitted.map((e) => [e.properties.value, e.properties.currency])).toEqual([
       [49.9, 'BRL'],
