@@ -1,12 +1,29 @@
 /**
  * Launches Debian's Chromium (`apt-get install chromium`) through playwright-core: never a
  * downloaded browser. The flags keep it from calling Google's services, which this network refuses.
+ *
+ * By default the browser looks like a person's: the browser SDK flags automated browsers
+ * (`navigator.webdriver`, a `HeadlessChrome` user agent) as bots, and the stats and the CRM leave
+ * bot traffic out. So `navigator.webdriver` is turned off and the user agent is the headed one
+ * of the same version. `{ automated: true }` keeps both signals, to test the bot flag itself.
  */
+import { execFileSync } from 'node:child_process'
 import { chromium, type Browser } from 'playwright-core'
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
-export function launchChromium(): Promise<Browser> {
+/** The user agent of a headed Chromium of the installed version on Linux. */
+function getHeadedUserAgent(): string {
+  const version = /\d+(\.\d+)+/.exec(
+    execFileSync(CHROMIUM_PATH, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+  )?.[0]
+  return `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${version ?? '140.0.0.0'} Safari/537.36`
+}
+
+export function launchChromium(options: { automated?: boolean } = {}): Promise<Browser> {
+  const human = options.automated
+    ? []
+    : ['--disable-blink-features=AutomationControlled', `--user-agent=${getHeadedUserAgent()}`]
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: [
@@ -17,6 +34,7 @@ export function launchChromium(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
+      ...human,
     ],
   })
 }
