@@ -274,7 +274,7 @@ describe('browser capture plugins', () => {
     )
     await page.fill('[name=email]', 'ana@example.com')
     await page.fill('[name=password]', 'hunter2-secret')
-    await page.fill('[name=pin]', '4242')
+    await page.fill('[name=pin]', 'zq-pin-secret')
     await page.fill('[name=note]', 'private note')
     await page.selectOption('[name=plan]', 'pro')
     await page.click('button')
@@ -297,7 +297,7 @@ describe('browser capture plugins', () => {
     })
     const everything = JSON.stringify(await collector.rows("SELECT * FROM events WHERE tenant_id = 'demo'"))
     expect(everything).not.toContain('hunter2')
-    expect(everything).not.toContain('4242')
+    expect(everything).not.toContain('zq-pin')
     expect(everything).not.toContain('private note')
   })
 
@@ -371,6 +371,18 @@ describe('browser capture plugins', () => {
     }
     expect(vitals.find((row) => row.properties.name == 'CLS')!.properties.value).toBe(0)
     // Closed only now: closing the browser context at once can cancel a beacon still in flight.
+    await context.close()
+  })
+
+  it('loads no chunk before opt-in consent, and loads it once analytics is allowed', async () => {
+    const { context, page, scripts } = await open(
+      'consent/',
+      html('<p>Consent</p>', '{ requireConsent: true }'),
+    )
+    await page.waitForTimeout(300) // time enough for a chunk request to start
+    expect(scripts).toEqual(['/rastro.js'])
+    await page.evaluate(() => (window as any).rastro.consent({ analytics: true }))
+    await expect.poll(() => scripts).toEqual(['/rastro.js', '/rastro-vitals.js'])
     await context.close()
   })
 

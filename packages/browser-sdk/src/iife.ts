@@ -8,6 +8,7 @@
  */
 import { createRastro } from './create-rastro.js'
 import { getDefaultPlugins, type ScriptOptions } from './plugins/get-default-plugins.js'
+import { loadAllowedChunks } from './plugins/load-chunk.js'
 import type { Rastro, RastroOptions } from './types.js'
 
 /** A call queued by the snippet: method, arguments and the resolver of the promise it returned. */
@@ -25,6 +26,13 @@ if (!stub || stub.q) {
   const base = script && script.src ? script.src.replace(/[^/]*$/, '') : ''
   client.init = (options: RastroOptions & ScriptOptions) =>
     init(options && { ...options, plugins: getDefaultPlugins(options, base).concat(options.plugins || []) })
+  const consent = client.consent
+  // Chunks wait for analytics consent: load them as soon as it is given.
+  client.consent = (choice) => {
+    const prefs = consent(choice)
+    loadAllowedChunks()
+    return prefs
+  }
   const rastro = Object.assign(stub || {}, client)
   delete rastro.q
   w.rastro = rastro
