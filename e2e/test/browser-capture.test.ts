@@ -157,13 +157,17 @@ describe('browser capture plugins', () => {
   it('records named clicks with data-rastro-* properties, outbound links and downloads, and nothing inside data-rastro-ignore', async () => {
     const { context, page } = await open(
       'clicks/',
-      html(`
+      html(
+        `
         <button id="hero" data-rastro-event="CTA Clicked" data-rastro-cta="hero" data-rastro-price="9.5">Order <b>now</b></button>
         <a id="out" href="https://partner.example/menu">Partner</a>
         <a id="pdf" href="/files/menu.pdf">Menu (PDF)</a>
         <a id="home" href="/capture/clicks/#top">Home</a>
         <div data-rastro-ignore><button id="private">Private</button></div>
-        <script>document.addEventListener('click', (e) => { if (e.target.closest('a')) e.preventDefault() })</script>`),
+        <script>document.addEventListener('click', (e) => { if (e.target.closest('a')) e.preventDefault() })</script>`,
+        // These clicks change nothing on purpose: no Dead Click may join them on a slow machine.
+        '{ autocapture: { deadClicks: false } }',
+      ),
     )
     for (const id of ['hero', 'out', 'pdf', 'home', 'private']) await page.click(`#${id}`)
     await flush(page)
