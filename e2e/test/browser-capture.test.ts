@@ -261,7 +261,7 @@ describe('browser capture plugins', () => {
     await context.close()
   })
 
-  it('sends form submissions with allow-listed fields only, never a password', async () => {
+  it('sends form submissions with allow-listed fields only, never a password, and converts them by rule', async () => {
     const { context, page } = await open(
       'form/',
       html(
@@ -273,7 +273,10 @@ describe('browser capture plugins', () => {
           <input name="note">
           <button>Sign up</button>
         </form>`,
-        `{ autocapture: { formFields: ['email', 'plan', 'password', 'pin'] } }`,
+        `{
+          autocapture: { formFields: ['email', 'plan', 'password', 'pin'] },
+          conversions: [{ name: 'signup-form', submit: '#signup', value: 15, currency: 'EUR' }],
+        }`,
       ),
     )
     await page.fill('[name=email]', 'ana@example.com')
@@ -293,6 +296,13 @@ describe('browser capture plugins', () => {
     const submitted = stored.filter((row) => row.event == 'Form Submitted')
     expect(submitted).toHaveLength(1)
     expect(submitted[0]!.score).toBe(10)
+    // A form-submit conversion rule fired on it.
+    expect(submitted[0]!.context.conversion).toEqual({ rule: 'signup-form', value: 15, currency: 'EUR' })
+    expect(stored.find((row) => row.event == 'Conversion')!.properties).toMatchObject({
+      rule: 'signup-form',
+      event: 'Form Submitted',
+      sourceMessageId: submitted[0]!.message_id,
+    })
     expect(submitted[0]!.properties).toEqual({
       formId: 'signup',
       formName: 'signup',
