@@ -6,8 +6,16 @@
 /** How long a click has to change something (ms). */
 export const DEAD_CLICK_MS = 500
 
-/** Watches the page for 500 ms after a click on `el`, then calls `onDead` if nothing changed. */
+/** Whether a click is being watched: one at a time, so fast clicking never stacks observers. */
+let watching = false
+
+/**
+ * Watches the page for 500 ms after a click, then calls `onDead` if nothing changed. A click
+ * while another is watched is not watched (it would see the same page).
+ */
 export function onDeadClick(win: Window, onDead: () => void): void {
+  if (watching) return
+  watching = true
   const doc = win.document
   const href = win.location.href
   let changed = false
@@ -17,6 +25,7 @@ export function onDeadClick(win: Window, onDead: () => void): void {
   const types = ['scroll', 'submit', 'pagehide', 'hashchange', 'popstate']
   for (const type of types) win.addEventListener(type, mark, true)
   win.setTimeout(() => {
+    watching = false
     observer.disconnect()
     for (const type of types) win.removeEventListener(type, mark, true)
     if (!changed && win.location.href == href && doc.visibilityState != 'hidden') onDead()
