@@ -26,13 +26,14 @@ if (!stub || stub.q) {
   const base = script && script.src ? script.src.replace(/[^/]*$/, '') : ''
   client.init = (options: RastroOptions & ScriptOptions) =>
     init(options && { ...options, plugins: getDefaultPlugins(options, base).concat(options.plugins || []) })
-  const consent = client.consent
+  const setConsent = client.consent
   // Chunks wait for analytics consent: load them as soon as it is given.
-  client.consent = (choice) => {
-    const prefs = consent(choice)
+  const consent = (choice: Parameters<typeof setConsent>[0]) => {
+    const prefs = setConsent(choice)
     loadAllowedChunks()
     return prefs
   }
+  client.consent = Object.assign(consent, { set: consent })
   const rastro = Object.assign(stub || {}, client)
   delete rastro.q
   w.rastro = rastro

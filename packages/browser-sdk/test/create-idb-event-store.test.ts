@@ -7,10 +7,12 @@ import { IDBFactory } from 'fake-indexeddb'
 import { beforeEach, describe, expect, it } from 'vitest'
 import {
   createIdbEventStore,
+  HEARTBEAT_PREFIX,
   LEASE_MS,
   MAX_EVENT_AGE_MS,
   MAX_STORED_EVENTS,
 } from '../src/queue/create-idb-event-store.js'
+import { createGatedStore } from '../src/storage/create-gated-store.js'
 import { createLogger } from '../src/util/create-logger.js'
 import { createUuidV7 } from '../src/util/create-uuid.js'
 
@@ -18,11 +20,14 @@ const t0 = Date.UTC(2026, 0, 1)
 let time = t0
 const now = () => time
 const item = (ms: number, n = 0) => JSON.stringify({ messageId: createUuidV7(ms), n })
-const tab = (id: string) => createIdbEventStore(id, now, createLogger())
+/** The site's localStorage, where the tabs keep their heartbeats. */
+let beats = createGatedStore([], () => true)
+const tab = (id: string) => createIdbEventStore(id, now, createLogger(), beats)
 
 beforeEach(() => {
   // A fresh, empty IndexedDB for each test (idb-keyval reads the global).
   globalThis.indexedDB = new IDBFactory()
+  beats = createGatedStore([], () => true)
   time = t0
 })
 
@@ -49,8 +54,10 @@ describe('createIdbEventStore', () => {
     await a._put([x, y])
     a._delete([x])
     a._release()
+    expect(beats.get(HEARTBEAT_PREFIX + 'A')).toBeNull()
     const [claimed] = await tab('B')._claim()
     expect(claimed).toEqual([y])
+    expect(beats.get(HEARTBEAT_PREFIX + 'B')).toBe(String(t0))
   })
 
   it('gives every event to exactly one of two tabs claiming at the same time', async () => {

@@ -10,13 +10,17 @@ import type { RastroDeps } from '../src/types.js'
 import type { FakeResponse } from './fixtures/create-fake-window.js'
 import { setupClient } from './fixtures/setup-client.js'
 
+/** The site's localStorage, shared by its pages (the tabs' heartbeats live there). */
+let local: Map<string, string>
+
 beforeEach(() => {
   globalThis.indexedDB = new IDBFactory()
+  local = new Map()
 })
 
 /** A page of the site, sharing the test's IndexedDB, at `offsetMs` after the first page. */
 function openPage(responses: FakeResponse[] = [], offsetMs = 0, deps: Partial<RastroDeps> = {}) {
-  const page = setupClient({ indexedDB: globalThis.indexedDB }, { pageViews: false }, responses, deps)
+  const page = setupClient({ indexedDB: globalThis.indexedDB, local }, { pageViews: false }, responses, deps)
   page.tick(offsetMs)
   page.init()
   return page
