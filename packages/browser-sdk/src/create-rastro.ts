@@ -295,6 +295,7 @@ export function createRastro(deps: Partial<RastroDeps> = {}): Rastro {
       _track: rastro.track,
       _use: (step) => void steps.push(step),
       _onHide: (callback) => void hideCallbacks.push(callback),
+      _allowed: () => consent._prefs.analytics,
       _log: log,
     }
     for (const plugin of options.plugins || []) {

@@ -18,6 +18,7 @@ import type {
 } from './types.js'
 
 export { createRastro }
+export * from './plugins/index.js'
 export * from './ecommerce/track-ecommerce.js'
 export type * from './ecommerce/ecommerce-events.js'
 export type { Touch } from './attribution/get-touch.js'

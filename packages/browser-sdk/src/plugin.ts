@@ -31,6 +31,11 @@ export interface PluginApi {
   _use(step: EventStep): void
   /** Runs `callback` when the page is hidden or left, before the final flush. */
   _onHide(callback: () => void): void
+  /**
+   * Whether the visitor allows analytics now (always, unless opt-in mode is waiting for the choice
+   * or the visitor refused). Plugins that make requests of their own (chunk loading) wait for it.
+   */
+  _allowed(): boolean
   /** Logs to the console when debugging is on. */
   _log(...args: unknown[]): void
 }

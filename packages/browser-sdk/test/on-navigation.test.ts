@@ -32,10 +32,24 @@ describe('onNavigation: one page view per URL change', () => {
     expect(views.map((v) => v.url)).toEqual(['https://shop.example/?sort=price'])
   })
 
-  it('ignores hash-only changes', () => {
-    const { history, views } = setup()
+  it('ignores in-page anchors', () => {
+    const { history, views, win } = setup()
     history.pushState({}, '', '#contact')
+    win.dispatchEvent(new Event('hashchange'))
     expect(views).toHaveLength(0)
+  })
+
+  it('reports hash routes (#/…, #!/…) once, whether by pushState or hashchange', () => {
+    const { history, views, win, go } = setup()
+    history.pushState({}, '', '#/menu')
+    history.pushState({}, '', '#!/cart')
+    // Setting location.hash (as hash routers do) fires popstate and hashchange for one change.
+    history.pushState({}, '', '#/checkout')
+    win.dispatchEvent(new Event('popstate'))
+    win.dispatchEvent(new Event('hashchange'))
+    go(-1)
+    win.dispatchEvent(new Event('hashchange'))
+    expect(views.map((v) => new URL(v.url).hash)).toEqual(['#/menu', '#!/cart', '#/checkout', '#!/cart'])
   })
 
   it('reports back and forward once each, even when the router replaces state on popstate', () => {

@@ -66,7 +66,7 @@ describe('loader snippet', () => {
   })
 
   it('the script-tag build replays the queue, init first, and resolves the stub promises', async () => {
-    const { win, doc } = setup()
+    const { win, doc, scripts } = setup()
     const { fetch, events } = createFakeFetch()
     win.fetch = fetch
     runSnippet(source, win, doc)
@@ -87,6 +87,12 @@ describe('loader snippet', () => {
     expect(await flushed).toBe(true)
     await rastro.flush()
     expect(events().map((e) => e.event ?? e.type)).toEqual(['page', 'CTA Clicked', 'Later'])
+    // The default plugins ran: scores on the events, the vitals chunk loaded from the host.
+    expect(events().map((e) => (e.context as { score: number }).score)).toEqual([2, 5, 5])
+    expect(scripts.map((script) => script.src)).toEqual([
+      'https://t.example/rastro.js',
+      'https://t.example/rastro-vitals.js',
+    ])
     // The queued consent.set() was replayed: the event after it carries the choice.
     expect(events()[2]!.context).toMatchObject({
       consent: { categoryPreferences: { analytics: true, marketing: false } },

@@ -79,10 +79,16 @@ function findDashboardDir(): string | undefined {
   }
 }
 
-/** Reads the browser SDK's script-tag build, or undefined when it has not been built. */
-function readBrowserScript(): Buffer | undefined {
+/**
+ * The browser SDK's script-tag build and the chunks it loads from its own folder (Core Web
+ * Vitals, heatmaps).
+ */
+const browserScripts = ['rastro.js', 'rastro-vitals.js', 'rastro-heatmaps.js']
+
+/** Reads a file of the browser SDK's script-tag build, or undefined when it has not been built. */
+function readBrowserScript(file: string): Buffer | undefined {
   try {
-    return readFileSync(require.resolve('@rastro/browser/rastro.js'))
+    return readFileSync(require.resolve(`@rastro/browser/${file}`))
   } catch {
     return undefined
   }
@@ -281,10 +287,17 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   })
   crmFeed.start()
 
-  const script = readBrowserScript()
-  if (script) {
-    // The browser SDK, at /rastro.js and at the sites' neutral script paths.
-    for (const path of new Set(['/rastro.js', ...scriptPaths])) {
+  // The browser SDK at /rastro.js and at the sites' neutral script paths, its chunks beside each.
+  const scriptFolders = ['/', ...[...scriptPaths].map((path) => path.slice(0, path.lastIndexOf('/') + 1))]
+  for (const file of browserScripts) {
+    const script = readBrowserScript(file)
+    if (!script) {
+      app.log.warn(`browser SDK not built: /${file} is not served (run \`npm run build\`)`)
+      continue
+    }
+    const paths =
+      file === 'rastro.js' ? ['/rastro.js', ...scriptPaths] : scriptFolders.map((dir) => dir + file)
+    for (const path of new Set(paths)) {
       app.get(path, (_request, reply) => {
         reply
           .type('application/javascript; charset=utf-8')
@@ -292,8 +305,6 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
           .send(script)
       })
     }
-  } else {
-    app.log.warn('browser SDK not built: /rastro.js is not served (run `npm run build`)')
   }
   const dashboardDir = findDashboardDir()
   if (dashboardDir) {

@@ -1,17 +1,19 @@
 /**
- * SPA navigations: wraps `history.pushState`/`replaceState` and listens to `popstate`, then calls
- * back once per change of path or query. The hash is ignored (in-page anchors are not page
- * views), so a `replaceState` that only rewrites state or hash, a router re-pushing the same URL,
- * and the `popstate` of back/forward never produce a second page view for one URL
- * (see Plausible's duplicate page view bugs #58, #18, #2203).
+ * SPA navigations: wraps `history.pushState`/`replaceState` and listens to `popstate` and
+ * `hashchange`, then calls back once per change of path, query or hash route (`#/…`, `#!/…`,
+ * as hash routers write them). Other hashes are in-page anchors, not page views. A
+ * `replaceState` that only rewrites state or an anchor, a router re-pushing the same URL, and the
+ * `popstate` + `hashchange` pair of one back/forward never produce a second page view for one
+ * URL (see Plausible's duplicate page view bugs #58, #18, #2203).
  */
 
 /** Called with the URL that was left, after the new URL is in `location`. */
 export type NavigationCallback = (previousUrl: string) => void
 
-/** The part of a URL whose change counts as a new page: path and query. */
+/** The part of a URL whose change counts as a new page: path, query and a hash route. */
 export function getPageKey(location: Location): string {
-  return location.pathname + location.search
+  const { hash } = location
+  return location.pathname + location.search + (/^#!?\//.test(hash) ? hash : '')
 }
 
 /** Starts watching `win`'s history for URL changes. */
@@ -41,4 +43,5 @@ export function onNavigation(win: Window, callback: NavigationCallback): void {
     }
   }
   win.addEventListener('popstate', check)
+  win.addEventListener('hashchange', check)
 }
