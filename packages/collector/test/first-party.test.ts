@@ -88,6 +88,13 @@ describe('neutral paths', () => {
     expect(response.status).toBe(200)
     expect(response.headers.get('content-type')).toMatch(/^application\/javascript/)
     expect(Buffer.from(await response.arrayBuffer()).equals(expected)).toBe(true)
+    // The chunks the script loads from its own folder (Core Web Vitals, heatmaps) are beside it.
+    for (const chunk of ['rastro-vitals.js', 'rastro-heatmaps.js']) {
+      const served = await fetch(`${collector.url}/assets/${chunk}`)
+      expect(served.status).toBe(200)
+      const bytes = readFileSync(require.resolve(`@rastro/browser/${chunk}`))
+      expect(Buffer.from(await served.arrayBuffer()).equals(bytes)).toBe(true)
+    }
   })
 
   it('takes batches at the events path as /v1/batch does, with the site’s origin rules', async () => {
