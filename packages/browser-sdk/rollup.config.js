@@ -1,4 +1,4 @@
-// Three browser builds: ESM for bundlers, the minified IIFE for <script>, and the loader snippet.
+// Three browser builds: ESM for bundlers (idb-keyval external), the minified IIFE for <script>, and the loader snippet.
 // Terser mangles `_`-prefixed properties (private by convention) in the SDK builds.
 import nodeResolve from '@rollup/plugin-node-resolve'
 import terser from '@rollup/plugin-terser'
@@ -34,6 +34,8 @@ export default [
   {
     input: 'src/index.ts',
     output: { file: 'dist/index.js', format: 'es', sourcemap: true },
+    // A dependency, left for the site's bundler to resolve (and share with other packages).
+    external: ['idb-keyval'],
     plugins: plugins(true),
   },
   {

@@ -1,12 +1,20 @@
 /**
  * Launches Debian's Chromium (`apt-get install chromium`) through playwright-core: never a
  * downloaded browser. The flags keep it from calling Google's services, which this network refuses.
+ *
+ * By default the browser looks like a person's: the browser SDK flags automated browsers
+ * (`navigator.webdriver`, a `HeadlessChrome` user agent) as bots, and the stats and the CRM leave
+ * bot traffic out. So `navigator.webdriver` is turned off and the user agent is the headed one
+ * of the same version. `{ automated: true }` keeps both signals, to test the bot flag itself.
  */
+import { execFileSync } from 'node:child_process'
 import { chromium, type Browser } from 'playwright-core'
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
 export interface LaunchOptions {
+  /** Keep the automation signals (`navigator.webdriver`, `HeadlessChrome`), to test the bot flag. */
+  automated?: boolean
   /**
    * Keep Chromium's back/forward cache on. Playwright turns it off by default
    * (`--disable-back-forward-cache`), so pages would never be restored from it on back/forward.
@@ -14,7 +22,18 @@ export interface LaunchOptions {
   backForwardCache?: boolean
 }
 
+/** The user agent of a headed Chromium of the installed version on Linux. */
+function getHeadedUserAgent(): string {
+  const version = /\d+(\.\d+)+/.exec(
+    execFileSync(CHROMIUM_PATH, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+  )?.[0]
+  return `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${version ?? '140.0.0.0'} Safari/537.36`
+}
+
 export function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
+  const human = options.automated
+    ? []
+    : ['--disable-blink-features=AutomationControlled', `--user-agent=${getHeadedUserAgent()}`]
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     ...(options.backForwardCache ? { ignoreDefaultArgs: ['--disable-back-forward-cache'] } : {}),
@@ -26,6 +45,7 @@ export function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
+      ...human,
     ],
   })
 }

@@ -6,14 +6,18 @@ import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
+import nodeResolve from '@rollup/plugin-node-resolve'
 import terser from '@rollup/plugin-terser'
 import { rollup } from 'rollup'
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist')
 const KIB = 1024
 
-/** Budgets in gzip bytes: this slice's core, the snippet, and the ESM core (browser-anchors.md §7). */
-const budgets = { 'rastro.js': 4 * KIB, 'snippet.min.js': 1 * KIB, 'ESM init+track': 6 * KIB }
+/**
+ * Budgets in gzip bytes (issue 3, browser-anchors.md §7): the script-tag build with its default
+ * plugins, the snippet, and what a bundler keeps of `init` + `track` (IndexedDB queue included).
+ */
+const budgets = { 'rastro.js': 10 * KIB, 'snippet.min.js': 1 * KIB, 'ESM init+track': 6 * KIB }
 
 async function bundleInitTrack() {
   const entry = `import { init, track } from ${JSON.stringify(join(dist, 'index.js'))}
@@ -22,6 +26,7 @@ track('Size Measured')`
   const bundle = await rollup({
     input: 'entry',
     plugins: [
+      nodeResolve(),
       {
         name: 'entry',
         resolveId: (id) => (id === 'entry' ? id : null),

@@ -1,30 +1,42 @@
 /**
- * Composition only: `createRastro()` wires identity, session, context, queue, sender and the
- * page-view and page-hide listeners into the public client. Later features (consent, autocapture,
- * engagement, vitals, the IndexedDB queue) plug in here as modules of their own.
+ * Composition only: `createRastro()` wires consent, identity, session, attribution, context, the
+ * queue (IndexedDB-backed when allowed) and the sender, the page-view and page-hide listeners and
+ * the plugins into the public client.
  */
-import { MAX_EVENT_BYTES, type JsonObject, type RastroEvent } from '@rastro/schema/types'
+import { MAX_EVENT_BYTES, type JsonObject } from '@rastro/schema/types'
+import { getMetaCookies, type MetaIds } from './attribution/get-meta-cookies.js'
+import { getTouch, isCampaign, type Touch } from './attribution/get-touch.js'
 import { onNavigation } from './capture/on-navigation.js'
 import { onPageHide } from './capture/on-page-hide.js'
+import { createConsent, type Consent } from './consent/create-consent.js'
+import { getPrivacySignal } from './consent/get-privacy-signal.js'
 import { getContext } from './context/get-context.js'
 import { getPage } from './context/get-page.js'
+import { isBot } from './context/is-bot.js'
 import { createIdentity } from './identity/create-identity.js'
+import { ANONYMOUS_ID_KEY } from './identity/get-anonymous-id.js'
+import { createIdbEventStore } from './queue/create-idb-event-store.js'
 import { createQueue, type Queue } from './queue/create-queue.js'
+import { memoryEventStore } from './queue/event-store.js'
 import { getSession, SESSION_KEY, SESSION_TIMEOUT_MS } from './session/get-session.js'
 import { createCookieStore } from './storage/create-cookie-store.js'
+import { createGatedStore, type GatedStore } from './storage/create-gated-store.js'
 import { createLocalStore } from './storage/create-local-store.js'
-import { createMemoryStore } from './storage/create-memory-store.js'
-import { createUniversalStore } from './storage/create-universal-store.js'
 import { createSender } from './transport/create-sender.js'
 import type { EventStep, OutgoingEvent, PluginApi } from './plugin.js'
 import type { Rastro, RastroDeps, RastroOptions } from './types.js'
 import { createLogger } from './util/create-logger.js'
-import { createUuidV7 } from './util/create-uuid.js'
+import { createUuid, createUuidV7 } from './util/create-uuid.js'
 import { getByteLength } from './util/get-byte-length.js'
 import { version } from './version.js'
 
+/** localStorage keys of the first and the last marketing touch (JSON). */
+const FIRST_TOUCH_KEY = 'rastro_ft'
+const LAST_TOUCH_KEY = 'rastro_lt'
+const USER_KEYS = ['rastro_uid', 'rastro_traits', FIRST_TOUCH_KEY, LAST_TOUCH_KEY]
+
 /** Fields of an event before the envelope (ids, time, context) is added. */
-type EventFields = Pick<RastroEvent, 'type'> & JsonObject
+type EventFields = Pick<OutgoingEvent, 'type'> & JsonObject
 
 /**
  * Creates a Rastro client. Most pages use the default one (`init`, `track`… exported by the
@@ -39,8 +51,13 @@ export function createRastro(deps: Partial<RastroDeps> = {}): Rastro {
   let queue: Queue | undefined
   let win: Window
   let referrer = ''
+  let cookieless: boolean | undefined
   let identity: ReturnType<typeof createIdentity>
-  let idStore: ReturnType<typeof createUniversalStore>
+  let idStore: GatedStore
+  let userStore: GatedStore
+  let consent: Consent
+  /** Applies the current consent to storage, the queue and Meta's cookies. */
+  let applyConsent: () => void
 
   /** Runs `fn` once initialised (else stashes the call), never letting an error reach the page. */
   const guard =
@@ -72,7 +89,7 @@ export function createRastro(deps: Partial<RastroDeps> = {}): Rastro {
       }
     },
     track: guard((event: string, properties?: JsonObject) => {
-      if (typeof event != 'string' || !event) return log('track: the event name must be a non-empty string')
+      if (typeof event != 'string' || !event) return log('track: no event name')
       return send!({ type: 'track', event, properties: { ...properties } })
     }),
     page: guard((name?: string | JsonObject, properties?: JsonObject) => {
@@ -93,10 +110,28 @@ export function createRastro(deps: Partial<RastroDeps> = {}): Rastro {
       }
       return send!({ type: 'identify', traits: identity._identify(userId, traits) })
     }),
+    alias: guard((userId: string, previousId?: string) => {
+      if (cookieless || !userId) return log('alias: no user id, or cookieless')
+      return send!({
+        type: 'alias',
+        userId: String(userId),
+        previousId: previousId || identity._userId() || identity._anonymousId(),
+      })
+    }),
+    group: guard((groupId: string, traits?: JsonObject) => {
+      if (!groupId) return log('group: no group id')
+      return send!({ type: 'group', groupId: String(groupId), traits: { ...traits } })
+    }),
     reset: guard(() => {
       identity._reset()
       idStore.remove(SESSION_KEY)
     }),
+    consent: guard((choice) => {
+      consent._set(choice)
+      applyConsent()
+      return { ...consent._prefs }
+    }),
+    optOut: () => void rastro.consent({ analytics: false, marketing: false }),
     flush: () => (queue ? queue._flush() : Promise.resolve(false)),
     debug(enabled) {
       log._on = enabled !== false
@@ -105,27 +140,56 @@ export function createRastro(deps: Partial<RastroDeps> = {}): Rastro {
 
   function start(options: RastroOptions): void {
     const now = deps.now || Date.now
+    const random = deps.random || Math.random
     const doc = win.document
     if (options.debug) log._on = true
-    const localStore = createLocalStore(win)
-    const memoryStore = createMemoryStore()
-    idStore = createUniversalStore([
-      createCookieStore(doc, win.location.protocol == 'https:'),
-      localStore,
-      memoryStore,
-    ])
-    identity = createIdentity(idStore, createUniversalStore([localStore, memoryStore]))
+    cookieless = options.cookieless
+    const cookies = createCookieStore(doc, win.location.protocol == 'https:')
+    const local = createLocalStore(win)
+    consent = createConsent(
+      cookies,
+      !!options.requireConsent,
+      options.privacySignals !== false && getPrivacySignal(win),
+    )
+    // Nothing is written before analytics consent, and nothing at all in cookieless mode.
+    const canStore = () => consent._prefs.analytics && !cookieless
+    idStore = createGatedStore([cookies, local], canStore)
+    userStore = createGatedStore([local], canStore)
+    identity = createIdentity(idStore, userStore)
     referrer = doc.referrer
+    const bot = isBot(win)
+
+    // Attribution: this page's touch becomes the last one, and the first one if none is stored.
+    const readTouch = (key: string): Touch | undefined => {
+      try {
+        return JSON.parse(userStore.get(key)!) || undefined
+      } catch {
+        return undefined
+      }
+    }
+    const touch = getTouch(win.location.href, referrer)
+    const previousTouch = readTouch(LAST_TOUCH_KEY)
+    const lastTouch = touch || previousTouch
+    const firstTouch = readTouch(FIRST_TOUCH_KEY) || touch
+    let renewSession =
+      options.newSessionOnCampaign &&
+      isCampaign(touch) &&
+      JSON.stringify(touch) != JSON.stringify(previousTouch)
+    if (touch) {
+      userStore.set(LAST_TOUCH_KEY, JSON.stringify(touch))
+      userStore.set(FIRST_TOUCH_KEY, JSON.stringify(firstTouch))
+    }
+    let metaIds: MetaIds | undefined
+
     const sessionTimeoutMs = options.sessionTimeoutMs || SESSION_TIMEOUT_MS
-    const url = (options.host || '').replace(/\/+$/, '') + '/v1/batch'
     const q = (queue = createQueue({
       flushAt: options.flushAt || 20,
       flushIntervalMs: options.flushIntervalMs || 5000,
       maxQueueSize: options.maxQueueSize || 1000,
-      random: deps.random || Math.random,
+      random,
       log,
       send: createSender({
-        url,
+        url: (options.host || '').replace(/\/+$/, '') + (options.path || '/v1/batch'),
         writeKey: options.writeKey,
         fetch: deps.fetch || ((input, init) => win.fetch(input, init)),
         beacon:
@@ -141,19 +205,13 @@ export function createRastro(deps: Partial<RastroDeps> = {}): Rastro {
         log,
       }),
     }))
+    let eventStore = memoryEventStore
+    /** Events recorded in opt-in mode before the visitor chose, sent if analytics is allowed. */
+    let pending: OutgoingEvent[] = []
 
-    const steps: EventStep[] = []
-    send = (fields) => {
-      const t = now()
-      const event: OutgoingEvent = {
-        ...fields,
-        messageId: createUuidV7(t),
-        anonymousId: identity._anonymousId(),
-        userId: identity._userId() || undefined,
-        timestamp: new Date(t).toISOString(),
-        context: getContext(win, referrer, getSession(idStore, t, sessionTimeoutMs)),
-      } as OutgoingEvent
-      for (const step of steps) if (step(event) === false) return log('dropped by a plugin', event)
+    /** Serializes an event, with the consent of now, into the queue. */
+    const enqueue = (event: OutgoingEvent): string | undefined => {
+      event.context.consent = { categoryPreferences: { ...consent._prefs } }
       let json: string
       try {
         json = JSON.stringify(event)
@@ -163,6 +221,61 @@ export function createRastro(deps: Partial<RastroDeps> = {}): Rastro {
       if (getByteLength(json) > MAX_EVENT_BYTES) return log('dropped: larger than 32 KiB', event)
       log(event.type, event)
       q._push(json)
+      return event.messageId
+    }
+
+    applyConsent = () => {
+      const prefs = consent._prefs
+      if (prefs.analytics) {
+        if (canStore()) {
+          idStore._sync()
+          userStore._sync()
+          if (prefs.marketing) metaIds = getMetaCookies(cookies, touch && touch.fbclid, now(), random)
+          try {
+            if (!eventStore._durable && win.indexedDB)
+              q._persist((eventStore = createIdbEventStore(createUuid(), now, log, local)))
+          } catch (error) {
+            log('storage', error)
+          }
+        }
+        pending.splice(0).forEach(enqueue)
+      } else {
+        pending = []
+        q._clear()
+        for (const key of [ANONYMOUS_ID_KEY, SESSION_KEY]) idStore.remove(key)
+        for (const key of USER_KEYS) userStore.remove(key)
+      }
+    }
+
+    const steps: EventStep[] = []
+    send = (fields) => {
+      const prefs = consent._prefs
+      if (!prefs.analytics && consent._chosen) return log('dropped: no analytics consent')
+      const t = now()
+      const context = getContext(win, referrer)
+      const event = {
+        messageId: createUuidV7(t),
+        ...fields,
+        timestamp: new Date(t).toISOString(),
+        context,
+      } as OutgoingEvent
+      if (cookieless) {
+        context.cookieless = true
+        delete event.userId
+      } else {
+        event.anonymousId = identity._anonymousId()
+        event.userId = event.userId || identity._userId() || undefined
+        context.sessionId = getSession(idStore, t, sessionTimeoutMs, renewSession)
+        renewSession = false
+      }
+      context.campaign = lastTouch
+      context.firstTouch = firstTouch
+      if (bot) context.bot = true
+      if (prefs.marketing && metaIds) Object.assign(context, metaIds)
+      for (const step of steps) if (step(event) === false) return log('dropped by a plugin', event)
+      if (prefs.analytics) return enqueue(event)
+      if (pending.length < 1000) pending.push(event)
+      log('waiting for consent', event)
       return event.messageId
     }
 
@@ -193,8 +306,11 @@ export function createRastro(deps: Partial<RastroDeps> = {}): Rastro {
       }
       void q._flush(true)
     })
+    // The page is being left: its unanswered events become the next page's to resend.
+    win.addEventListener('pagehide', () => eventStore._release())
     // Back online: retry now instead of waiting out the backoff.
     win.addEventListener('online', () => void q._flush())
+    if (consent._prefs.analytics) applyConsent()
     if (options.pageViews !== false) {
       rastro.page()
       onNavigation(win, (previousUrl) => {

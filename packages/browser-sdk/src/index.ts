@@ -8,10 +8,20 @@
  * track('Signed Up', { plan: 'pro' })
  */
 import { createRastro } from './create-rastro.js'
-import type { JsonObject, Rastro, RastroOptions } from './types.js'
+import type { ConsentPreferences, JsonObject, Rastro, RastroOptions, TrackProperties } from './types.js'
 
 export { createRastro }
-export type { JsonObject, Rastro, RastroDeps, RastroOptions } from './types.js'
+export * from './ecommerce/track-ecommerce.js'
+export type * from './ecommerce/ecommerce-events.js'
+export type { Touch } from './attribution/get-touch.js'
+export type {
+  ConsentPreferences,
+  JsonObject,
+  Rastro,
+  RastroDeps,
+  RastroOptions,
+  TrackProperties,
+} from './types.js'
 export type { EventStep, OutgoingEvent, Plugin, PluginApi } from './plugin.js'
 export type {
   EventContext,
@@ -31,8 +41,8 @@ export function init(options: RastroOptions): void {
   get().init(options)
 }
 
-/** Records a user action. See {@link Rastro.track}. */
-export function track(event: string, properties?: JsonObject): string | undefined {
+/** Records a user action; E-commerce Spec events get typed properties. See {@link Rastro.track}. */
+export function track<E extends string>(event: E, properties?: TrackProperties<E>): string | undefined {
   return get().track(event, properties)
 }
 
@@ -44,6 +54,26 @@ export function page(name?: string | JsonObject, properties?: JsonObject): strin
 /** Ties the visitor to a user id and traits. See {@link Rastro.identify}. */
 export function identify(userId?: string | null | JsonObject, traits?: JsonObject): string | undefined {
   return get().identify(userId, traits)
+}
+
+/** Tells the collector that `userId` is the same person as `previousId`. See {@link Rastro.alias}. */
+export function alias(userId: string, previousId?: string): string | undefined {
+  return get().alias(userId, previousId)
+}
+
+/** Ties the user to a company or account. See {@link Rastro.group}. */
+export function group(groupId: string, traits?: JsonObject): string | undefined {
+  return get().group(groupId, traits)
+}
+
+/** Records the visitor's consent choice. See {@link Rastro.consent}. */
+export function consent(choice: Partial<ConsentPreferences>): ConsentPreferences | undefined {
+  return get().consent(choice)
+}
+
+/** Stops recording, remembered in the `rastro_consent` cookie. See {@link Rastro.optOut}. */
+export function optOut(): void {
+  get().optOut()
 }
 
 /** Forgets the user and starts a new anonymous id and session. See {@link Rastro.reset}. */

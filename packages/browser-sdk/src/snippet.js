@@ -29,4 +29,16 @@
       )
     }
   })
-})(window, document, ['init', 'track', 'page', 'identify', 'reset', 'flush', 'debug'])
+})(window, document, [
+  'init',
+  'track',
+  'page',
+  'identify',
+  'alias',
+  'group',
+  'reset',
+  'consent',
+  'optOut',
+  'flush',
+  'debug',
+])

@@ -3,13 +3,13 @@ import { createQueue, type QueueOptions } from '../src/queue/create-queue.js'
 import type { SendOutcome } from '../src/transport/create-sender.js'
 import { createLogger } from '../src/util/create-logger.js'
 
-const ok: SendOutcome = { _failed: [], _retryAfterMs: 0, _ok: true }
+const ok = (items: string[] = []): SendOutcome => ({ _failed: [], _done: items, _retryAfterMs: 0, _ok: true })
 
 function setup(overrides: Partial<QueueOptions> = {}, outcomes: ((items: string[]) => SendOutcome)[] = []) {
   const sent: { items: string[]; useBeacon?: boolean }[] = []
   const send = vi.fn(async (items: string[], useBeacon?: boolean) => {
     sent.push({ items, useBeacon })
-    return (outcomes.shift() ?? (() => ok))(items)
+    return (outcomes.shift() ?? ok)(items)
   })
   const queue = createQueue({
     flushAt: 20,
@@ -27,7 +27,7 @@ const push = (queue: ReturnType<typeof setup>['queue'], n: number, from = 0) => 
 }
 const fail =
   (retryAfterMs = 0) =>
-  (items: string[]) => ({ _failed: items, _retryAfterMs: retryAfterMs, _ok: false })
+  (items: string[]): SendOutcome => ({ _failed: items, _done: [], _retryAfterMs: retryAfterMs, _ok: false })
 
 beforeEach(() => vi.useFakeTimers())
 afterEach(() => vi.useRealTimers())
@@ -124,7 +124,14 @@ describe('createQueue', () => {
     expect(queue._items).toEqual(['{"n":2}', '{"n":3}', '{"n":4}'])
   })
 
-  it('sends by beacon synchronously, even while a normal flush is in flight', async () => {
+  it('drops the oldest events past maxQueueChars (about 1 MB by default)', async () => {
+    const { queue } = setup({ maxQueueChars: 20, flushAt: 100 })
+    push(queue, 5)
+    // Each item is 7 characters: two fit in 20.
+    expect(queue._items).toEqual(['{"n":3}', '{"n":4}'])
+  })
+
+  it('sends synchronously when the page is hidden, even while a normal flush is in flight', async () => {
     const calls: [string[], boolean | undefined][] = []
     let release!: (outcome: SendOutcome) => void
     const queue = createQueue({
@@ -135,7 +142,7 @@ describe('createQueue', () => {
       log: createLogger(),
       send: (items, useBeacon) => {
         calls.push([items, useBeacon])
-        return useBeacon ? Promise.resolve(ok) : new Promise((resolve) => (release = resolve))
+        return useBeacon ? Promise.resolve(ok()) : new Promise((resolve) => (release = resolve))
       },
     })
     queue._push('a')
@@ -144,12 +151,12 @@ describe('createQueue', () => {
     expect(calls).toEqual([[['a'], undefined]])
     queue._push('b')
     void queue._flush(true)
-    // No await: the beacon must be dispatched within the pagehide handler itself.
+    // No await: the requests must be dispatched within the pagehide handler itself.
     expect(calls).toEqual([
       [['a'], undefined],
       [['b'], true],
     ])
-    release(ok)
+    release(ok())
     expect(await first).toBe(true)
   })
 

@@ -1,41 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createRastro } from '../src/create-rastro.js'
-import type { RastroDeps, RastroOptions } from '../src/types.js'
+import type { RastroOptions } from '../src/types.js'
 import { version } from '../src/version.js'
-import {
-  createFakeBeacon,
-  createFakeFetch,
-  createFakeWindow,
-  type FakeResponse,
-  type FakeWindowOptions,
-} from './fixtures/create-fake-window.js'
+import { setupClient } from './fixtures/setup-client.js'
 
-const t0 = Date.UTC(2026, 0, 1, 9)
-
-function setup(
-  windowOptions: FakeWindowOptions = {},
-  options: Partial<RastroOptions> = {},
-  responses: FakeResponse[] = [],
-  deps: Partial<RastroDeps> = {},
-) {
-  const fake = createFakeWindow({
-    url: 'https://shop.example/?utm_source=ig&utm_campaign=spring',
-    ...windowOptions,
-  })
-  const fetch = createFakeFetch(responses)
-  const beacon = createFakeBeacon()
-  let time = t0
-  const rastro = createRastro({
-    win: fake.win,
-    fetch: fetch.fetch,
-    beacon: beacon.beacon,
-    now: () => time,
-    random: () => 1,
-    ...deps,
-  })
-  const init = () => rastro.init({ writeKey: 'wk_test', host: 'https://t.example/', ...options })
-  return { ...fake, ...fetch, beacon, rastro, init, tick: (ms: number) => (time += ms) }
-}
+const setup = setupClient
 
 beforeEach(() => vi.useFakeTimers())
 afterEach(() => vi.useRealTimers())
@@ -65,7 +34,10 @@ describe('createRastro', () => {
       context: {
         library: { name: '@rastro/browser', version },
         page: pageFields,
-        campaign: { source: 'ig', name: 'spring' },
+        campaign: { source: 'ig', name: 'spring', referrer: 'https://search.example/' },
+        firstTouch: { source: 'ig', name: 'spring', referrer: 'https://search.example/' },
+        consent: { categoryPreferences: { analytics: true, marketing: true } },
+        fbp: 'fb.1.1767258000000.2147483647',
         locale: 'es-ES',
         screen: { width: 1440, height: 900, density: 2 },
         timezone: expect.any(String),

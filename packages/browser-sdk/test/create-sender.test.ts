@@ -27,7 +27,8 @@ function setup(responses: FakeResponse[] = [], acceptBeacon = true) {
 describe('createSender', () => {
   it('sends the wire format: writeKey, sentAt and batch in a text/plain body', async () => {
     const { send, requests } = setup()
-    expect(await send(events(2, 10))).toEqual({ _failed: [], _retryAfterMs: 0, _ok: true })
+    const items = events(2, 10)
+    expect(await send(items)).toEqual({ _failed: [], _done: items, _retryAfterMs: 0, _ok: true })
     expect(requests).toHaveLength(1)
     expect(requests[0]!.body).toEqual({
       writeKey: 'wk_test',
@@ -58,28 +59,44 @@ describe('createSender', () => {
     expect(requests).toHaveLength(2)
     const firstChunk = requests[0]!.body.batch.length
     expect(outcome._failed).toEqual(items.slice(firstChunk))
+    expect(outcome._done).toEqual(items.slice(0, firstChunk))
     expect(outcome._retryAfterMs).toBe(3000)
     expect(outcome._ok).toBe(false)
   })
 
   it('drops events answered with a final error and does not retry them', async () => {
     const { send } = setup([{ status: 400 }])
-    expect(await send(events(1))).toEqual({ _failed: [], _retryAfterMs: 0, _ok: false })
+    const items = events(1)
+    expect(await send(items)).toEqual({ _failed: [], _done: items, _retryAfterMs: 0, _ok: false })
   })
 
-  it('uses sendBeacon when the page is hidden, all chunks at once', async () => {
+  it('uses sendBeacon for events with no stored copy when the page is hidden, all chunks at once', async () => {
     const { send, requests, beacon } = setup()
-    const outcome = await send(events(150), true)
+    const outcome = await send(events(150), true, true)
     expect(requests).toHaveLength(0)
     expect(beacon.bodies.length).toBeGreaterThan(1)
     expect(beacon.bodies.flatMap((b) => b.batch)).toHaveLength(150)
     expect(outcome._ok).toBe(true)
+    // Handed to the browser, not answered: a stored copy (if any) is not forgotten.
+    expect(outcome._done).toEqual([])
+  })
+
+  it('sends stored events by keepalive fetch when the page is hidden, all chunks dispatched at once', async () => {
+    const { send, requests, beacon } = setup()
+    const items = events(150)
+    const sending = send(items, true)
+    // Dispatched synchronously, before anything is awaited.
+    expect(requests.length).toBeGreaterThan(1)
+    const outcome = await sending
+    expect(beacon.bodies).toHaveLength(0)
+    expect(requests.every((r) => r.init.keepalive)).toBe(true)
+    expect(outcome._done).toHaveLength(150)
   })
 
   it('falls back to keepalive fetch when the browser refuses the beacon', async () => {
     const { send, requests } = setup([{ status: 500 }], false)
     const items = events(2, 10)
-    const outcome = await send(items, true)
+    const outcome = await send(items, true, true)
     expect(requests).toHaveLength(1)
     expect(requests[0]!.init.keepalive).toBe(true)
     expect(outcome._failed).toEqual(items)

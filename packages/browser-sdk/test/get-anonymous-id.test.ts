@@ -3,8 +3,7 @@ import { createIdentity } from '../src/identity/create-identity.js'
 import { ANONYMOUS_ID_KEY, getAnonymousId } from '../src/identity/get-anonymous-id.js'
 import { createCookieStore } from '../src/storage/create-cookie-store.js'
 import { createLocalStore } from '../src/storage/create-local-store.js'
-import { createMemoryStore } from '../src/storage/create-memory-store.js'
-import { createUniversalStore } from '../src/storage/create-universal-store.js'
+import { createGatedStore } from '../src/storage/create-gated-store.js'
 import { createFakeWindow, type FakeWindowOptions } from './fixtures/create-fake-window.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
@@ -12,11 +11,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 /** The stores the client uses for the anonymous id, over a fake window. */
 function createIdStore(options: FakeWindowOptions = {}) {
   const fake = createFakeWindow(options)
-  const store = createUniversalStore([
-    createCookieStore(fake.win.document, fake.win.location.protocol === 'https:'),
-    createLocalStore(fake.win),
-    createMemoryStore(),
-  ])
+  const store = createGatedStore(
+    [
+      createCookieStore(fake.win.document, fake.win.location.protocol === 'https:'),
+      createLocalStore(fake.win),
+    ],
+    () => true,
+  )
   return { ...fake, store }
 }
 
@@ -43,9 +44,12 @@ describe('getAnonymousId', () => {
 
   it('survives a reload: a new page with the same cookie jar reads the same id', () => {
     const first = createIdStore()
-    const id = createIdentity(first.store, createMemoryStore())._anonymousId()
+    const id = createIdentity(
+      first.store,
+      createGatedStore([], () => true),
+    )._anonymousId()
     const reload = createCookieStore(first.win.document, true)
-    expect(getAnonymousId(createUniversalStore([reload, createMemoryStore()]))).toBe(id)
+    expect(getAnonymousId(createGatedStore([reload], () => true))).toBe(id)
   })
 
   it('falls back to localStorage when cookies throw', () => {
@@ -66,7 +70,10 @@ describe('getAnonymousId', () => {
     const { store, jar } = createIdStore()
     const id = getAnonymousId(store)
     jar.clear()
-    createIdentity(store, createMemoryStore())
+    createIdentity(
+      store,
+      createGatedStore([], () => true),
+    )
     expect(jar.get(ANONYMOUS_ID_KEY)).toBe(id)
   })
 })

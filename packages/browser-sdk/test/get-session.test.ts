@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { getSession, SESSION_KEY } from '../src/session/get-session.js'
-import { createMemoryStore } from '../src/storage/create-memory-store.js'
+import { createGatedStore } from '../src/storage/create-gated-store.js'
+
+const createMemoryStore = () => createGatedStore([], () => true)
 
 const MIN = 60_000
 const t0 = Date.UTC(2026, 0, 1)
@@ -40,5 +42,21 @@ describe('getSession', () => {
     expect(getSession(store, t0 + 2000, 1000)).not.toBe(id)
     store.set(SESSION_KEY, 'garbage')
     expect(getSession(store, t0 + 2001, 1000)).not.toBe('garbage')
+  })
+
+  it('caps a session at 24 h even when the visitor never stops', () => {
+    const store = createMemoryStore()
+    const id = getSession(store, t0)
+    let t = t0
+    while (t < t0 + 23 * 60 * MIN) expect(getSession(store, (t += 20 * MIN))).toBe(id)
+    const next = getSession(store, t0 + 24 * 60 * MIN)
+    expect(next).not.toBe(id)
+    expect(getSession(store, t0 + 24 * 60 * MIN + 1)).toBe(next)
+  })
+
+  it('starts a new session when asked to (a new campaign)', () => {
+    const store = createMemoryStore()
+    const id = getSession(store, t0)
+    expect(getSession(store, t0 + MIN, undefined, true)).not.toBe(id)
   })
 })

@@ -1,14 +1,14 @@
 /**
- * `context` of every event: library, page, campaign, locale, screen, timezone and session id.
- * No `userAgent` and no `ip`: the collector reads both from the request.
+ * The page-dependent part of every event's `context`: library, page, locale, screen and timezone.
+ * No `userAgent` and no `ip`: the collector reads both from the request. The client adds the
+ * session, campaign, consent and bot fields.
  */
 import type { EventContext } from '@rastro/schema/types'
 import { version } from '../version.js'
-import { getCampaign } from './get-campaign.js'
 import { getPage } from './get-page.js'
 
 /** Builds the context of an event sent now from `win`. */
-export function getContext(win: Window, referrer: string, sessionId: string): EventContext {
+export function getContext(win: Window, referrer: string): EventContext {
   const page = getPage(win, referrer)
   const { screen, navigator } = win
   let timezone: string | undefined
@@ -20,10 +20,8 @@ export function getContext(win: Window, referrer: string, sessionId: string): Ev
   return {
     library: { name: '@rastro/browser', version },
     page,
-    campaign: getCampaign(page.search),
     locale: navigator.language,
     screen: screen && { width: screen.width, height: screen.height, density: win.devicePixelRatio },
     timezone,
-    sessionId,
   }
 }

@@ -1,12 +1,15 @@
 /**
- * The in-memory event queue. It flushes when `flushAt` events are waiting, `flushIntervalMs`
- * after the first event arrived, on an explicit `flush()`, and by beacon when the page is hidden.
- * Failed sends go back to the front, in order, with the same bytes (same `messageId`), and are
- * retried after a jittered exponential backoff or the server's `Retry-After`, whichever is longer.
- * One normal flush runs at a time.
+ * The event queue. Every event is saved in the event store (IndexedDB when allowed) before it is
+ * sent, and deleted from it only once the collector answered for it. It flushes when `flushAt`
+ * events are waiting, `flushIntervalMs` after the first event arrived, on an explicit `flush()`,
+ * and at once when the page is hidden. Failed sends go back to the front, in order, with the same
+ * bytes (same `messageId`), and are retried after a jittered exponential backoff or the server's
+ * `Retry-After`, whichever is longer. One normal flush runs at a time. Events left by earlier
+ * pages are claimed from the store and sent first.
  */
-import type { SendOutcome } from '../transport/create-sender.js'
+import type { Sender } from '../transport/create-sender.js'
 import type { Logger } from '../util/create-logger.js'
+import { memoryEventStore, type EventStore } from './event-store.js'
 import { getBackoffMs } from './get-backoff-ms.js'
 
 export interface QueueOptions {
@@ -16,7 +19,9 @@ export interface QueueOptions {
   flushIntervalMs: number
   /** Most events kept; the oldest are dropped past it (events). */
   maxQueueSize: number
-  send: (items: string[], useBeacon?: boolean) => Promise<SendOutcome>
+  /** Most JSON characters kept (about bytes); the oldest events are dropped past it. Default: 1_000_000. */
+  maxQueueChars?: number
+  send: Sender
   random: () => number
   log: Logger
 }
@@ -25,18 +30,24 @@ export interface Queue {
   /** Adds a serialized event. */
   _push(item: string): void
   /**
-   * Sends everything waiting now, cancelling any backoff. With `useBeacon`, dispatches
-   * synchronously (for `pagehide`) instead of after the flush in progress.
+   * Sends everything waiting now, cancelling any backoff. With `hiding`, dispatches synchronously
+   * (for `pagehide`) instead of after the flush in progress.
    * Resolves `true` when every event it took was answered 2xx (or handed to `sendBeacon`).
    */
-  _flush(useBeacon?: boolean): Promise<boolean>
+  _flush(hiding?: boolean): Promise<boolean>
+  /** Moves to `store`: saves the waiting events in it, then claims and sends what earlier pages left. */
+  _persist(store: EventStore): void
+  /** Drops every waiting and stored event (opt-out). */
+  _clear(): void
   /** Events waiting (read-only view, for tests and debugging). */
   readonly _items: readonly string[]
 }
 
-/** Creates an empty queue. */
+/** Creates an empty queue, on the memory store until `_persist` is called. */
 export function createQueue(o: QueueOptions): Queue {
   let items: string[] = []
+  let store = memoryEventStore
+  let written: Promise<unknown> = Promise.resolve()
   let timer: ReturnType<typeof setTimeout> | undefined
   let backingOff = false
   let attempt = 0
@@ -50,13 +61,32 @@ export function createQueue(o: QueueOptions): Queue {
     }, delayMs)
   }
 
-  const deliver = async (batch: string[], useBeacon?: boolean): Promise<boolean> => {
+  /** Drops the oldest events past the caps (count and characters), from memory and the store. */
+  const trim = () => {
+    let chars = 0
+    let keep = 0
+    while (
+      keep < items.length &&
+      keep < o.maxQueueSize &&
+      (chars += items[items.length - 1 - keep]!.length) <= (o.maxQueueChars || 1_000_000)
+    )
+      keep++
+    const dropped = items.splice(0, items.length - keep)
+    if (dropped.length) {
+      o.log('queue full: dropped', dropped.length)
+      store._delete(dropped)
+    }
+  }
+
+  const deliver = async (batch: string[], hiding?: boolean): Promise<boolean> => {
     if (!batch.length) return true
-    const outcome = await o.send(batch, useBeacon)
+    // Saved before sent; a page being hidden cannot wait, its events were written when queued.
+    if (!hiding) await written
+    const outcome = await o.send(batch, hiding, !store._durable)
+    store._delete(outcome._done)
     if (outcome._failed.length) {
       items = outcome._failed.concat(items)
-      if (items.length > o.maxQueueSize)
-        o.log('queue full: dropped', items.splice(0, items.length - o.maxQueueSize).length)
+      trim()
       const delayMs = Math.max(outcome._retryAfterMs, getBackoffMs(attempt++, o.random))
       o.log('retry', outcome._failed.length, 'events in', Math.round(delayMs), 'ms')
       backingOff = true
@@ -75,20 +105,45 @@ export function createQueue(o: QueueOptions): Queue {
     return items.splice(0)
   }
 
-  const flush = (useBeacon?: boolean): Promise<boolean> => {
-    if (useBeacon) return deliver(takeAll(), true)
+  const flush = (hiding?: boolean): Promise<boolean> => {
+    if (hiding) return deliver(takeAll(), true)
     return (running = running.then(() => deliver(takeAll())).catch(() => false))
   }
+
+  const add = (added: string[]) => {
+    written = store._put(added)
+    trim()
+    if (backingOff) return
+    if (items.length >= o.flushAt) void flush()
+    else if (!timer) schedule(o.flushIntervalMs)
+  }
+
+  const claim = () =>
+    void store._claim().then(([claimed, nextMs]) => {
+      if (claimed.length) {
+        o.log('resending', claimed.length, 'stored events')
+        items = claimed.concat(items)
+        trim()
+        void flush()
+      }
+      if (nextMs) setTimeout(claim, nextMs)
+    })
 
   return {
     _push(item) {
       items.push(item)
-      if (items.length > o.maxQueueSize) o.log('queue full: dropped', items.splice(0, 1).length)
-      if (backingOff) return
-      if (items.length >= o.flushAt) void flush()
-      else if (!timer) schedule(o.flushIntervalMs)
+      add([item])
     },
     _flush: flush,
+    _persist(next) {
+      store = next
+      written = store._put(items)
+      claim()
+    },
+    _clear() {
+      takeAll()
+      store._clear()
+    },
     get _items() {
       return items
     },

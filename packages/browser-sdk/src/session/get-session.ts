@@ -1,10 +1,11 @@
 /**
  * The session id: a UUID v7 that lives until 30 min pass without an event (the default of
- * PostHog, RudderStack, Amplitude and Snowplow). Stored with its last-activity time as
- * `<id>.<ms>` in the `rastro_sid` cookie and localStorage, so all tabs of a site share it.
+ * PostHog, RudderStack, Amplitude and Snowplow), and at most 24 h (PostHog's cap), whatever the
+ * activity. Stored with its last-activity time as `<id>.<ms>` in the `rastro_sid` cookie and
+ * localStorage, so all tabs of a site share it; the start time is the id's own UUID v7 timestamp.
  */
 import type { Store } from '../storage/store.js'
-import { createUuidV7 } from '../util/create-uuid.js'
+import { createUuidV7, getUuidV7Time } from '../util/create-uuid.js'
 
 /** Storage key (cookie name and localStorage key) of the session. */
 export const SESSION_KEY = 'rastro_sid'
@@ -12,13 +13,25 @@ export const SESSION_KEY = 'rastro_sid'
 /** Default inactivity timeout: 30 min (ms). */
 export const SESSION_TIMEOUT_MS = 30 * 60 * 1000
 
+/** Longest session: 24 h (ms), then a new one starts even if the visitor stayed active. */
+export const SESSION_MAX_MS = 24 * 3600 * 1000
+
 /**
  * Returns the current session id and records activity at `nowMs`; starts a new session when the
- * last activity is `timeoutMs` or more ago (or none is stored).
+ * last activity is `timeoutMs` or more ago, the session is 24 h old, none is stored, or `renew`
+ * (a new campaign) asks for it.
  */
-export function getSession(store: Store, nowMs: number, timeoutMs = SESSION_TIMEOUT_MS): string {
+export function getSession(
+  store: Store,
+  nowMs: number,
+  timeoutMs = SESSION_TIMEOUT_MS,
+  renew?: boolean,
+): string {
   const [storedId, last] = (store.get(SESSION_KEY) || '').split('.')
-  const id = storedId && nowMs - Number(last) < timeoutMs ? storedId : createUuidV7(nowMs)
+  const id =
+    !renew && storedId && nowMs - Number(last) < timeoutMs && nowMs - getUuidV7Time(storedId) < SESSION_MAX_MS
+      ? storedId
+      : createUuidV7(nowMs)
   store.set(SESSION_KEY, id + '.' + nowMs, timeoutMs)
   return id
 }

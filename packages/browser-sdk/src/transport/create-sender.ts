@@ -1,8 +1,10 @@
 /**
  * Sends queued events: splits them into bodies under 60 KB and posts each one. Normally the
  * requests go one after another (one keepalive request in flight at a time) and stop at the
- * first retryable failure. When the page is being hidden they all go at once by `sendBeacon`,
- * falling back to keepalive `fetch` when the browser refuses the beacon.
+ * first retryable failure. When the page is being hidden they all go at once: as keepalive
+ * fetches when the events are also kept in IndexedDB (the answer, if the page lives to read it,
+ * deletes them; otherwise the next page resends them), else by `sendBeacon`, the surest hand-off
+ * for events that have no other copy, falling back to keepalive `fetch` when the browser refuses.
  */
 import type { Logger } from '../util/create-logger.js'
 import { getByteLength } from '../util/get-byte-length.js'
@@ -14,14 +16,19 @@ import { MAX_BODY_BYTES, splitBatch } from './split-batch.js'
 export interface SendOutcome {
   /** Events to send again later, in their original order. */
   _failed: string[]
+  /** Events the collector answered for, stored or refused for good: forget them. */
+  _done: string[]
   /** The largest `Retry-After` among failed requests (ms). */
   _retryAfterMs: number
   /** Every request was answered 2xx (or handed to `sendBeacon`). */
   _ok: boolean
 }
 
-/** Sends serialized events; `useBeacon` when the page is going away. */
-export type Sender = (items: string[], useBeacon?: boolean) => Promise<SendOutcome>
+/**
+ * Sends serialized events; `hiding` when the page is going away (all requests dispatched at
+ * once), and then `beacon` to prefer `sendBeacon`.
+ */
+export type Sender = (items: string[], hiding?: boolean, beacon?: boolean) => Promise<SendOutcome>
 
 export interface SenderOptions {
   url: string
@@ -34,10 +41,10 @@ export interface SenderOptions {
 
 /** Creates the sender for one collector and write key. */
 export function createSender(o: SenderOptions): Sender {
-  return async (items, useBeacon) => {
+  return async (items, hiding, beacon) => {
     const sentAt = new Date(o.now()).toISOString()
     const chunks = splitBatch(items, MAX_BODY_BYTES - getByteLength(createBody(o.writeKey, sentAt, [])))
-    const outcome: SendOutcome = { _failed: [], _retryAfterMs: 0, _ok: true }
+    const outcome: SendOutcome = { _failed: [], _done: [], _retryAfterMs: 0, _ok: true }
     const post = (chunk: string[]) => sendBatch(o.url, createBody(o.writeKey, sentAt, chunk), o.fetch, o.now)
     const handle = (chunk: string[], result: SendResult) => {
       o.log('sent', chunk.length, 'events:', result._status || 'network error', result._body)
@@ -47,12 +54,12 @@ export function createSender(o: SenderOptions): Sender {
       if (result._retry) {
         outcome._failed.push(...chunk)
         outcome._retryAfterMs = Math.max(outcome._retryAfterMs, result._retryAfterMs)
-      }
+      } else outcome._done.push(...chunk)
     }
-    if (useBeacon) {
+    if (hiding) {
       await Promise.all(
         chunks.map((chunk) =>
-          o.beacon(o.url, createBody(o.writeKey, sentAt, chunk))
+          beacon && o.beacon(o.url, createBody(o.writeKey, sentAt, chunk))
             ? o.log('beacon', chunk.length, 'events')
             : post(chunk).then((result) => handle(chunk, result)),
         ),

@@ -22,3 +22,8 @@ export function createUuidV7(nowMs: number): string {
   const time = nowMs.toString(16).padStart(12, '0').slice(-12)
   return time.slice(0, 8) + '-' + time.slice(8) + '-7' + createUuid().slice(15)
 }
+
+/** The creation time (ms since the epoch) of a UUID v7, `NaN` for anything else. */
+export function getUuidV7Time(id: string): number {
+  return parseInt(id.slice(0, 8) + id.slice(9, 13), 16)
+}
