@@ -19,12 +19,6 @@ import { startFixtureSite, type FixtureSite } from './helpers/start-fixture-site
 const ITERATIONS = Number(process.env.DELIVERY_ITERATIONS) || 20
 /** Visitors (browser contexts) running the iterations side by side. */
 const CONCURRENCY = 2
-/**
- * The SDK's queue still lives in memory: events still queued when a page dies offline, or whose
- * every request failed, are gone. The scenarios that need the persistent (IndexedDB) queue of the
- * browser SDK's delivery work wait for it (they fail today: 0 of their events arrive).
- */
-const HAS_PERSISTENT_QUEUE = false
 
 let collector: RunningCollector
 let site: FixtureSite
@@ -47,12 +41,7 @@ afterAll(async () => {
 
 describe('browser delivery', () => {
   for (const scenario of scenarios) {
-    const title = `${scenario.name}: ${scenario.description}`
-    if (scenario.needsPersistentQueue && !HAS_PERSISTENT_QUEUE) {
-      it.todo(`${title} (needs the SDK's IndexedDB queue)`)
-      continue
-    }
-    it(title, { timeout: 120_000 }, async () => {
+    it(`${scenario.name}: ${scenario.description}`, { timeout: 120_000 }, async () => {
       const result = await measureScenario(env, scenario, ITERATIONS, CONCURRENCY)
       expect(result.early.stored).toBeGreaterThanOrEqual(Math.ceil(result.early.sent * 0.995))
       expect(result.queued.stored).toBe(result.queued.sent)

@@ -42,8 +42,6 @@ export interface Scenario {
   name: string
   /** How the page is left, for the report. */
   description: string
-  /** Needs the persistent (IndexedDB) queue: delivery on a later visit. */
-  needsPersistentQueue?: boolean
   /** One iteration by `visitor` (who runs many, one after another); `run` tags its probes. */
   iterate(env: DeliveryEnv, visitor: Visitor, run: string): Promise<IterationOutcome>
 }
@@ -247,7 +245,6 @@ export const scenarios: Scenario[] = [
   {
     name: 'offline, next visit',
     description: 'events while offline, the tab closed offline; the site opened again online',
-    needsPersistentQueue: true,
     async iterate(env, visitor, run) {
       const page = await openPage(env, visitor, 200)
       await visitor.context.setOffline(true)
@@ -264,7 +261,6 @@ export const scenarios: Scenario[] = [
     name: 'aborted, then reload',
     description:
       'every request of the first page fails (connection aborted, page-hide beacon included), then the page is reloaded',
-    needsPersistentQueue: true,
     async iterate(env, visitor, run) {
       const page = await openPage(env, visitor, 200, `&abortFirst=${encodeURIComponent(run)}`)
       const ids = await trackProbes(page, run, 'queued', QUEUED_PER_ITERATION)
