@@ -3,9 +3,9 @@
  * times in a real Chromium against the real collector and prints the delivery rates as a Markdown
  * table (the "Browser delivery" section of BENCHMARKS.md).
  *
- * Usage: `npm run bench` (in e2e/), or `npm run bench -- [iterations=100] [concurrency=4] [scenario name part…]`. `concurrency` visitors (browser contexts) run the iterations side by side..
+ * Usage: `npm run bench` (in e2e/), or `npm run bench -- [iterations=100] [concurrency=2] [scenario name part…]`. `concurrency` visitors (browser contexts) run the iterations side by side.
  */
-import { cpus, release, totalmem } from 'node:os'
+import { cpus, loadavg, release, totalmem } from 'node:os'
 import {
   countDuplicateRows,
   measureScenario,
@@ -19,7 +19,7 @@ import { startFixtureSite } from '../test/helpers/start-fixture-site.js'
 
 const [iterationsArg, concurrencyArg, ...only] = process.argv.slice(2)
 const iterations = Number(iterationsArg) || 100
-const concurrency = Number(concurrencyArg) || 4
+const concurrency = Number(concurrencyArg) || 2
 
 const rate = (tally: Tally) =>
   tally.sent ? `${((100 * tally.stored) / tally.sent).toFixed(1)}% (${tally.stored}/${tally.sent})` : '–'
@@ -37,6 +37,7 @@ const started: { collector?: RunningCollector } = {}
 const site = await startFixtureSite(() => started.collector!.origin, demoKeys.writeKey)
 const collector = (started.collector = await startCollector({ allowedOrigins: [site.origin] }))
 const browser = await launchChromium({ backForwardCache: true })
+const loadBefore = loadavg()[0]!.toFixed(1)
 try {
   console.log(
     `Chromium ${browser.version()} (${CHROMIUM_PATH}), headless; Node ${process.version}; ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${release()}; ${new Date().toISOString().slice(0, 16)} UTC; ${concurrency} visitors at a time`,
@@ -54,6 +55,7 @@ try {
   console.log(
     `Duplicate rows over all stored events (page views included): ${await countDuplicateRows(collector)}`,
   )
+  console.log(`1-minute load average: ${loadBefore} before, ${loadavg()[0]!.toFixed(1)} after`)
 } finally {
   await browser.close()
   await site.stop()

@@ -1,9 +1,22 @@
 /**
  * Rastro for the shop: `@rastro/browser` from npm, started once per page, and the shop's events
- * named and shaped as the Segment E-commerce Spec says
+ * sent with the SDK's typed Segment E-commerce Spec helpers
  * (https://segment.com/docs/connections/spec/ecommerce/v2/). Amounts go out in euros, as numbers.
  */
-import { identify, init, debug, track, type JsonObject } from '@rastro/browser'
+import {
+  cartViewed,
+  checkoutStarted,
+  debug,
+  identify,
+  init,
+  orderCompleted,
+  paymentInfoEntered,
+  productAdded,
+  productListViewed,
+  productViewed,
+  type Order,
+  type Product as SpecProduct,
+} from '@rastro/browser'
 import { CURRENCY, type Product } from './catalog.js'
 import type { Cart, CartLine } from './cart.js'
 
@@ -19,7 +32,7 @@ export function startAnalytics(): void {
 const euros = (cents: number) => cents / 100
 
 /** A product as the spec's `products[]` item or single-product properties. */
-function toSpecProduct(product: Product, extra: JsonObject = {}): JsonObject {
+function toSpecProduct(product: Product, extra: SpecProduct = {}): SpecProduct {
   return {
     product_id: product.id,
     sku: product.sku,
@@ -33,11 +46,11 @@ function toSpecProduct(product: Product, extra: JsonObject = {}): JsonObject {
   }
 }
 
-const toSpecLines = (lines: CartLine[]): JsonObject[] =>
+const toSpecLines = (lines: CartLine[]): SpecProduct[] =>
   lines.map((line, index) => toSpecProduct(line.product, { quantity: line.quantity, position: index + 1 }))
 
 export function trackProductListViewed(listId: string, items: readonly Product[]): void {
-  track('Product List Viewed', {
+  productListViewed({
     list_id: listId,
     category: 'Coffee',
     products: items.map((product, index) => toSpecProduct(product, { position: index + 1 })),
@@ -45,18 +58,19 @@ export function trackProductListViewed(listId: string, items: readonly Product[]
 }
 
 export function trackProductViewed(product: Product): void {
-  track(
-    'Product Viewed',
-    toSpecProduct(product, { quantity: 1, currency: CURRENCY, value: euros(product.priceCents) }),
-  )
+  productViewed({
+    ...toSpecProduct(product, { quantity: 1 }),
+    currency: CURRENCY,
+    value: euros(product.priceCents),
+  })
 }
 
 export function trackProductAdded(cart: Cart, product: Product, quantity: number): void {
-  track('Product Added', toSpecProduct(product, { cart_id: cart.id, quantity, currency: CURRENCY }))
+  productAdded({ ...toSpecProduct(product, { quantity }), cart_id: cart.id, currency: CURRENCY })
 }
 
 export function trackCartViewed(cart: Cart): void {
-  track('Cart Viewed', { cart_id: cart.id, products: toSpecLines(cart.lines) })
+  cartViewed({ cart_id: cart.id, products: toSpecLines(cart.lines) })
 }
 
 /** The amounts of an order (euro cents). */
@@ -65,7 +79,7 @@ export interface OrderTotals {
   shippingCents: number
 }
 
-const toSpecTotals = (totals: OrderTotals): JsonObject => ({
+const toSpecTotals = (totals: OrderTotals): Order => ({
   // Segment: revenue excludes shipping and tax; total includes them (VAT is in the prices).
   revenue: euros(totals.subtotalCents),
   value: euros(totals.subtotalCents),
@@ -76,7 +90,7 @@ const toSpecTotals = (totals: OrderTotals): JsonObject => ({
 })
 
 export function trackCheckoutStarted(orderId: string, cart: Cart, totals: OrderTotals): void {
-  track('Checkout Started', {
+  checkoutStarted({
     checkout_id: cart.id,
     order_id: orderId,
     ...toSpecTotals(totals),
@@ -95,7 +109,7 @@ export function trackPaymentInfoEntered(
   shippingMethod: string,
   paymentMethod: string,
 ): void {
-  track('Payment Info Entered', {
+  paymentInfoEntered({
     checkout_id: cart.id,
     order_id: orderId,
     step: 2,
@@ -105,7 +119,7 @@ export function trackPaymentInfoEntered(
 }
 
 export function trackOrderCompleted(orderId: string, cart: Cart, totals: OrderTotals): void {
-  track('Order Completed', {
+  orderCompleted({
     checkout_id: cart.id,
     order_id: orderId,
     affiliation: 'Tostado online shop',
