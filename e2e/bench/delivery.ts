@@ -29,7 +29,7 @@ function printRow(result: ScenarioResult): void {
     ? ` ${result.restored}/${result.iterations} restored`
     : ''
   console.log(
-    `| ${result.scenario} | ${result.iterations} | ${rate(result.early)} | ${rate(result.late)} | ${rate(result.queued)} | ${result.duplicates} | ${(result.durationMs / 1000).toFixed(1)} s${restored} |`,
+    `| ${result.scenario} | ${result.iterations} | ${rate(result.early)} | ${rate(result.late)} | ${rate(result.queued)} | ${result.duplicates} | ${result.resent} | ${(result.durationMs / 1000).toFixed(1)} s${restored} |`,
   )
 }
 
@@ -44,9 +44,9 @@ try {
   )
   console.log('')
   console.log(
-    '| scenario | iterations | captured ≥ 250 ms before hide | captured at hide (0 ms) | queued (offline / aborted) | duplicates | wall time |',
+    '| scenario | iterations | captured ≥ 250 ms before hide | captured at hide (0 ms) | queued (offline / aborted) | duplicates stored | copies resent (dropped by dedup) | wall time |',
   )
-  console.log('| --- | --- | --- | --- | --- | --- | --- |')
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |')
   for (const scenario of scenarios) {
     if (only.length && !only.some((name) => scenario.name.includes(name))) continue
     printRow(await measureScenario({ browser, site, collector }, scenario, iterations, concurrency))

@@ -59,6 +59,11 @@ export interface ScenarioResult {
   queued: Tally
   /** Rows stored beyond the first for a `messageId` (all events of the scenario's runs). */
   duplicates: number
+  /**
+   * Copies of already acknowledged events that reached the collector and were dropped by its
+   * `messageId` dedup during the scenario (what at-least-once delivery costs on the wire).
+   */
+  resent: number
   /** Iterations whose page came back from the back/forward cache. */
   restored: number
   /** Wall time of the iterations and the wait for storage (ms). */
@@ -325,6 +330,7 @@ export async function measureScenario(
   runPrefix = `${scenario.name}#${Date.now()}`,
 ): Promise<ScenarioResult> {
   const started = Date.now()
+  const resentBefore = await countResent(env.collector)
   const sent: Record<ProbeKind, number> = { early: 0, late: 0, queued: 0 }
   let restored = 0
   let next = 0
@@ -354,9 +360,16 @@ export async function measureScenario(
     late: { sent: sent.late, stored: stored('late') },
     queued: { sent: sent.queued, stored: stored('queued') },
     duplicates,
+    resent: (await countResent(env.collector)) - resentBefore,
     restored,
     durationMs: Date.now() - started,
   }
+}
+
+/** Copies dropped by the collector's dedup so far (`rastro_ingest_events_duplicate_total`). */
+async function countResent(collector: RunningCollector): Promise<number> {
+  const metric = await collector.app.metrics.eventsDuplicate.get()
+  return metric.values[0]?.value ?? 0
 }
 
 /** Rows stored beyond the first per `messageId`, over every event of the tenant (no `FINAL`). */
