@@ -183,7 +183,47 @@ describe('sessions', () => {
   })
 })
 
+/** The message ids in the SDK's IndexedDB queue. */
+function getStoredIds(page: Page): Promise<string[]> {
+  return page.evaluate(
+    () =>
+      new Promise<string[]>((resolve) => {
+        const open = indexedDB.open('rastro')
+        open.onsuccess = () => {
+          const keys = open.result.transaction('events').objectStore('events').getAllKeys()
+          keys.onsuccess = () => resolve(keys.result as string[])
+        }
+      }),
+  )
+}
+
 describe('IndexedDB queue', () => {
+  it('resends after a reload an event whose first request was aborted, and it is stored once', async () => {
+    const context = await createSite()
+    let aborted = 0
+    await context.route(`${collector.origin}/v1/batch`, (route) =>
+      aborted++ ? route.continue() : route.abort('blockedbyclient'),
+    )
+    const page = await openPage(context, 'aborted.html')
+    const messageId = await page.evaluate(() => (window as any).rastro.track('Aborted Then Reloaded'))
+    // The page view and the event go in the first request, which is aborted.
+    expect(await page.evaluate(() => (window as any).rastro.flush())).toBe(false)
+    expect(await getStoredIds(page)).toContain(messageId)
+    await page.reload()
+    await page.waitForFunction(
+      () => typeof (window as any).rastro?.flush === 'function' && !(window as any).rastro.q,
+    )
+    const rows = await readRows("event = 'Aborted Then Reloaded'", 1)
+    expect(rows.map((row) => row.message_id)).toEqual([messageId])
+    await waitFor(async () => ((await getStoredIds(page)).length == 0 ? true : undefined))
+    await collector.app.whenStored()
+    const [counts] = await collector.rows<{ rows: string }>(
+      "SELECT count() AS rows FROM events WHERE tenant_id = 'demo' AND event = 'Aborted Then Reloaded'",
+    )
+    expect(Number(counts!.rows)).toBe(1)
+    await context.close()
+  })
+
   it('keeps events tracked offline after the page is closed, and the next visit delivers them once', async () => {
     const context = await createSite()
     const page = await openPage(context, 'offline.html')
@@ -191,17 +231,7 @@ describe('IndexedDB queue', () => {
     await context.setOffline(true)
     const messageId = await page.evaluate(() => (window as any).rastro.track('Queued Offline'))
     expect(await page.evaluate(() => (window as any).rastro.flush())).toBe(false)
-    const stored = await page.evaluate(
-      () =>
-        new Promise<string[]>((resolve) => {
-          const open = indexedDB.open('rastro')
-          open.onsuccess = () => {
-            const keys = open.result.transaction('events').objectStore('events').getAllKeys()
-            keys.onsuccess = () => resolve((keys.result as string[]).filter((key) => key[0] != '~'))
-          }
-        }),
-    )
-    expect(stored).toEqual([messageId])
+    expect(await getStoredIds(page)).toEqual([messageId])
     // With runBeforeUnload, close() does not wait for the page to be gone: wait for it (pagehide ran).
     await Promise.all([page.waitForEvent('close'), page.close({ runBeforeUnload: true })])
     await context.setOffline(false)
@@ -210,19 +240,7 @@ describe('IndexedDB queue', () => {
     const rows = await readRows("event = 'Queued Offline'", 1)
     expect(rows.map((row) => row.message_id)).toEqual([messageId])
     // Acknowledged, so deleted: nothing left for a later page to resend.
-    await waitFor(async () => {
-      const left = await next.evaluate(
-        () =>
-          new Promise<number>((resolve) => {
-            const open = indexedDB.open('rastro')
-            open.onsuccess = () => {
-              const keys = open.result.transaction('events').objectStore('events').getAllKeys()
-              keys.onsuccess = () => resolve((keys.result as string[]).filter((key) => key[0] != '~').length)
-            }
-          }),
-      )
-      return left == 0 ? true : undefined
-    })
+    await waitFor(async () => ((await getStoredIds(next)).length == 0 ? true : undefined))
     const [counts] = await collector.rows<{ rows: string }>(
       "SELECT count() AS rows FROM events WHERE tenant_id = 'demo' AND event = 'Queued Offline'",
     )

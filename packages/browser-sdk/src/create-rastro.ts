@@ -8,7 +8,7 @@ import { getMetaCookies, type MetaIds } from './attribution/get-meta-cookies.js'
 import { getTouch, isCampaign, type Touch } from './attribution/get-touch.js'
 import { onNavigation } from './capture/on-navigation.js'
 import { onPageHide } from './capture/on-page-hide.js'
-import { createConsent, type Consent } from './consent/create-consent.js'
+import { createConsent, type Consent, type ConsentPreferences } from './consent/create-consent.js'
 import { getPrivacySignal } from './consent/get-privacy-signal.js'
 import { getContext } from './context/get-context.js'
 import { getPage } from './context/get-page.js'
@@ -74,6 +74,12 @@ export function createRastro(deps: Partial<RastroDeps> = {}): Rastro {
       }
     }
 
+  const setConsent = guard((choice: Partial<ConsentPreferences>) => {
+    consent._set(choice)
+    applyConsent()
+    return { ...consent._prefs }
+  })
+
   const rastro: Rastro = {
     version,
     init(options) {
@@ -126,11 +132,7 @@ export function createRastro(deps: Partial<RastroDeps> = {}): Rastro {
       identity._reset()
       idStore.remove(SESSION_KEY)
     }),
-    consent: guard((choice) => {
-      consent._set(choice)
-      applyConsent()
-      return { ...consent._prefs }
-    }),
+    consent: Object.assign(setConsent, { set: setConsent }),
     optOut: () => void rastro.consent({ analytics: false, marketing: false }),
     flush: () => (queue ? queue._flush() : Promise.resolve(false)),
     debug(enabled) {
@@ -206,6 +208,7 @@ export function createRastro(deps: Partial<RastroDeps> = {}): Rastro {
       }),
     }))
     let eventStore = memoryEventStore
+    let synced = false
     /** Events recorded in opt-in mode before the visitor chose, sent if analytics is allowed. */
     let pending: OutgoingEvent[] = []
 
@@ -228,8 +231,12 @@ export function createRastro(deps: Partial<RastroDeps> = {}): Rastro {
       const prefs = consent._prefs
       if (prefs.analytics) {
         if (canStore()) {
-          idStore._sync()
-          userStore._sync()
+          // Once, when storage becomes allowed: later, memory may be older than another tab's writes.
+          if (!synced) {
+            synced = true
+            idStore._sync()
+            userStore._sync()
+          }
           if (prefs.marketing) metaIds = getMetaCookies(cookies, touch && touch.fbclid, now(), random)
           try {
             if (!eventStore._durable && win.indexedDB)
@@ -240,6 +247,7 @@ export function createRastro(deps: Partial<RastroDeps> = {}): Rastro {
         }
         pending.splice(0).forEach(enqueue)
       } else {
+        synced = false
         pending = []
         q._clear()
         for (const key of [ANONYMOUS_ID_KEY, SESSION_KEY]) idStore.remove(key)

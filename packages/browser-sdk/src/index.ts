@@ -8,13 +8,21 @@
  * track('Signed Up', { plan: 'pro' })
  */
 import { createRastro } from './create-rastro.js'
-import type { ConsentPreferences, JsonObject, Rastro, RastroOptions, TrackProperties } from './types.js'
+import type {
+  ConsentCall,
+  ConsentPreferences,
+  JsonObject,
+  Rastro,
+  RastroOptions,
+  TrackProperties,
+} from './types.js'
 
 export { createRastro }
 export * from './ecommerce/track-ecommerce.js'
 export type * from './ecommerce/ecommerce-events.js'
 export type { Touch } from './attribution/get-touch.js'
 export type {
+  ConsentCall,
   ConsentPreferences,
   JsonObject,
   Rastro,
@@ -66,10 +74,10 @@ export function group(groupId: string, traits?: JsonObject): string | undefined 
   return get().group(groupId, traits)
 }
 
-/** Records the visitor's consent choice. See {@link Rastro.consent}. */
-export function consent(choice: Partial<ConsentPreferences>): ConsentPreferences | undefined {
-  return get().consent(choice)
-}
+const setConsent = (choice: Partial<ConsentPreferences>) => get().consent(choice)
+
+/** Records the visitor's consent choice; `consent.set(choice)` is the same. See {@link Rastro.consent}. */
+export const consent: ConsentCall = /*#__PURE__*/ Object.assign(setConsent, { set: setConsent })
 
 /** Stops recording, remembered in the `rastro_consent` cookie. See {@link Rastro.optOut}. */
 export function optOut(): void {

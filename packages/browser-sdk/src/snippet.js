@@ -29,6 +29,8 @@
       )
     }
   })
+  // `rastro.consent.set(choice)` is `rastro.consent(choice)`.
+  rastro.consent.set = rastro.consent
 })(window, document, [
   'init',
   'track',

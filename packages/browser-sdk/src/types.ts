@@ -9,6 +9,13 @@ import type { Plugin } from './plugin.js'
 
 export type { ConsentPreferences, JsonObject }
 
+/** {@link Rastro.consent}: a function, also reachable as `consent.set`. */
+export interface ConsentCall {
+  (choice: Partial<ConsentPreferences>): ConsentPreferences | undefined
+  /** The same as calling `consent(choice)`. */
+  set(choice: Partial<ConsentPreferences>): ConsentPreferences | undefined
+}
+
 /** Properties of a track call: typed for the E-commerce Spec events, any JSON object otherwise. */
 export type TrackProperties<E extends string> = E extends keyof EcommerceEvents
   ? EcommerceEvents[E]
@@ -35,7 +42,7 @@ export interface RastroOptions {
   flushIntervalMs?: number
   /** A session ends after this much inactivity, shared across tabs. Default: 1800000 (ms, 30 min). */
   sessionTimeoutMs?: number
-  /** Events kept in memory while the collector is unreachable; the oldest are dropped past it. Default: 1000 (events). */
+  /** Events kept in memory while the collector is unreachable; the oldest are dropped past it or past ~1 MB (IndexedDB keeps at most 1000 and ~1 MB). Default: 1000 (events). */
   maxQueueSize?: number
   /**
    * Opt-in mode: record nothing to storage and send nothing until `consent({ analytics: true })`.
@@ -100,9 +107,10 @@ export interface Rastro {
    * as `context.consent.categoryPreferences`. Allowing analytics sends the events waiting for
    * consent and starts storing ids; refusing it drops them and deletes the stored ids and queue.
    * Marketing allows Meta's `_fbc`/`_fbp` cookies and forwarding to ad platforms.
+   * `consent.set(choice)` is the same call, for code written against that name.
    * @returns the preferences now in force.
    */
-  consent(choice: Partial<ConsentPreferences>): ConsentPreferences | undefined
+  consent: ConsentCall
   /** Same as `consent({ analytics: false, marketing: false })`: stops recording, remembered in the cookie. */
   optOut(): void
   /**

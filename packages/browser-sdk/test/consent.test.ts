@@ -102,6 +102,16 @@ describe('opt-out mode (default)', () => {
     expect(next.jar.has('rastro_aid')).toBe(false)
   })
 
+  it('a later choice does not write this page’s older ids over another tab’s', () => {
+    const client = setupClient({}, { pageViews: false })
+    client.init()
+    client.rastro.track('a')
+    const otherTab = encodeURIComponent('0190a000-0000-7000-8000-000000000000.' + Date.UTC(2026, 0, 1, 9))
+    client.jar.set('rastro_sid', otherTab)
+    client.rastro.consent({ marketing: true })
+    expect(client.jar.get('rastro_sid')).toBe(otherTab)
+  })
+
   it.each([
     ['GPC', { globalPrivacyControl: true }],
     ['DNT', { doNotTrack: '1' }],

@@ -53,6 +53,18 @@ describe('loader snippet', () => {
     expect(win.rastro).toBe(stub)
   })
 
+  it('stubs every method of the client', async () => {
+    const { win, doc } = setup()
+    runSnippet(source, win, doc)
+    const { createRastro } = await import('../src/create-rastro.js')
+    const client = createRastro()
+    const methods = Object.keys(client).filter(
+      (key) => typeof client[key as keyof typeof client] == 'function',
+    )
+    expect(Object.keys(win.rastro!).filter((key) => key != 'q')).toEqual(methods)
+    expect(typeof win.rastro!.consent.set).toBe('function')
+  })
+
   it('the script-tag build replays the queue, init first, and resolves the stub promises', async () => {
     const { win, doc } = setup()
     const { fetch, events } = createFakeFetch()
@@ -60,6 +72,7 @@ describe('loader snippet', () => {
     runSnippet(source, win, doc)
     const stub = win.rastro!
     const tracked = stub.track('CTA Clicked', { cta: 'hero' })
+    void stub.consent.set({ marketing: false })
     void stub.init({ writeKey: 'wk_demo', host: 'https://t.example' })
     const flushed = stub.flush()
     vi.stubGlobal('window', win)
@@ -74,6 +87,10 @@ describe('loader snippet', () => {
     expect(await flushed).toBe(true)
     await rastro.flush()
     expect(events().map((e) => e.event ?? e.type)).toEqual(['page', 'CTA Clicked', 'Later'])
+    // The queued consent.set() was replayed: the event after it carries the choice.
+    expect(events()[2]!.context).toMatchObject({
+      consent: { categoryPreferences: { analytics: true, marketing: false } },
+    })
     // A second copy of the script keeps the first client.
     vi.resetModules()
     await import('../src/iife.js')
