@@ -2,7 +2,8 @@
  * Delivery in a real Chromium against the real collector, per scenario of issue 3 (see
  * `helpers/delivery-scenarios.ts`): events captured ≥ 250 ms before the page goes away arrive
  * (≥ 99.5%), queued events arrive after reconnecting or on the next visit (100%), and no event is
- * stored twice. Few iterations here; `npm run bench` runs more and prints the rates.
+ * stored twice. 20 iterations per scenario here (`DELIVERY_ITERATIONS=n` to change); `npm run bench`
+ * runs more and prints the rates (BENCHMARKS.md, "Browser delivery").
  */
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
