@@ -12,6 +12,16 @@ import { chromium, type Browser } from 'playwright-core'
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
+export interface LaunchOptions {
+  /** Keep the automation signals (`navigator.webdriver`, `HeadlessChrome`), to test the bot flag. */
+  automated?: boolean
+  /**
+   * Keep Chromium's back/forward cache on. Playwright turns it off by default
+   * (`--disable-back-forward-cache`), so pages would never be restored from it on back/forward.
+   */
+  backForwardCache?: boolean
+}
+
 /** The user agent of a headed Chromium of the installed version on Linux. */
 function getHeadedUserAgent(): string {
   const version = /\d+(\.\d+)+/.exec(
@@ -20,12 +30,13 @@ function getHeadedUserAgent(): string {
   return `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${version ?? '140.0.0.0'} Safari/537.36`
 }
 
-export function launchChromium(options: { automated?: boolean } = {}): Promise<Browser> {
+export function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
   const human = options.automated
     ? []
     : ['--disable-blink-features=AutomationControlled', `--user-agent=${getHeadedUserAgent()}`]
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
+    ...(options.backForwardCache ? { ignoreDefaultArgs: ['--disable-back-forward-cache'] } : {}),
     args: [
       '--headless',
       '--no-sandbox',

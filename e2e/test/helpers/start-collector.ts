@@ -1,6 +1,7 @@
 /**
  * Starts the built collector (as `npm start` runs it) on a free port and a temporary data dir,
- * serving the examples, with a config whose demo site allows exactly the test's origin.
+ * serving the examples, with a config whose demo sites (landing page, storefront) allow exactly the
+ * test's origin, plus any `allowedOrigins` the test serves its own pages from.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer as createNetServer } from 'node:net'
@@ -13,6 +14,7 @@ type TenantFile = ConfigFile['tenants'][number]
 
 export const demoKeys = {
   writeKey: 'wk_demo_landing',
+  storefrontWriteKey: 'wk_demo_storefront',
   secretKey: 'sk_e2e_secret_key_0123456789',
   viewerKey: 'sk_e2e_viewer_key_0123456789',
   adminKey: 'ak_e2e_admin_key_0123456789',
@@ -20,7 +22,7 @@ export const demoKeys = {
 
 export const examplesDir = fileURLToPath(new URL('../../../examples', import.meta.url))
 
-async function getFreePort(): Promise<number> {
+export async function getFreePort(): Promise<number> {
   const server = createNetServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as { port: number }
@@ -36,12 +38,17 @@ export interface RunningCollector {
   stop(): Promise<void>
 }
 
-/** `tenant`: settings merged into the demo tenant (destinations, time zone…). */
-export async function startCollector(
-  options: { tenant?: Partial<TenantFile> } = {},
-): Promise<RunningCollector> {
+export interface StartCollectorOptions {
+  /** More page origins the demo sites accept events from (e.g. a fixture server's). */
+  allowedOrigins?: string[]
+  /** Settings merged into the demo tenant (destinations, time zone…). */
+  tenant?: Partial<TenantFile>
+}
+
+export async function startCollector(options: StartCollectorOptions = {}): Promise<RunningCollector> {
   const port = await getFreePort()
   const origin = `http://127.0.0.1:${port}`
+  const allowedOrigins = [origin, ...(options.allowedOrigins ?? [])]
   const dataDir = mkdtempSync(join(tmpdir(), 'rastro-e2e-'))
   const config: ConfigFile = {
     adminKey: demoKeys.adminKey,
@@ -52,7 +59,10 @@ export async function startCollector(
         // Headless Chromium says so in its user agent, and isbot flags it: the stats would leave
         // these test visits out as automated traffic.
         enrichment: { detectBots: false },
-        sites: [{ id: 'landing', writeKey: demoKeys.writeKey, allowedOrigins: [origin] }],
+        sites: [
+          { id: 'landing', writeKey: demoKeys.writeKey, allowedOrigins },
+          { id: 'storefront', writeKey: demoKeys.storefrontWriteKey, allowedOrigins },
+        ],
         secretKeys: [
           { key: demoKeys.secretKey, role: 'owner' },
           { key: demoKeys.viewerKey, role: 'viewer' },
