@@ -10,8 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from './helpers/launch-chromium.js'
 import { demoKeys, startCollector, waitFor, type RunningCollector } from './helpers/start-collector.js'
 
-/** Events the landing page's script records by itself (autocapture, engagement, web vitals), besides the story's. */
+/**
+ * Events the landing page's script records by itself (autocapture, engagement, web vitals, its lead
+ * conversion rule), besides the story's.
+ */
 const captured = new Set([
+  'Conversion',
   'Element Clicked',
   'Form Submitted',
   'Scroll Depth Reached',
