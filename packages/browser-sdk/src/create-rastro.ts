@@ -317,6 +317,9 @@ export function createRastro(deps: Partial<RastroDeps> = {}): Rastro {
     })
     // The page is being left: its unanswered events become the next page's to resend.
     win.addEventListener('pagehide', () => eventStore._release())
+    win.addEventListener('pageshow', (event) => {
+      if (event.persisted) eventStore._resume()
+    })
     // Back online: retry now instead of waiting out the backoff.
     win.addEventListener('online', () => void q._flush())
     if (consent._prefs.analytics) applyConsent()

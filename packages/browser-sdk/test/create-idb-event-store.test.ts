@@ -60,6 +60,22 @@ describe('createIdbEventStore', () => {
     expect(beats.get(HEARTBEAT_PREFIX + 'B')).toBe(String(t0))
   })
 
+  it('keeps released what a leaving page records after pagehide, and holds it again once shown', async () => {
+    const a = tab('A')
+    const [x, y, z] = [item(t0, 0), item(t0 + 1, 1), item(t0 + 2, 2)]
+    await a._put([x])
+    a._release()
+    // Web Vitals report on the visibilitychange that follows pagehide.
+    await a._put([y])
+    expect(beats.get(HEARTBEAT_PREFIX + 'A')).toBeNull()
+    expect((await tab('B')._claim())[0]).toEqual([x, y])
+    // Restored from the back/forward cache: A lives again and holds what it records.
+    a._resume()
+    await a._put([z])
+    expect(beats.get(HEARTBEAT_PREFIX + 'A')).toBe(String(t0))
+    expect((await tab('C')._claim())[0]).toEqual([])
+  })
+
   it('gives every event to exactly one of two tabs claiming at the same time', async () => {
     const gone = tab('gone')
     const events = Array.from({ length: 50 }, (_, i) => item(t0 + i, i))

@@ -58,9 +58,11 @@ export function createIdbEventStore(tabId: string, now: () => number, log: Logge
       return Promise.resolve(fallback)
     }
   }
-  /** Renews the heartbeat, and keeps renewing it while this tab holds events. */
+  /** The page is being left: no heartbeat, so the next page claims at once. */
+  let leaving = false
+  /** Renews the heartbeat, and keeps renewing it while this tab holds events (and is not leaving). */
   const beat = () => {
-    if (!owned.size) return
+    if (!owned.size || leaving) return
     beats.set(HEARTBEAT_PREFIX + tabId, '' + now())
     if (!timer)
       timer = setTimeout(() => {
@@ -68,7 +70,10 @@ export function createIdbEventStore(tabId: string, now: () => number, log: Logge
         beat()
       }, HEARTBEAT_MS)
   }
-  const release = () => beats.remove(HEARTBEAT_PREFIX + tabId)
+  const release = () => {
+    leaving = true
+    beats.remove(HEARTBEAT_PREFIX + tabId)
+  }
   return {
     _durable: true,
     _put(items) {
@@ -130,6 +135,10 @@ export function createIdbEventStore(tabId: string, now: () => number, log: Logge
       )
     },
     _release: release,
+    _resume() {
+      leaving = false
+      beat()
+    },
     _clear() {
       owned.clear()
       release()

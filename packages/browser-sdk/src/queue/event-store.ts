@@ -19,8 +19,13 @@ export interface EventStore {
    * ends (0 when none)]`.
    */
   _claim(): Promise<[string[], number]>
-  /** Gives this tab's events up for other pages to claim (the page is being left). */
+  /**
+   * Gives this tab's events up for other pages to claim (the page is being left), including what
+   * it records while it goes (Web Vitals, the last heatmap points), until {@link _resume}.
+   */
   _release(): void
+  /** Holds this tab's events again (the page came back from the back/forward cache). */
+  _resume(): void
   /** Deletes every stored event (the visitor opted out). */
   _clear(): void
 }
@@ -37,5 +42,6 @@ export const memoryEventStore: EventStore = {
   _delete() {},
   _claim: () => Promise.resolve([[], 0]),
   _release() {},
+  _resume() {},
   _clear() {},
 }
