@@ -318,7 +318,7 @@ export function createRastro(deps: Partial<RastroDeps> = {}): Rastro {
     // The page is being left: its unanswered events become the next page's to resend.
     win.addEventListener('pagehide', () => eventStore._release())
     win.addEventListener('pageshow', (event) => {
-      if (event.persisted) eventStore._resume()
+      if (event.persisted) q._resume()
     })
     // Back online: retry now instead of waiting out the backoff.
     win.addEventListener('online', () => void q._flush())

@@ -53,6 +53,22 @@ describe('the IndexedDB-backed queue', () => {
     expect(third.events().map((e) => e.event)).toEqual(['Third Page'])
   })
 
+  it('resends, on a page restored from the back/forward cache, what the page it went to left', async () => {
+    const back = openPage()
+    back.rastro.track('Before Leaving')
+    await back.rastro.flush()
+    back.win.dispatchEvent(new Event('pagehide'))
+    // The next page cannot deliver, and is left in turn (into the back/forward cache).
+    const offline = Array.from({ length: 10 }, () => 'network-error' as const)
+    const next = openPage(offline, 1000)
+    const messageId = next.rastro.track('Left Unanswered')
+    expect(await next.rastro.flush()).toBe(false)
+    next.win.dispatchEvent(new Event('pagehide'))
+    // Back: the first page is shown again without a new init, and sends what the other left.
+    back.win.dispatchEvent(Object.assign(new Event('pageshow'), { persisted: true }))
+    await vi.waitFor(() => expect(ids(back)).toContain(messageId))
+  })
+
   it('stores an event before sending it: a page that dies mid-request leaves it for the next one', async () => {
     const hanging: RastroDeps['fetch'] = () => new Promise(() => {})
     const first = openPage([], 0, { fetch: hanging })

@@ -37,6 +37,11 @@ export interface Queue {
   _flush(hiding?: boolean): Promise<boolean>
   /** Moves to `store`: saves the waiting events in it, then claims and sends what earlier pages left. */
   _persist(store: EventStore): void
+  /**
+   * The page came back from the back/forward cache: holds its stored events again, and claims
+   * and sends what the pages it went to left unanswered.
+   */
+  _resume(): void
   /** Drops every waiting and stored event (opt-out). */
   _clear(): void
   /** Events waiting (read-only view, for tests and debugging). */
@@ -138,6 +143,10 @@ export function createQueue(o: QueueOptions): Queue {
     _persist(next) {
       store = next
       written = store._put(items)
+      claim()
+    },
+    _resume() {
+      store._resume()
       claim()
     },
     _clear() {
