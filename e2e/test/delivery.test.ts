@@ -49,6 +49,9 @@ describe('browser delivery', () => {
       expect(result.duplicates).toBe(0)
       // Something was measured: every scenario sends early or queued events.
       expect(result.early.sent + result.queued.sent).toBeGreaterThan(0)
+      // The SDK keeps pages eligible for the back/forward cache (no unload handler, no storage
+      // transaction left open by what it records while the page is hidden).
+      if (scenario.name.includes('bfcache')) expect(result.restored).toBeGreaterThan(result.iterations * 0.8)
     })
   }
 

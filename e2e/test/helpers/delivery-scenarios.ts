@@ -226,9 +226,10 @@ export const scenarios: Scenario[] = [
       await page.goBack({ waitUntil: 'commit' })
       await page.waitForFunction(() => (window as unknown as RastroWindow).__ready === true)
       const restored = await page.evaluate(() => ((window as unknown as RastroWindow).__restored ?? 0) > 0)
-      // The restored page (or a fresh load of it) keeps tracking.
-      await trackEarly(page, run)
-      await trackProbes(page, run, 'late', LATE_PER_ITERATION)
+      // The restored page (or a fresh load of it) keeps tracking. Its probes are tagged apart: the
+      // same page instance would collapse identical events within a second (smart events).
+      await trackEarly(page, `${run}.back`)
+      await trackProbes(page, `${run}.back`, 'late', LATE_PER_ITERATION)
       await page.goForward({ waitUntil: 'commit' })
       return { sent: { early: 2 * EARLY_PER_ITERATION, late: 2 * LATE_PER_ITERATION }, restored }
     },

@@ -77,6 +77,9 @@ export function createIdbEventStore(tabId: string, now: () => number, log: Logge
   return {
     _durable: true,
     _put(items) {
+      // What a leaving page records (Web Vitals on the hide) leaves with the hide flush, unstored:
+      // an IndexedDB transaction open while the page is frozen keeps it out of the back/forward cache.
+      if (leaving) return Promise.resolve()
       const records: [string, StoredEvent][] = []
       for (const item of items) {
         owned.add(getMessageId(item))
