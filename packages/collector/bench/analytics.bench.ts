@@ -18,7 +18,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 20)
 const SECRET_KEY = 'sk_bench_secret_key_0123456789'
 const TARGET_MS = 500
 const here = new URL('.', import.meta.url).pathname
-const packageDir = join(here, '..', '..')
+/** Bundled to `dist/analytics.bench.js`, beside which `src/`'s relative reads (`../package.json`) resolve. */
+const packageDir = join(here, '..')
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'rastro-bench-analytics-'))
