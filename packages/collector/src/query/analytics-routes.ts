@@ -14,7 +14,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { TenantConfig } from '../config/config-schema.js'
 import type { KeyRing } from '../config/key-ring.js'
-import { getRange, rangeQuerySchema, throwInvalid } from './analytics/analytics-range.js'
+import { getRange, parseInput, rangeQuerySchema } from './analytics/analytics-range.js'
 import { BREAKDOWNS, getBreakdowns } from './analytics/get-breakdown.js'
 import { funnelBodySchema, getFunnel } from './analytics/get-funnel.js'
 import { getOverview } from './analytics/get-overview.js'
@@ -37,12 +37,6 @@ const breakdownQuerySchema = rangeQuerySchema.extend({
 })
 const liveQuerySchema = z.strictObject({ site: z.string().max(64).optional() })
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
-  const parsed = schema.safeParse(value ?? {})
-  if (!parsed.success) throwInvalid(parsed.error, where)
-  return parsed.data
-}
-
 export async function analyticsRoutes(
   fastify: FastifyInstance,
   options: AnalyticsRoutesOptions,
@@ -59,30 +53,30 @@ export async function analyticsRoutes(
 
   fastify.get('/v1/analytics/overview', async (request) => {
     const tenant = getTenant(request)
-    return getOverview(client, getRange(parse(rangeQuerySchema, request.query, 'query'), tenant))
+    return getOverview(client, getRange(parseInput(rangeQuerySchema, request.query, 'query'), tenant))
   })
 
   fastify.get('/v1/analytics/breakdown', async (request) => {
     const tenant = getTenant(request)
-    const query = parse(breakdownQuerySchema, request.query, 'query')
+    const query = parseInput(breakdownQuerySchema, request.query, 'query')
     const range = getRange(query, tenant)
     return { breakdowns: await getBreakdowns(client, range, query.by) }
   })
 
   fastify.get('/v1/analytics/live', async (request) => {
     const { tenantId } = getTenant(request)
-    const query = parse(liveQuerySchema, request.query, 'query')
+    const query = parseInput(liveQuerySchema, request.query, 'query')
     return getVisitorsNow(client, tenantId, query.site ?? '')
   })
 
   fastify.post('/v1/analytics/funnel', async (request) => {
     const tenant = getTenant(request)
-    const body = parse(funnelBodySchema, request.body, 'body')
+    const body = parseInput(funnelBodySchema, request.body, 'body')
     return getFunnel(client, getRange(body, tenant), body.steps, body.windowSeconds)
   })
 
   fastify.get('/v1/analytics/web-vitals', async (request) => {
     const tenant = getTenant(request)
-    return getWebVitals(client, getRange(parse(rangeQuerySchema, request.query, 'query'), tenant))
+    return getWebVitals(client, getRange(parseInput(rangeQuerySchema, request.query, 'query'), tenant))
   })
 }

@@ -13,7 +13,7 @@ import type { KeyRing } from '../config/key-ring.js'
 import { createError } from '../errors.js'
 import { toClickHouseTime } from '../ingest/event-row.js'
 import { requireSecretKey } from './require-key.js'
-import { toQueryError } from './to-query-error.js'
+import { parseInput, queryRows } from './analytics/analytics-range.js'
 
 export interface HeatmapsRoutesOptions {
   client: ClickHouseClient
@@ -95,27 +95,9 @@ export async function heatmapsRoutes(
 ): Promise<void> {
   const { client, keyRing } = options
 
-  async function rows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
-    try {
-      const result = await client.query({ query, query_params: params, format: 'JSONEachRow' })
-      return await result.json<T>()
-    } catch (error) {
-      throw toQueryError(error)
-    }
-  }
-
   fastify.get('/v1/heatmaps', async (request) => {
     const { tenantId } = requireSecretKey(request, keyRing)
-    const parsed = heatmapsQuerySchema.safeParse(request.query)
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]
-      const field = issue?.path.join('.') || undefined
-      throw createError('RASTRO_ERR_QUERY_INVALID', {
-        message: `${field ?? 'query'}: ${issue?.message}`,
-        field,
-      })
-    }
-    const query = parsed.data
+    const query = parseInput(heatmapsQuerySchema, request.query)
     const to = query.to ? Date.parse(query.to) : Date.now()
     const from = query.from ? Date.parse(query.from) : to - 30 * DAY_MS
     if (from >= to)
@@ -133,14 +115,16 @@ export async function heatmapsRoutes(
       pageLeft: PAGE_LEFT_EVENT,
     }
     const [summary, bins, selectors, offsets, depths] = await Promise.all([
-      rows<{ page: string; clicks: string; pageHeight: number; viewportWidth: number }>(
+      queryRows<{ page: string; clicks: string; pageHeight: number; viewportWidth: number }>(
+        client,
         `SELECT cutQueryStringAndFragment({url:String}) AS page, count() AS clicks,
            toUInt32(quantileExactIf(0.5)(page_height, page_height > 0)) AS pageHeight,
            toUInt32(quantileExact(0.5)(w)) AS viewportWidth
          FROM heatmap_clicks FINAL WHERE ${CLICKS}`,
         params,
       ),
-      rows<{ bin_x: number; bin_y: number; count: string }>(
+      queryRows<{ bin_x: number; bin_y: number; count: string }>(
+        client,
         `SELECT toInt32(floor(x / {binPx:UInt32})) * {binPx:UInt32} AS bin_x,
            toInt32(floor(y / {binPx:UInt32})) * {binPx:UInt32} AS bin_y,
            count() AS count
@@ -148,12 +132,14 @@ export async function heatmapsRoutes(
          GROUP BY bin_x, bin_y ORDER BY count DESC, bin_y, bin_x LIMIT ${MAX_BINS}`,
         params,
       ),
-      rows<{ selector: string; count: string }>(
+      queryRows<{ selector: string; count: string }>(
+        client,
         `SELECT selector, count() AS count FROM heatmap_clicks FINAL WHERE ${CLICKS} AND selector != ''
          GROUP BY selector ORDER BY count DESC, selector LIMIT ${MAX_SELECTORS}`,
         params,
       ),
-      rows<{ selector: string; cx: number; cy: number; count: string }>(
+      queryRows<{ selector: string; cx: number; cy: number; count: string }>(
+        client,
         `SELECT selector,
            least(toUInt8(floor(ox * {steps:UInt8} + ${CELL_EPSILON})), {steps:UInt8} - 1) AS cx,
            least(toUInt8(floor(oy * {steps:UInt8} + ${CELL_EPSILON})), {steps:UInt8} - 1) AS cy,
@@ -164,7 +150,8 @@ export async function heatmapsRoutes(
          GROUP BY selector, cx, cy ORDER BY count DESC, cy, cx`,
         params,
       ),
-      rows<{ bucket: number; pageViews: string }>(
+      queryRows<{ bucket: number; pageViews: string }>(
+        client,
         `SELECT toUInt8(floor(least(greatest(JSONExtractFloat(properties, 'scrollDepth'), 0), 100) / 10)) AS bucket,
            count() AS pageViews
          FROM events FINAL WHERE ${PAGE_LEFT} GROUP BY bucket`,

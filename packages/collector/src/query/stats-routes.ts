@@ -12,7 +12,7 @@ import type { KeyRing } from '../config/key-ring.js'
 import { createError } from '../errors.js'
 import { toClickHouseTime } from '../ingest/event-row.js'
 import { requireSecretKey } from './require-key.js'
-import { toQueryError } from './to-query-error.js'
+import { parseInput, queryRows } from './analytics/analytics-range.js'
 
 export interface StatsRoutesOptions {
   client: ClickHouseClient
@@ -38,50 +38,37 @@ const RANGE = `tenant_id = {tenant:String}
 export async function statsRoutes(fastify: FastifyInstance, options: StatsRoutesOptions): Promise<void> {
   const { client, keyRing } = options
 
-  async function rows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
-    try {
-      const result = await client.query({ query, query_params: params, format: 'JSONEachRow' })
-      return await result.json<T>()
-    } catch (error) {
-      throw toQueryError(error)
-    }
-  }
-
   fastify.get('/v1/stats', async (request) => {
     const { tenantId } = requireSecretKey(request, keyRing)
-    const parsed = statsQuerySchema.safeParse(request.query)
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]
-      throw createError('RASTRO_ERR_QUERY_INVALID', {
-        message: `${issue?.path.join('.') || 'query'}: ${issue?.message}`,
-        field: issue?.path.join('.') || undefined,
-      })
-    }
-    const to = parsed.data.to ? Date.parse(parsed.data.to) : Date.now()
-    const from = parsed.data.from ? Date.parse(parsed.data.from) : to - 7 * DAY_MS
+    const query = parseInput(statsQuerySchema, request.query)
+    const to = query.to ? Date.parse(query.to) : Date.now()
+    const from = query.from ? Date.parse(query.from) : to - 7 * DAY_MS
     if (from >= to)
       throw createError('RASTRO_ERR_QUERY_INVALID', { message: 'from must be before to', field: 'from' })
     const params = {
       tenant: tenantId,
       from: toClickHouseTime(from),
       to: toClickHouseTime(to),
-      includeBots: parsed.data.includeBots === 'true' ? 1 : 0,
+      includeBots: query.includeBots === 'true' ? 1 : 0,
       heatmap: HEATMAP_EVENT,
     }
     const [totals, events, pages] = await Promise.all([
-      rows<Record<string, string | number>>(
+      queryRows<Record<string, string | number>>(
+        client,
         `SELECT count() AS events, countIf(type = 'page') AS pageViews,
            uniqExact(if(anonymous_id = '', user_id, anonymous_id)) AS visitors,
            uniqExactIf(session_id, session_id != '') AS sessions
          FROM events FINAL WHERE ${RANGE}`,
         params,
       ),
-      rows<{ type: string; event: string; count: string | number }>(
+      queryRows<{ type: string; event: string; count: string | number }>(
+        client,
         `SELECT type, event, count() AS count FROM events FINAL WHERE ${RANGE}
          GROUP BY type, event ORDER BY count DESC, type, event LIMIT 1000`,
         params,
       ),
-      rows<{ path: string; views: string | number }>(
+      queryRows<{ path: string; views: string | number }>(
+        client,
         `SELECT path, count() AS views FROM events FINAL WHERE ${RANGE} AND type = 'page'
          GROUP BY path ORDER BY views DESC, path LIMIT 100`,
         params,

@@ -49,6 +49,16 @@ export function throwInvalid(error: z.ZodError, where = 'query'): never {
 }
 
 /**
+ * Validates a route's query or body with `schema`.
+ * @throws RastroError `RASTRO_ERR_QUERY_INVALID` (400) naming the first field at fault.
+ */
+export function parseInput<T>(schema: z.ZodType<T>, value: unknown, where: 'query' | 'body' = 'query'): T {
+  const parsed = schema.safeParse(value ?? {})
+  if (!parsed.success) throwInvalid(parsed.error, where)
+  return parsed.data
+}
+
+/**
  * @returns the range of a parsed query.
  * @throws RastroError `RASTRO_ERR_QUERY_INVALID` (400) when `from` is not before `to` or the range is
  *   longer than two years.
