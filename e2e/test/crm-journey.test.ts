@@ -8,7 +8,8 @@
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from './helpers/launch-chromium.js'
-import { demoKeys, startCollector, waitFor, type RunningCollector } from './helpers/start-collector.js'
+import { callApi, sendFromShopServer } from './helpers/collector-api.js'
+import { startCollector, waitFor, type RunningCollector } from './helpers/start-collector.js'
 
 /**
  * Events the landing page's script records by itself (autocapture, engagement, web vitals, its lead
@@ -36,42 +37,8 @@ afterAll(async () => {
   await collector?.stop()
 })
 
-async function crm<T = any>(
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${collector.origin}/v1/crm${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${demoKeys.secretKey}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
-  return { status: response.status, body: (await response.json()) as T }
-}
-
-/** What `@rastro/node` sends for `identify` and `track('Order Completed')`: a batch with the write key as Basic auth. */
-async function sendFromShopServer(batch: Record<string, unknown>[]): Promise<void> {
-  const response = await fetch(`${collector.origin}/v1/batch`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${demoKeys.writeKey}:`).toString('base64')}`,
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify({
-      batch: batch.map((event) => ({
-        messageId: crypto.randomUUID(),
-        timestamp: new Date().toISOString(),
-        ...event,
-      })),
-      context: { library: { name: '@rastro/node', version: '0.1.0' } },
-      sentAt: new Date().toISOString(),
-    }),
-  })
-  expect(response.status).toBe(200)
-}
+const crm = <T = any>(method: string, path: string, body?: unknown) =>
+  callApi<T>(collector, method, `/v1/crm${path}`, body)
 
 describe('a visitor becomes a customer', () => {
   let contactId: string
@@ -99,7 +66,7 @@ describe('a visitor becomes a customer', () => {
     })
 
     // Days later the shop's server: the customer signs in and pays.
-    await sendFromShopServer([
+    await sendFromShopServer(collector, [
       {
         type: 'identify',
         userId: 'shop-42',
@@ -108,7 +75,7 @@ describe('a visitor becomes a customer', () => {
     ])
     // The order a moment later, so the timeline's order is certain.
     await new Promise((resolve) => setTimeout(resolve, 20))
-    await sendFromShopServer([
+    await sendFromShopServer(collector, [
       {
         type: 'track',
         event: 'Order Completed',

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from './helpers/launch-chromium.js'
+import { callApi, sendFromShopServer } from './helpers/collector-api.js'
 import { demoKeys, startCollector, waitFor, type RunningCollector } from './helpers/start-collector.js'
 
 const artifacts = fileURLToPath(new URL('../artifacts/dashboard/', import.meta.url))
@@ -26,42 +27,8 @@ let receiver: Server
 let dealId: string
 let contactId: string
 
-async function api<T = any>(
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${collector.origin}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${demoKeys.secretKey}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
-  return { status: response.status, body: (await response.json()) as T }
-}
-
-/** What `@rastro/node` sends: a batch with the write key as Basic auth. */
-async function sendFromShopServer(batch: Record<string, unknown>[]): Promise<void> {
-  const response = await fetch(`${collector.origin}/v1/batch`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${demoKeys.writeKey}:`).toString('base64')}`,
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify({
-      batch: batch.map((event) => ({
-        messageId: crypto.randomUUID(),
-        timestamp: new Date().toISOString(),
-        ...event,
-      })),
-      context: { library: { name: '@rastro/node', version: '0.1.0' } },
-      sentAt: new Date().toISOString(),
-    }),
-  })
-  expect(response.status).toBe(200)
-}
+const api = <T = any>(method: string, path: string, body?: unknown) =>
+  callApi<T>(collector, method, path, body)
 
 /**
  * A visit of the landing page by a person: page views, the CTA, the lead form, a second page. The
@@ -135,7 +102,7 @@ beforeAll(async () => {
     return answer.body.results?.[0]?.id as string | undefined
   })
   contactId = found
-  await sendFromShopServer([
+  await sendFromShopServer(collector, [
     {
       type: 'identify',
       userId: 'shop-42',
@@ -143,7 +110,7 @@ beforeAll(async () => {
     },
   ])
   await new Promise((resolve) => setTimeout(resolve, 20))
-  await sendFromShopServer([
+  await sendFromShopServer(collector, [
     {
       type: 'track',
       event: 'Order Completed',
