@@ -195,9 +195,14 @@ describe('GDPR', () => {
     expect(exported.body.events.map((event: any) => event.event || event.type).sort()).toEqual(
       ['Lead Created', 'Order Completed', 'RFID Tapped', 'identify', 'page'].sort(),
     )
-    expect(exported.body.deals).toEqual([
-      expect.objectContaining({ name: 'Beans for Era', amountMinor: 5000 }),
-    ])
+    // The deal the lead form opened and the order won (deal rules), and the one made through the API.
+    expect(exported.body.deals).toHaveLength(2)
+    expect(exported.body.deals).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'Era Sure – Lead Created', status: 'won', amountMinor: 3000 }),
+        expect.objectContaining({ name: 'Beans for Era', amountMinor: 5000 }),
+      ]),
+    )
     expect(exported.body.notes).toEqual([expect.objectContaining({ body: `Called ${email}` })])
     expect(exported.body.score.total).toBeGreaterThan(0)
     expect(exported.body.history.map((row: any) => row.action)).toContain('contact.created')
@@ -217,7 +222,7 @@ describe('GDPR', () => {
         events: 5,
         crm_contacts: 1,
         crm_event_links: 1,
-        crm_deals_unlinked: 1,
+        crm_deals_unlinked: 2,
         crm_notes: 1,
         host_table: 5,
       },
@@ -261,10 +266,14 @@ describe('GDPR', () => {
       await crm.rows(`SELECT message_id FROM events WHERE anonymous_id IN ('someone-else', 'kiosk-1')`),
     ).toHaveLength(2)
     expect(await crm.rows(`SELECT value FROM crm_event_links`)).toEqual([{ value: 'BEEF02' }])
-    const deal = await crm.rows<{ contact_id: string }>(
-      `SELECT contact_id FROM crm_deals FINAL WHERE name = 'Beans for Era'`,
+    // Deals stay, unlinked, and without the person's name in the ones the deal rules named.
+    const deals = await crm.rows<{ name: string; contact_id: string }>(
+      `SELECT name, contact_id FROM crm_deals FINAL WHERE tenant_id = 'one' ORDER BY name`,
     )
-    expect(deal).toEqual([{ contact_id: '' }])
+    expect(deals).toEqual([
+      { name: 'Beans for Era', contact_id: '' },
+      { name: 'erased contact – Lead Created', contact_id: '' },
+    ])
   })
 
   it('keeps an erased person from coming back through an upsert, an import or an event', async () => {

@@ -1,16 +1,16 @@
 /**
  * Deal endpoints. A deal sits in a stage of a pipeline; its status (`open`/`won`/`lost`),
- * probability and `closedAt` follow the stage. Moving a deal records `deal.stage_changed`, which
- * shows on its contact's timeline. Contact and company ids must exist in the caller's tenant.
+ * probability and `closedAt` follow the stage (writes in `deal-store.ts`, shared with the feed's
+ * deal rules). Moving a deal records `deal.stage_changed`, which shows on its contact's timeline.
+ * Contact and company ids must exist in the caller's tenant.
  */
 import { z } from 'zod'
 import { createChange } from '../audit/create-change.js'
 import { getContactRow } from '../contacts/contact-routes.js'
 import type { CrmServices } from '../crm-services.js'
-import { toClickHouseTime } from '../db/clickhouse-time.js'
-import { createId } from '../db/create-id.js'
-import { checkVersion, getEntity, putEntity } from '../db/entity-store.js'
+import { checkVersion, getEntity } from '../db/entity-store.js'
 import type { TenantDb } from '../db/tenant-db.js'
+import { putTenantSetting } from '../db/tenant-settings.js'
 import { createCrmError } from '../errors.js'
 import { decodeCursor, pageQuerySchema, pagingSchema, toPage } from '../http/cursor.js'
 import { addArchiveRoute } from '../http/add-archive-route.js'
@@ -18,7 +18,9 @@ import type { Router } from '../http/create-router.js'
 import { getIfMatch, toEtag } from '../http/get-if-match.js'
 import { validateProperties } from '../properties/property-definitions.js'
 import { dealSchema, toDeal, type DealRow } from './deal-row.js'
-import { DEFAULT_PIPELINE_ID, getPipelineRow, type Stage } from './pipeline-store.js'
+import { applyStage, createDealRow, getStage, writeDealUpdate, writeNewDeal } from './deal-store.js'
+import { DEAL_RULES_SETTING, dealRulesSchema, getDealRules } from './deal-rules.js'
+import { DEFAULT_PIPELINE_ID, getPipelineRow } from './pipeline-store.js'
 
 const idParams = z.object({ id: z.string().min(1).max(64) })
 
@@ -41,19 +43,6 @@ const dealInputSchema = z.strictObject({
 })
 type DealInput = z.infer<typeof dealInputSchema>
 
-async function getStage(db: TenantDb, pipelineId: string, stageId: string | undefined): Promise<Stage> {
-  const pipeline = await getPipelineRow(db, pipelineId, 'pipelineId')
-  const stages = JSON.parse(pipeline.stages) as Stage[]
-  const stage = stageId === undefined ? stages[0] : stages.find((candidate) => candidate.id === stageId)
-  if (!stage) {
-    throw createCrmError('RASTRO_ERR_CRM_INVALID_INPUT', {
-      message: `stageId: pipeline ${pipelineId} has no stage ${stageId}`,
-      field: 'stageId',
-    })
-  }
-  return stage
-}
-
 /** Checks the input's links and returns the contact id to store (a merged contact resolves to its survivor). */
 async function checkLinks(db: TenantDb, input: DealInput): Promise<string | undefined> {
   await validateProperties(db, 'deal', input.properties)
@@ -67,15 +56,6 @@ async function checkLinks(db: TenantDb, input: DealInput): Promise<string | unde
       field: 'contactId',
     })
   }
-}
-
-function applyStage(row: DealRow, stage: Stage, now: number): void {
-  const status = stage.isWon ? 'won' : stage.isLost ? 'lost' : 'open'
-  if (status !== 'open' && row.status !== status) row.closed_at = toClickHouseTime(now)
-  if (status === 'open') row.closed_at = null
-  row.stage_id = stage.id
-  row.status = status
-  row.probability = stage.probability
 }
 
 function applyInput(row: DealRow, input: DealInput, contactId: string | undefined): Record<string, unknown> {
@@ -167,44 +147,47 @@ export function addDealRoutes(router: Router, services: CrmServices): void {
       const contactId = await checkLinks(db, body)
       const stage = await getStage(db, body.pipelineId ?? DEFAULT_PIPELINE_ID, body.stageId)
       const context = services.getWriteContext(request, auth)
-      const at = toClickHouseTime(context.now)
-      const row: DealRow = {
-        id: createId(context.now),
-        version: 0,
-        is_deleted: 0,
-        name: '',
-        pipeline_id: body.pipelineId ?? DEFAULT_PIPELINE_ID,
-        stage_id: '',
-        status: 'open',
-        probability: 0,
-        amount_minor: 0,
-        currency: '',
-        contact_id: '',
-        company_id: '',
-        expected_close_date: null,
-        closed_at: null,
-        lost_reason: '',
-        properties: '{}',
-        created_at: at,
-        updated_at: at,
-      }
+      const row = createDealRow(body.pipelineId ?? DEFAULT_PIPELINE_ID, context.now)
       const changes = applyInput(row, body, contactId)
       applyStage(row, stage, context.now)
-      const written = await writer.run(db.tenantId, async () => {
-        const result = await putEntity(db, 'crm_deals', row, context.now)
-        await db.insert('crm_changes', [
-          createChange(context, {
-            action: 'deal.created',
-            object: 'deal',
-            objectId: row.id,
-            contactId: row.contact_id,
-            changes: { ...changes, pipelineId: row.pipeline_id, stageId: row.stage_id },
-          }),
-        ])
-        return result
-      })
+      const written = await writer.run(db.tenantId, () => writeNewDeal(db, context, row, changes))
       reply.header('etag', toEtag(written.version))
       return toDeal(written)
+    },
+  })
+
+  router.add({
+    method: 'GET',
+    url: '/deals/rules',
+    scope: 'crm:read',
+    tag: 'deals',
+    summary: 'The deal rules: which events open deals and win them (the defaults until set)',
+    response: dealRulesSchema,
+    handler: ({ db }) => getDealRules(db),
+  })
+
+  router.add({
+    method: 'PUT',
+    url: '/deals/rules',
+    scope: 'crm:admin',
+    tag: 'deals',
+    summary: 'Set the deal rules (applied to events accepted from now on)',
+    body: dealRulesSchema,
+    response: dealRulesSchema,
+    handler: async ({ db, body, request, auth }) => {
+      await getPipelineRow(db, body.pipelineId, 'pipelineId')
+      await writer.run(db.tenantId, async () => {
+        await putTenantSetting(db, DEAL_RULES_SETTING, body)
+        await db.insert('crm_changes', [
+          createChange(services.getWriteContext(request, auth), {
+            action: 'deal_rules.set',
+            object: 'settings',
+            objectId: DEAL_RULES_SETTING,
+            changes: body,
+          }),
+        ])
+      })
+      return body
     },
   })
 
@@ -248,35 +231,7 @@ export function addDealRoutes(router: Router, services: CrmServices): void {
           row.pipeline_id = pipelineId
           applyStage(row, stage, context.now)
         }
-        const result = await putEntity(db, 'crm_deals', row, context.now)
-        const audit = [
-          createChange(context, {
-            action: 'deal.updated',
-            object: 'deal',
-            objectId: row.id,
-            contactId: row.contact_id,
-            changes,
-          }),
-        ]
-        if (row.stage_id !== fromStage) {
-          audit.push(
-            createChange(context, {
-              action: 'deal.stage_changed',
-              object: 'deal',
-              objectId: row.id,
-              contactId: row.contact_id,
-              changes: {
-                name: row.name,
-                pipelineId: row.pipeline_id,
-                from: fromStage,
-                to: row.stage_id,
-                status: row.status,
-              },
-            }),
-          )
-        }
-        await db.insert('crm_changes', audit)
-        return result
+        return writeDealUpdate(db, context, row, fromStage, changes)
       })
       reply.header('etag', toEtag(written.version))
       return toDeal(written)

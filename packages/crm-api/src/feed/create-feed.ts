@@ -1,18 +1,21 @@
 /**
  * The CRM's consumer of accepted events, `onEvents(rows)`: resolves each human event to a contact
  * through the identity map (creating or updating contacts from identify calls, lead forms, orders
- * and device records), links events read at shared devices, and updates lead scores
- * incrementally. Each tenant's part of a batch runs in the tenant's single writer, so it is
- * ordered with API writes. Delivery is at least once: message ids seen recently are skipped (SDK
- * retries, log replays); identity upserts are idempotent anyway.
+ * and device records), links events read at shared devices, opens and wins deals from leads and
+ * orders (the tenant's deal rules), and updates lead scores incrementally. Each tenant's part of a
+ * batch runs in the tenant's single writer, so it is ordered with API writes. Delivery is at least
+ * once: message ids handled recently are skipped (SDK retries, log replays); identity upserts are
+ * idempotent anyway, and deal writes check the audit log for their message id.
  */
 import { HEATMAP_EVENT } from '@rastro/schema'
 import type { CountryCode } from 'libphonenumber-js'
 import { toEpochMs } from '../db/clickhouse-time.js'
 import type { TenantWriter } from '../db/create-tenant-writer.js'
 import type { TenantDb } from '../db/tenant-db.js'
+import { getDealRules } from '../deals/deal-rules.js'
 import { ContactBatch } from '../identity/contact-batch.js'
 import type { AttributedEvent, ScoreService } from '../scoring/create-score-service.js'
+import { applyDealRules, getDealTrigger, type DealTrigger } from './apply-deal-rules.js'
 import { getChannel, readJsonColumn, type CrmEventRow } from './crm-event-row.js'
 import { getEventIdentity } from './get-event-identity.js'
 
@@ -34,12 +37,10 @@ export type OnEvents = (rows: readonly CrmEventRow[]) => Promise<void>
 function createRecentSet(limit: number) {
   const keys = new Set<string>()
   return {
-    /** Adds `key`; false when it was already there. */
-    add(key: string): boolean {
-      if (keys.has(key)) return false
+    has: (key: string) => keys.has(key),
+    add(key: string): void {
       keys.add(key)
       if (keys.size > limit) keys.delete(keys.values().next().value!)
-      return true
     },
   }
 }
@@ -105,24 +106,35 @@ export function createFeed(options: FeedOptions): OnEvents {
     }
     await batch.flush()
     await db.insert('crm_event_links', links)
+    const rules = await getDealRules(db)
+    const triggers = attributed.map((event) => getDealTrigger(rules, event)).filter(Boolean) as DealTrigger[]
+    await applyDealRules(db, rules, triggers, {
+      getContact: (id) => batch.getContact(id),
+      retentionDays: options.getRetentionDays(tenantId),
+    })
     // Contacts that gained an identity may own older events now (the anonymous history): replay them.
     await options.scores.applyEvents(db, attributed, batch.reidentified, (id) => batch.getContact(id))
   }
 
   return async function onEvents(rows) {
     const byTenant = new Map<string, CrmEventRow[]>()
+    const seen = new Set<string>()
     for (const row of rows) {
       // Bots are not leads; heatmap points say nothing about a person (they are the dashboard's).
       if (Number(row.bot) === 1 || row.event === HEATMAP_EVENT) continue
-      if (!recent.add(`${row.tenant_id}\n${row.message_id}`)) continue
+      const key = `${row.tenant_id}\n${row.message_id}`
+      if (recent.has(key) || seen.has(key)) continue
+      seen.add(key)
       const list = byTenant.get(row.tenant_id)
       if (list) list.push(row)
       else byTenant.set(row.tenant_id, [row])
     }
     await Promise.all(
-      [...byTenant].map(([tenantId, tenantRows]) =>
-        options.writer.run(tenantId, () => onTenantEvents(tenantId, tenantRows)),
-      ),
+      [...byTenant].map(async ([tenantId, tenantRows]) => {
+        await options.writer.run(tenantId, () => onTenantEvents(tenantId, tenantRows))
+        // Remembered once handled: a batch that failed is retried whole.
+        for (const row of tenantRows) recent.add(`${tenantId}\n${row.message_id}`)
+      }),
     )
   }
 }

@@ -219,7 +219,17 @@ async function erasePerson(
     { ids },
   )
   if (erased.crm_deals_unlinked > 0) {
-    await db.mutate('crm_deals', "UPDATE contact_id = ''", dealCondition, { ids })
+    // Deals stay (they are the business's revenue) without the person's name, email or phone,
+    // which deals opened by the feed's deal rules carry in their name.
+    const fullName = `${person.contact.first_name} ${person.contact.last_name}`.trim()
+    const labels = [...needles, fullName].filter(Boolean).sort((a, b) => b.length - a.length)
+    const pattern = `(?i)${labels.map((label) => label.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&')).join('|')}`
+    await db.mutate(
+      'crm_deals',
+      "UPDATE contact_id = '', name = replaceRegexpAll(name, {pattern:String}, 'erased contact')",
+      dealCondition,
+      { ids, pattern },
+    )
   }
   return { ...erased, ...hostErased }
 }
