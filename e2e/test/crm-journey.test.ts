@@ -2,8 +2,10 @@
  * The CRM's "done when": a visitor browses the landing page anonymously in a real Chromium,
  * submits the lead form, and later buys through the shop's server (the Node SDK's calls, sent to
  * the Segment HTTP API as it sends them). Against the real collector with the CRM mounted, they
- * are one contact with the whole history on the timeline, a score, a segment, and a deal that
- * moves through the pipeline; GDPR export and delete work on them.
+ * are one contact with the whole history on the timeline, a score, a segment, a deal the lead form
+ * opened and the order won (the CRM's deal rules), and a deal that moves through the pipeline;
+ * GDPR export and delete work on them. A second visitor's lead form, then purchase in the storefront
+ * example in the same browser, win the deal the lead opened with the order's amount.
  */
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -147,6 +149,31 @@ describe('a visitor becomes a customer', () => {
     expect(leads.body).toMatchObject({ visitors: 1, leads: 1, customers: 1 })
   })
 
+  it('has the deal the lead form opened, won by the order with its amount', async () => {
+    // The feed wins the deal right after it marks the contact a customer: wait for it.
+    const deals = await waitFor(async () => {
+      const answer = await crm('GET', `/deals?contactId=${contactId}`)
+      return answer.body.results?.[0]?.status === 'won' ? answer : undefined
+    })
+    expect(deals.body.results).toEqual([
+      expect.objectContaining({
+        name: 'Ana Souza – Lead Created',
+        stageId: 'won',
+        status: 'won',
+        amountMinor: 3800,
+        currency: 'EUR',
+      }),
+    ])
+    const timeline = await crm('GET', `/contacts/${contactId}/timeline?limit=100`)
+    const changes = timeline.body.results.filter((item: any) => item.name.startsWith('deal.'))
+    expect(changes.map((item: any) => item.name)).toEqual([
+      'deal.stage_changed',
+      'deal.updated',
+      'deal.created',
+    ])
+    expect(changes[0].properties).toMatchObject({ from: 'new', to: 'won', status: 'won' })
+  })
+
   it('moves a deal for the contact through the pipeline', async () => {
     const deal = await crm('POST', '/deals', {
       name: 'Wholesale for Ana',
@@ -160,9 +187,13 @@ describe('a visitor becomes a customer', () => {
     }
     const board = await crm('GET', '/pipelines/default/board')
     const won = board.body.stages.find((stage: any) => stage.stage.id === 'won')
-    expect(won.deals.map((item: any) => item.id)).toEqual([deal.body.id])
+    expect(won.deals.map((item: any) => item.name).sort()).toEqual([
+      'Ana Souza – Lead Created',
+      'Wholesale for Ana',
+    ])
     const timeline = await crm('GET', `/contacts/${contactId}/timeline`)
-    expect(timeline.body.results.filter((item: any) => item.name === 'deal.stage_changed')).toHaveLength(3)
+    // Three moves of this deal, one of the order's.
+    expect(timeline.body.results.filter((item: any) => item.name === 'deal.stage_changed')).toHaveLength(4)
   })
 
   it('exports and erases the person under GDPR', async () => {
@@ -178,5 +209,55 @@ describe('a visitor becomes a customer', () => {
     expect((await crm('GET', `/contacts/${contactId}`)).status).toBe(404)
     const left = await collector.rows(`SELECT message_id FROM events WHERE tenant_id = 'demo'`)
     expect(left).toEqual([])
+  })
+})
+
+describe('a lead who buys in the storefront', () => {
+  it('has the deal their lead form opened won by the purchase in the shop, with its amount', async () => {
+    // One browser, as a newcomer tries the demo: the landing page's lead form, then the shop.
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await page.goto(`${collector.origin}/examples/landing-page/`)
+    const ready = () => typeof (window as any).rastro?.flush === 'function' && !(window as any).rastro.q
+    await page.waitForFunction(ready)
+    await page.fill('#lead-name', 'Bea Lima')
+    await page.fill('#lead-email', 'bea@example.com')
+    await page.click('#lead-form [type=submit]')
+    await page.locator('#lead-thanks').waitFor()
+    await page.evaluate(() => (window as any).rastro.flush())
+    const contactId = await waitFor(async () => {
+      const found = await crm('POST', '/contacts/search', { query: 'bea@example.com' })
+      return found.body.results?.[0]?.id as string | undefined
+    })
+    const opened = await waitFor(
+      async () => (await crm('GET', `/deals?contactId=${contactId}`)).body.results?.[0],
+    )
+    expect(opened).toMatchObject({ name: 'Bea Lima – Lead Created', stageId: 'new', status: 'open' })
+
+    await page.goto(`${collector.origin}/examples/storefront/`)
+    await Promise.all([page.waitForURL(/product\.html\?id=huila$/), page.click('[data-product-id="huila"]')])
+    await page.fill('#quantity', '2')
+    await page.click('#add-to-cart')
+    await Promise.all([page.waitForURL(/cart\.html$/), page.click('#cart-link')])
+    await Promise.all([page.waitForURL(/checkout\.html$/), page.click('#checkout-link')])
+    await page.fill('#email', 'bea@example.com')
+    await page.click('#to-payment')
+    await page.fill('#card', '4242 4242 4242 4242')
+    await page.click('#pay')
+    await page.waitForSelector('#order-done', { state: 'visible' })
+    await page.close({ runBeforeUnload: true })
+    await context.close()
+
+    // 2 × €14.50: the order's revenue (shipping is not revenue in the Segment spec).
+    const won = await waitFor(async () => {
+      const deals = await crm('GET', `/deals?contactId=${contactId}`)
+      return deals.body.results?.[0]?.status === 'won' ? deals.body.results : undefined
+    })
+    expect(won).toEqual([
+      expect.objectContaining({ id: opened.id, stageId: 'won', amountMinor: 2900, currency: 'EUR' }),
+    ])
+    const board = await crm('GET', '/pipelines/default/board')
+    const column = board.body.stages.find((stage: any) => stage.stage.id === 'won')
+    expect(column.deals.map((deal: any) => deal.id)).toContain(opened.id)
   })
 })

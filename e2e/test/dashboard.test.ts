@@ -1,10 +1,11 @@
 /**
  * The built-in dashboard (issue 9) in a real Chromium against the real collector: a visitor browses
- * the landing page with the browser SDK and submits the lead form, the shop's server sends the
- * order (as @rastro/node does), a deal is opened through the CRM API; then the owner signs in at
- * /app/ and every view shows that data, a deal dragged on the pipeline board stays moved (read
- * back through the API), and a viewer's key can read but not edit. Screenshots of each view go to
- * e2e/artifacts/dashboard/ (the README's come from there).
+ * the landing page with the browser SDK and submits the lead form, and the pipeline board shows the
+ * deal the lead opened in its first column; the shop's server sends the order (as @rastro/node
+ * does) and the board shows that deal won with the purchase amount. A deal is opened through the
+ * CRM API; then the owner signs in at /app/ and every view shows that data, a deal dragged on the
+ * pipeline board stays moved (read back through the API), and a viewer's key can read but not
+ * edit. Screenshots of each view go to e2e/artifacts/dashboard/ (the README's come from there).
  */
 import { mkdirSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
@@ -102,34 +103,6 @@ beforeAll(async () => {
     return answer.body.results?.[0]?.id as string | undefined
   })
   contactId = found
-  await sendFromShopServer(collector, [
-    {
-      type: 'identify',
-      userId: 'shop-42',
-      traits: { email: 'ana@example.com', firstName: 'Ana', lastName: 'Souza' },
-    },
-  ])
-  await new Promise((resolve) => setTimeout(resolve, 20))
-  await sendFromShopServer(collector, [
-    {
-      type: 'track',
-      event: 'Order Completed',
-      userId: 'shop-42',
-      properties: { order_id: 'T-1001', revenue: 38, currency: 'EUR' },
-    },
-  ])
-  const deal = await api('POST', '/v1/crm/deals', {
-    name: 'Wholesale for Ana',
-    contactId,
-    amountMinor: 50_000,
-    currency: 'EUR',
-  })
-  expect(deal.status).toBe(201)
-  dealId = deal.body.id
-  await collector.app.whenStored()
-  await waitFor(async () =>
-    (await api('GET', '/v1/destinations')).body.destinations[0].delivered >= 1 ? true : undefined,
-  )
 }, 120_000)
 
 afterAll(async () => {
@@ -138,11 +111,84 @@ afterAll(async () => {
   receiver?.close()
 })
 
+describe("the visitor's deal on the pipeline board", () => {
+  let context: BrowserContext
+  let board: Page
+  let leadDealId: string
+  beforeAll(async () => {
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    board = await signIn(context, demoKeys.secretKey)
+  })
+  afterAll(async () => context?.close())
+
+  /** The stage column the deal's card is in. */
+  const columnOf = (id: string) =>
+    board
+      .locator(`[data-deal="${id}"]`)
+      .evaluate((card) => card.closest('[data-stage]')!.getAttribute('data-stage'))
+
+  it('the lead form opened a deal, in the first stage', async () => {
+    leadDealId = await waitFor(async () => {
+      const answer = await api('GET', `/v1/crm/deals?contactId=${contactId}`)
+      return answer.body.results?.[0]?.id as string | undefined
+    })
+    await board.getByRole('link', { name: 'Pipeline' }).click()
+    const card = board.locator(`[data-deal="${leadDealId}"]`)
+    await card.waitFor()
+    expect(await card.locator('strong').textContent()).toBe('Ana Souza – Lead Created')
+    expect(await columnOf(leadDealId)).toBe('new')
+  })
+
+  it('the purchase wins it, with the purchase amount', async () => {
+    await sendFromShopServer(collector, [
+      {
+        type: 'identify',
+        userId: 'shop-42',
+        traits: { email: 'ana@example.com', firstName: 'Ana', lastName: 'Souza' },
+      },
+    ])
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    await sendFromShopServer(collector, [
+      {
+        type: 'track',
+        event: 'Order Completed',
+        userId: 'shop-42',
+        properties: { order_id: 'T-1001', revenue: 38, currency: 'EUR' },
+      },
+    ])
+    await collector.app.whenStored()
+    await waitFor(async () =>
+      (await api('GET', '/v1/destinations')).body.destinations[0].delivered >= 1 ? true : undefined,
+    )
+    await expect
+      .poll(async () => {
+        await board.reload()
+        await board.locator(`[data-deal="${leadDealId}"]`).waitFor()
+        return columnOf(leadDealId)
+      })
+      .toBe('won')
+    const euros = /38[.,]00\s?€|€\s?38[.,]00/
+    expect(await board.locator(`[data-deal="${leadDealId}"]`).textContent()).toMatch(euros)
+    expect(await board.locator('[data-stage=won] h2 + p').textContent()).toMatch(euros)
+    expect(await board.locator('[data-stage=new]').getAttribute('aria-label')).toBe('New: 0 deals')
+    await board.locator('[data-stage=won]').scrollIntoViewIfNeeded()
+    await shoot(board, 'pipeline-won')
+  })
+})
+
 describe('dashboard at /app/', () => {
   let context: BrowserContext
   let page: Page
   beforeAll(async () => {
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    const deal = await api('POST', '/v1/crm/deals', {
+      name: 'Wholesale for Ana',
+      contactId,
+      amountMinor: 50_000,
+      currency: 'EUR',
+    })
+    expect(deal.status).toBe(201)
+    dealId = deal.body.id
   })
   afterAll(async () => context?.close())
 
