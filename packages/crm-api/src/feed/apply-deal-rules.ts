@@ -104,20 +104,28 @@ export function getDealTrigger(rules: DealRules, attributed: AttributedEvent): D
 }
 
 /** How a deal names its person: full name, else email, phone or external id. */
-export function getContactLabel(contact: ContactRow | undefined): string {
+function getContactLabel(contact: ContactRow | undefined): string {
   const name = `${contact?.first_name ?? ''} ${contact?.last_name ?? ''}`.trim()
   return name || contact?.email || contact?.phone || contact?.external_id || 'Unknown contact'
 }
 
 /** Message ids of `triggers` whose deal writes are already in the audit log. */
-async function getAppliedIds(db: TenantDb, triggers: readonly DealTrigger[]): Promise<Set<string>> {
+async function getAppliedIds(
+  db: TenantDb,
+  triggers: readonly DealTrigger[],
+  options: DealRuleOptions,
+): Promise<Set<string>> {
+  // The audit row names the contact of its time: the survivor now, or one merged into it since.
+  const contactIds = triggers.flatMap((trigger) => getContactIds(trigger.contactId, options))
   // Audit rows are written after the event happened; a day of slack covers client clocks ahead.
   const since = Math.min(...triggers.map((trigger) => trigger.at)) - 86_400_000
   const rows = await db.rows<{ request_id: string }>(
     `SELECT DISTINCT request_id FROM crm_changes
-     WHERE tenant_id = {tenant:String} AND object = 'deal' AND actor = 'feed'
-       AND at >= {since:DateTime64(3, 'UTC')} AND request_id IN {ids:Array(String)}`,
+     WHERE tenant_id = {tenant:String} AND contact_id IN {contactIds:Array(String)}
+       AND at >= {since:DateTime64(3, 'UTC')} AND object = 'deal' AND actor = 'feed'
+       AND request_id IN {ids:Array(String)}`,
     {
+      contactIds: [...new Set(contactIds)],
       since: toClickHouseTime(Math.max(0, since)),
       ids: triggers.map((trigger) => `feed:${trigger.messageId}`),
     },
@@ -125,9 +133,14 @@ async function getAppliedIds(db: TenantDb, triggers: readonly DealTrigger[]): Pr
   return new Set(rows.map((row) => row.request_id.slice('feed:'.length)))
 }
 
+/** The contact and every contact merged into it. */
+function getContactIds(contactId: string, options: DealRuleOptions): string[] {
+  return [contactId, ...(options.getContact(contactId)?.merged_ids ?? [])]
+}
+
 /**
- * The contact's (or a contact merged into it) open deal in the pipeline, newest first; with
- * `closedSince` (epoch ms), else a deal of theirs closed at or after that time.
+ * The newest open deal in the pipeline of `contactIds` (a contact and those merged into it); with
+ * `closedSince` (epoch ms), failing an open one, also one of theirs closed at or after that time.
  */
 async function findDeal(
   db: TenantDb,
@@ -161,7 +174,7 @@ async function applyTrigger(
   options: DealRuleOptions,
 ): Promise<void> {
   const contact = options.getContact(trigger.contactId)
-  const contactIds = [trigger.contactId, ...(contact?.merged_ids ?? [])]
+  const contactIds = getContactIds(trigger.contactId, options)
   const stage = trigger.kind === 'lead' ? stages.first : stages.won
   if (!stage) return
   if (trigger.kind === 'lead') {
@@ -220,7 +233,7 @@ export async function applyDealRules(
     first: all.find((stage) => !stage.isWon && !stage.isLost),
     won: all.find((stage) => stage.isWon),
   }
-  const applied = await getAppliedIds(db, triggers)
+  const applied = await getAppliedIds(db, triggers, options)
   for (const trigger of triggers) {
     if (applied.has(trigger.messageId)) continue
     applied.add(trigger.messageId)
