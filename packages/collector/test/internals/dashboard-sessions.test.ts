@@ -11,6 +11,7 @@ import type { FastifyRequest } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KeyRing } from '../../src/config/key-ring.js'
 import type { TenantConfig } from '../../src/config/config-schema.js'
+import { acceptsSession } from '../../src/query/dashboard-routes.js'
 import { DashboardSessions, getCookie } from '../../src/query/dashboard-sessions.js'
 import { createStore, type Store } from '../../src/store/create-store-client.js'
 import { runMigrations } from '../../src/store/run-migrations.js'
@@ -178,5 +179,21 @@ describe('getCookie', () => {
     expect(getCookie('a=1; rastro_session=xyz; b=2', 'rastro_session')).toBe('xyz')
     expect(getCookie('xrastro_session=no', 'rastro_session')).toBeUndefined()
     expect(getCookie(undefined, 'rastro_session')).toBeUndefined()
+  })
+})
+
+describe('acceptsSession', () => {
+  it('looks the cookie up on the APIs the dashboard calls only, never on ingest', () => {
+    for (const url of [
+      '/app/api/session',
+      '/v1/analytics/overview?from=2026-11-01T00:00:00Z',
+      '/v1/stats',
+      '/v1/heatmaps?url=x',
+      '/v1/destinations/orders/replay',
+      '/v1/crm/contacts',
+    ])
+      expect(acceptsSession(url), url).toBe(true)
+    for (const url of ['/v1/batch', '/v1/track', '/v1/device', '/rastro.js', '/app/', '/v1/crmx', '/health'])
+      expect(acceptsSession(url), url).toBe(false)
   })
 })
