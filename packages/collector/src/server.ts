@@ -255,8 +255,10 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     cacheMs: settings.dashboardSessionCacheMs,
   })
   app.decorateRequest('dashboardSession', null)
+  // A Bearer key wins over the cookie (require-key.ts, the CRM's authenticate): no lookup then.
   app.addHook('onRequest', async (request) => {
-    if (request.headers.cookie !== undefined && acceptsSession(request.url))
+    const { cookie, authorization } = request.headers
+    if (cookie !== undefined && authorization === undefined && acceptsSession(request.url))
       request.dashboardSession = (await sessions.findForRequest(request)) ?? null
   })
   const visitorIds = new VisitorIds({ salt: new VisitorSalt(settings.dataDir) })

@@ -76,6 +76,10 @@ export function getCookie(header: string | undefined, name: string): string | un
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
+/**
+ * Creates, finds and ends dashboard sessions in `dashboard_sessions`; one per collector, every
+ * instance on the same ClickHouse sees the others' sessions.
+ */
 export class DashboardSessions {
   readonly #client: ClickHouseClient
   readonly #keyRing: KeyRing
