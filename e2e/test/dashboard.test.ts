@@ -27,6 +27,8 @@ let browser: Browser
 let receiver: Server
 let dealId: string
 let contactId: string
+/** When the landing page visit ended (epoch ms). */
+let visitedAtMs: number
 
 const api = <T = any>(method: string, path: string, body?: unknown) =>
   callApi<T>(collector, method, path, body)
@@ -98,6 +100,7 @@ beforeAll(async () => {
     launchChromium(),
   ])
   await visitLandingPage()
+  visitedAtMs = Date.now()
   const found = await waitFor(async () => {
     const answer = await api('POST', '/v1/crm/contacts/search', { query: 'ana@example.com' })
     return answer.body.results?.[0]?.id as string | undefined
@@ -226,6 +229,50 @@ describe('dashboard at /app/', () => {
     expect(await page.getByRole('table', { name: 'Countries' }).textContent()).toContain('ES')
     await page.locator('.chart canvas').first().waitFor()
     await shoot(page, 'overview')
+  })
+
+  it('custom range: picks from/to days in the tenant time zone, compares with the period before, survives a reload', async () => {
+    /** The day (YYYY-MM-DD) of the visit in the tenant's time zone, moved by `offset` days. */
+    const day = (offset: number) =>
+      new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Madrid' }).format(
+        visitedAtMs + offset * 86_400_000,
+      )
+    const form = page.getByRole('form', { name: 'Custom range' })
+    const kpi = (name: string, part = 'kpi-value') =>
+      page.locator(`[data-kpi=${name}] .${part}`).textContent()
+    await page.getByLabel(/^Range/).selectOption('custom')
+    // To before From: refused on the page, naming the field; nothing is applied.
+    await form.getByLabel('From').fill(day(1))
+    await form.getByLabel('To').fill(day(0))
+    await form.getByLabel('To').press('Enter')
+    await expect.poll(() => form.getByRole('alert').textContent()).toBe('To must be on or after From.')
+    expect(await form.getByLabel('To').getAttribute('aria-invalid')).toBe('true')
+    expect(new URL(page.url()).search).toBe('')
+    // The day before the visit through the visit's day: the visit's data.
+    await form.getByLabel('From').fill(day(-1))
+    await form.getByLabel('To').press('Enter')
+    await expect.poll(() => new URL(page.url()).search).toBe(`?from=${day(-1)}&to=${day(0)}`)
+    await expect.poll(() => kpi('visitors')).toBe('1')
+    expect(await kpi('pageViews')).toBe('2')
+    expect(await form.getByRole('alert').count()).toBe(0)
+    // The day after the visit: nothing, against the visit's day as the previous period.
+    await form.getByLabel('From').fill(day(1))
+    await form.getByLabel('To').fill(day(1))
+    await form.getByRole('button', { name: 'Apply' }).click()
+    await expect.poll(() => kpi('visitors')).toBe('0')
+    expect(await kpi('visitors', 'change')).toMatch(/^-100\s?% vs previous$/)
+    await shoot(page, 'overview-custom-range')
+    // A reload (or the link, shared) shows the same range and data.
+    await page.reload()
+    await expect.poll(() => kpi('visitors', 'change')).toMatch(/^-100\s?% vs previous$/)
+    expect(await page.getByLabel(/^Range/).inputValue()).toBe('custom')
+    expect(await form.getByLabel('From').inputValue()).toBe(day(1))
+    expect(await form.getByLabel('To').inputValue()).toBe(day(1))
+    // Back to a preset: the form closes and the URL drops the range.
+    await page.getByLabel(/^Range/).selectOption({ label: 'Last 7 days' })
+    await expect.poll(() => kpi('visitors')).toBe('1')
+    expect(new URL(page.url()).search).toBe('')
+    expect(await form.count()).toBe(0)
   })
 
   it('funnels: landing page → CTA → lead, with conversion', async () => {

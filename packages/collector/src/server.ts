@@ -28,7 +28,7 @@ import { SegmentLog } from './log/segment-log.js'
 import { createForwarding } from './forward/create-forwarding.js'
 import { adminSqlRoutes } from './query/admin-sql-routes.js'
 import { analyticsRoutes } from './query/analytics-routes.js'
-import { dashboardRoutes } from './query/dashboard-routes.js'
+import { acceptsSession, dashboardRoutes } from './query/dashboard-routes.js'
 import { DashboardSessions } from './query/dashboard-sessions.js'
 import { destinationsRoutes } from './query/destinations-routes.js'
 import { healthRoutes, type IngestStatus } from './query/health-routes.js'
@@ -67,6 +67,11 @@ export interface CreateServerOptions {
   config: ResolvedConfig
   /** Fastify/pino logger options; default: the config's `logLevel`. */
   logger?: boolean | Record<string, unknown>
+  /**
+   * An open ClickHouse store to use instead of opening the config's (tests: several collectors on
+   * one ClickHouse, as behind a load balancer); migrated and closed with the server all the same.
+   */
+  store?: Store
 }
 
 /** The built dashboard's folder (`@rastro/dashboard`'s `dist/`), or undefined when it is not there. */
@@ -109,11 +114,13 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   // the device ledger's "acked through", forwarding's ledger, the CRM's single writer), so every
   // insert waits until its rows are on their shards.
   const insertSettings: ClickHouseSettings | undefined = cluster ? { insert_distributed_sync: 1 } : undefined
-  const store = createStore({
-    ...config.clickhouse,
-    dataDir: settings.dataDir,
-    embeddedMaxThreads: settings.embeddedMaxThreads,
-  })
+  const store =
+    options.store ??
+    createStore({
+      ...config.clickhouse,
+      dataDir: settings.dataDir,
+      embeddedMaxThreads: settings.embeddedMaxThreads,
+    })
   try {
     await runMigrations(store.client, undefined, { cluster })
   } catch (error) {
@@ -238,12 +245,21 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     ],
     maxAge: 86_400,
   })
-  // The dashboard's session cookie stands in for a secret key on the read and CRM APIs.
-  const sessions = new DashboardSessions()
+  // The dashboard's session cookie stands in for a secret key on the read and CRM APIs; sessions
+  // live in ClickHouse, so every collector on it accepts them and they survive a restart.
+  const sessions = new DashboardSessions({
+    client: store.client,
+    keyRing,
+    insertSettings,
+    ttlMs: settings.dashboardSessionTtlMs,
+    cacheMs: settings.dashboardSessionCacheMs,
+  })
   app.decorateRequest('dashboardSession', null)
+  // A Bearer key wins over the cookie (require-key.ts, the CRM's authenticate): no lookup then.
   app.addHook('onRequest', async (request) => {
-    if (request.headers.cookie !== undefined)
-      request.dashboardSession = sessions.findForRequest(request) ?? null
+    const { cookie, authorization } = request.headers
+    if (cookie !== undefined && authorization === undefined && acceptsSession(request.url))
+      request.dashboardSession = (await sessions.findForRequest(request)) ?? null
   })
   const visitorIds = new VisitorIds({ salt: new VisitorSalt(settings.dataDir) })
   const sites = config.tenants.flatMap((tenant) => tenant.sites)

@@ -137,6 +137,31 @@ describe('analytics API', () => {
     expect(body.series.reduce((sum: number, point: any) => sum + point.pageViews, 0)).toBe(3)
   })
 
+  it('answers a custom range against the period of equal length just before it', async () => {
+    // [base + 10 s, base + 20 s): visitor B's session started in it; visitor A's started in the 10 s before.
+    const from = new Date(base + 10_000).toISOString()
+    const to = new Date(base + 20_000).toISOString()
+    const { status, body } = await get(`/v1/analytics/overview?from=${from}&to=${to}`)
+    expect(status).toBe(200)
+    expect(body).toMatchObject({ from, to, interval: 'hour' })
+    expect(body.current).toMatchObject({ visitors: 1, sessions: 1, pageViews: 1 })
+    expect(body.previous).toMatchObject({ visitors: 1, sessions: 1, pageViews: 1 })
+  })
+
+  it('refuses a range that ends before it starts, is longer than two years, or has a bad date, naming the field', async () => {
+    const day = (offset: number) => new Date(base + offset * 86_400_000).toISOString()
+    for (const [query, field] of [
+      [`from=${day(0)}&to=${day(-1)}`, 'from'],
+      [`from=${day(0)}&to=${day(0)}`, 'from'],
+      [`from=${day(-732)}&to=${day(0)}`, 'from'],
+      [`from=${day(0)}&to=2026-13-01`, 'to'],
+    ] as const) {
+      const { status, body } = await get(`/v1/analytics/overview?${query}`)
+      expect(status).toBe(400)
+      expect(body.error).toMatchObject({ code: 'RASTRO_ERR_QUERY_INVALID', field })
+    }
+  })
+
   it('answers breakdowns: pages, entry and exit pages, sources, campaigns, countries', async () => {
     const by = async (name: string) =>
       (await get(`/v1/analytics/breakdown?by=${name}`)).body.breakdowns[0].results

@@ -2,8 +2,10 @@
 import { useEffect, useMemo, useState } from 'preact/hooks'
 import { ApiError, request, type Session } from './api.js'
 import { AppContext, type AppState } from './app-context.js'
+import { RangePicker } from './components/range-picker.js'
 import { Loading } from './components/states.js'
 import { createFormatter } from './format.js'
+import { readRangeState, toInstants, writeRangeState, type RangeChoice } from './range.js'
 import { href, useRoute } from './router.js'
 import { ContactView } from './views/contact.js'
 import { ContactsView } from './views/contacts.js'
@@ -25,13 +27,6 @@ const VIEWS = [
   { id: 'destinations', label: 'Destinations' },
 ] as const
 
-const RANGES = [
-  { days: 1, label: 'Last 24 hours' },
-  { days: 7, label: 'Last 7 days' },
-  { days: 30, label: 'Last 30 days' },
-  { days: 90, label: 'Last 90 days' },
-]
-
 export function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined)
   useEffect(() => {
@@ -50,18 +45,25 @@ export function App() {
 
 function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void }) {
   const route = useRoute()
-  const [days, setDays] = useState(7)
-  const [site, setSite] = useState('')
-  // The range ends now; recomputed when the picker changes (or a view asks to refresh).
+  // The range and site live in the query string (range.ts), so a reload or a shared link keeps them.
+  const [initial] = useState(() => readRangeState(location.search))
+  const [choice, setChoice] = useState<RangeChoice>(initial.choice)
+  const [site, setSite] = useState(initial.site)
+  useEffect(() => {
+    const search = writeRangeState({ choice, site })
+    if (search !== location.search)
+      history.replaceState(history.state, '', `${location.pathname}${search}${location.hash}`)
+  }, [choice, site])
+  // A preset ends now; recomputed when the picker changes.
   const state = useMemo<AppState>(() => {
-    const to = new Date()
+    const { timeZone } = session.tenant
     return {
       session,
-      format: createFormatter(session.tenant.timeZone, session.tenant.currency),
-      range: { from: new Date(to.getTime() - days * 86_400_000).toISOString(), to: to.toISOString(), site },
+      format: createFormatter(timeZone, session.tenant.currency),
+      range: { ...toInstants(choice, timeZone, Date.now()), site },
       canEdit: session.role !== 'viewer',
     }
-  }, [session, days, site])
+  }, [session, choice, site])
   const view = route[0] ?? 'overview'
 
   async function signOut() {
@@ -97,14 +99,7 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
         ))}
       </nav>
       <div class="pickers">
-        <label>
-          Range{' '}
-          <select value={days} onChange={(event) => setDays(Number(event.currentTarget.value))}>
-            {RANGES.map((range) => (
-              <option value={range.days}>{range.label}</option>
-            ))}
-          </select>
-        </label>
+        <RangePicker choice={choice} timeZone={session.tenant.timeZone} onChange={setChoice} />
         <label>
           Site{' '}
           <select value={site} onChange={(event) => setSite(event.currentTarget.value)}>

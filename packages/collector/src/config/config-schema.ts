@@ -66,6 +66,18 @@ export const settingsSchema = z.strictObject({
    * `max_insert_threads`), so the engine leaves CPU to the HTTP loop; 0: ClickHouse's default.
    */
   embeddedMaxThreads: z.coerce.number().int().min(0).max(256).default(1),
+  /** How long a dashboard session lasts after sign-in (ms); the cookie's Max-Age too. */
+  dashboardSessionTtlMs: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(30 * 86_400_000)
+    .default(12 * 3_600_000),
+  /**
+   * How long a collector trusts a dashboard session it read from ClickHouse before reading it
+   * again (ms): a sign-out or an expiry reaches the other collectors within this; 0: read every time.
+   */
+  dashboardSessionCacheMs: z.coerce.number().int().min(0).max(60_000).default(5000),
   /** Log level: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Directory served at `/examples/` (the demo pages); unset: not served. */

@@ -68,6 +68,14 @@ export class KeyRing {
     return this.#secretKeys.get(hashKey(key))
   }
 
+  /**
+   * The tenant and role of a secret key known by its SHA-256 (64 lower-case hex digits), or
+   * undefined when the config no longer has it (a dashboard session of a removed key ends).
+   */
+  findSecretKeyBySha256(keySha256: string): SecretKeyRef | undefined {
+    return this.#secretKeys.get(keySha256)
+  }
+
   /** Whether `key` is the operator's admin key. */
   isAdminKey(key: string): boolean {
     if (!this.#adminKeySha256) return false

@@ -4,7 +4,8 @@
  * scripts after this request); `GET /app/api/session` says who is signed in and the tenant's display
  * settings (time zone, currency, sites); `DELETE /app/api/session` signs out. Every read and write
  * API the dashboard calls (`/v1/analytics/*`, `/v1/stats`, `/v1/heatmaps`, `/v1/destinations`,
- * `/v1/crm/*`) accepts the cookie in place of `Authorization: Bearer`, with the key's role.
+ * `/v1/crm/*`) accepts the cookie in place of `Authorization: Bearer`, with the key's role
+ * ({@link acceptsSession}). Sessions are stored in ClickHouse (dashboard-sessions.ts).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
@@ -25,6 +26,18 @@ export interface DashboardRoutesOptions {
   tenants: readonly TenantConfig[]
   keyRing: KeyRing
   sessions: DashboardSessions
+}
+
+/** Paths of the APIs the dashboard calls, the only ones that read the session cookie. */
+const SESSION_PATHS = /^\/(?:app\/api\/|v1\/(?:analytics|stats|heatmaps|destinations|crm)(?:[/?]|$))/
+
+/**
+ * Whether a request's path (with its query string) is one of an API that accepts the session
+ * cookie: ingest and the other routes never look the session up, so ClickHouse being down never
+ * touches them through it.
+ */
+export function acceptsSession(url: string): boolean {
+  return SESSION_PATHS.test(url)
 }
 
 const signInSchema = z.strictObject({
@@ -80,11 +93,11 @@ export async function dashboardRoutes(
     const key = keyRing.findSecretKey(parsed.data.key)
     if (!key)
       throw createError('RASTRO_ERR_AUTH_INVALID_KEY', { message: 'unknown secret key', field: 'key' })
-    sessions.delete(getCookie(request.headers.cookie, SESSION_COOKIE))
-    const id = sessions.create(key, parsed.data.key)
-    setSessionCookie(request, reply, id, Math.floor(sessions.ttlMs / 1000))
+    await sessions.delete(getCookie(request.headers.cookie, SESSION_COOKIE))
+    const { token, session } = await sessions.create(key, parsed.data.key)
+    setSessionCookie(request, reply, token, Math.floor(sessions.ttlMs / 1000))
     reply.header('cache-control', 'no-store')
-    return describe(sessions.find(id)!)
+    return describe(session)
   })
 
   fastify.get('/app/api/session', async (request, reply) => {
@@ -95,7 +108,7 @@ export async function dashboardRoutes(
   })
 
   fastify.delete('/app/api/session', async (request, reply) => {
-    sessions.delete(getCookie(request.headers.cookie, SESSION_COOKIE))
+    await sessions.delete(getCookie(request.headers.cookie, SESSION_COOKIE))
     setSessionCookie(request, reply, '', 0)
     reply.code(204)
   })

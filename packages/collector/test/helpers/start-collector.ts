@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createServer, loadConfig } from '../../src/index.js'
-import type { ConfigFile } from '../../src/index.js'
+import type { ConfigFile, Store } from '../../src/index.js'
 import type { Settings } from '../../src/config/config-schema.js'
 
 export const keys = {
@@ -57,6 +57,8 @@ export async function startCollector(
     settings?: Partial<Settings>
     /** A data dir to start on (a restart); default: a new temporary one. */
     dataDir?: string
+    /** A ClickHouse store to use instead of the data dir's (another collector's, to share it). */
+    store?: Store
   } = {},
 ): Promise<RunningCollector> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'rastro-test-'))
@@ -75,7 +77,7 @@ export async function startCollector(
       ...options.settings,
     },
   })
-  const app = await createServer({ config })
+  const app = await createServer({ config, ...(options.store ? { store: options.store } : {}) })
   const url = await app.listen({ port: 0, host: '127.0.0.1' })
   return {
     url,

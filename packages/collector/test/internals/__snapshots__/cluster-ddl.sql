@@ -531,3 +531,21 @@ FROM (
   WHERE type = 'track' AND event = '$heatmap'
 )
 ARRAY JOIN points AS point, arrayEnumerate(points) AS n;
+
+CREATE TABLE IF NOT EXISTS dashboard_sessions_local ON CLUSTER `rastro` (
+  token_sha256 String,
+  tenant_id LowCardinality(String),
+  role LowCardinality(String),
+  key_name String,
+  key_sha256 String,
+  created_at DateTime64(3, 'UTC'),
+  expires_at DateTime64(3, 'UTC'),
+  version UInt8,
+  is_deleted UInt8 DEFAULT 0
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/dashboard_sessions_local', '{replica}', version, is_deleted)
+ORDER BY token_sha256
+TTL toDateTime(expires_at);
+
+CREATE TABLE IF NOT EXISTS dashboard_sessions ON CLUSTER `rastro` AS dashboard_sessions_local
+ENGINE = Distributed(`rastro`, currentDatabase(), dashboard_sessions_local, cityHash64(token_sha256));

@@ -454,3 +454,18 @@ FROM (
   WHERE type = 'track' AND event = '$heatmap'
 )
 ARRAY JOIN points AS point, arrayEnumerate(points) AS n;
+
+CREATE TABLE IF NOT EXISTS dashboard_sessions (
+  token_sha256 String,
+  tenant_id LowCardinality(String),
+  role LowCardinality(String),
+  key_name String,
+  key_sha256 String,
+  created_at DateTime64(3, 'UTC'),
+  expires_at DateTime64(3, 'UTC'),
+  version UInt8,
+  is_deleted UInt8 DEFAULT 0
+)
+ENGINE = ReplacingMergeTree(version, is_deleted)
+ORDER BY token_sha256
+TTL toDateTime(expires_at);
