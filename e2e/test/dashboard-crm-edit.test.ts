@@ -5,12 +5,15 @@
  * it, and creates a deal on the pipeline board; every change is read back through the API or after
  * a reload. A viewer's key sees none of the editing controls.
  */
+import { mkdirSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { callApi } from './helpers/collector-api.js'
 import { launchChromium } from './helpers/launch-chromium.js'
 import { demoKeys, startCollector, type RunningCollector } from './helpers/start-collector.js'
 
+const artifacts = fileURLToPath(new URL('../artifacts/dashboard/', import.meta.url))
 let collector: RunningCollector
 let browser: Browser
 let companyId: string
@@ -28,10 +31,15 @@ async function signIn(context: BrowserContext, key: string): Promise<Page> {
   return page
 }
 
+async function shoot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: `${artifacts}${name}.png`, fullPage: true })
+}
+
 /** The id of the element that has the focus. */
 const focusedId = (page: Page) => page.evaluate(() => document.activeElement?.id)
 
 beforeAll(async () => {
+  mkdirSync(artifacts, { recursive: true })
   ;[collector, browser] = await Promise.all([
     startCollector({
       tenant: { name: 'Tostado coffee roasters', timeZone: 'Europe/Madrid', currency: 'EUR' },
@@ -82,7 +90,8 @@ describe('an owner edits the CRM from /app/', () => {
     const email = form.getByLabel('Email')
     await expect.poll(() => email.getAttribute('aria-invalid')).toBe('true')
     expect(await form.locator('#new-contact-email-error').textContent()).toContain('not a valid email')
-    expect(await focusedId(page)).toBe('new-contact-email')
+    await expect.poll(() => focusedId(page)).toBe('new-contact-email')
+    await shoot(page, 'contact-new-error')
 
     await email.fill('carla@example.com')
     await form.getByRole('button', { name: 'Create contact' }).click()
@@ -104,7 +113,7 @@ describe('an owner edits the CRM from /app/', () => {
     await deals.getByRole('button', { name: 'Add deal' }).click()
     const form = page.getByRole('form', { name: 'New deal' })
     // The form opens with the focus on its first field.
-    expect(await focusedId(page)).toBe('new-deal-name')
+    await expect.poll(() => focusedId(page)).toBe('new-deal-name')
     await form.getByLabel('Deal name').fill('Roaster lease')
     await form.getByLabel('Amount (EUR)').fill('twelve')
     await form.getByLabel('Stage').selectOption({ label: 'Qualified' })
@@ -154,7 +163,7 @@ describe('an owner edits the CRM from /app/', () => {
 
     await notes.getByRole('button', { name: 'Edit', exact: true }).click()
     const edit = page.getByRole('form', { name: 'Edit note' })
-    expect(await edit.getByLabel('Note').evaluate((element) => element === document.activeElement)).toBe(true)
+    await expect.poll(() => focusedId(page)).toMatch(/^note-.*-body$/)
     await edit.getByLabel('Note').fill('First call: wants the lease from January.')
     await edit.getByRole('button', { name: 'Save note' }).click()
     await expect.poll(() => notes.textContent()).toContain('wants the lease from January')
@@ -209,7 +218,10 @@ describe('an owner edits the CRM from /app/', () => {
     await edit.getByRole('button', { name: 'Save segment' }).click()
     const value = edit.getByLabel('Condition 2: value')
     await expect.poll(() => value.getAttribute('aria-invalid')).toBe('true')
-    expect(await value.evaluate((element) => element === document.activeElement)).toBe(true)
+    await expect.poll(() => focusedId(page)).toMatch(/-condition-1-value$/)
+    // Named once, beside the condition, not again above the buttons.
+    expect(await edit.getByText('score takes numbers').count()).toBe(1)
+    await shoot(page, 'segment-edit-error')
     await value.fill('0')
     await edit.getByRole('button', { name: 'Save segment' }).click()
     await expect
@@ -263,6 +275,7 @@ describe('an owner edits the CRM from /app/', () => {
     await small.getByRole('form', { name: 'New deal' }).waitFor()
     const overflow = await small.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
     expect(overflow).toBeLessThanOrEqual(0)
+    await shoot(small, 'deal-new-phone')
     await phone.close()
   })
 })

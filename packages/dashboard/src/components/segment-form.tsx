@@ -65,7 +65,9 @@ function SegmentFields({
   const [note, setNote] = useState('')
   const prefix = segment ? `segment-${segment.id}` : 'new-segment'
   const paths = conditions.map((_, i) => `filterGroups.0.filters.${i}.value`)
-  const form = useForm(['name', 'query', ...(advanced ? ['filterGroups'] : paths)], async (values) => {
+  // The CRM names a condition by its path, or by its property when the value has the wrong type.
+  const named = advanced ? ['filterGroups'] : [...paths, ...conditions.map((condition) => condition.property)]
+  const form = useForm(['name', 'query', ...named], async (values) => {
     const filterGroups = advanced ? parseJson(json) : toFilterGroups(conditions, fields)
     const query = String(values.get('query') ?? '').trim()
     const body = { name: String(values.get('name') ?? '').trim(), filterGroups, ...(query ? { query } : {}) }
@@ -175,9 +177,11 @@ function SegmentFields({
       <button type="button" class="link" aria-pressed={advanced} onClick={toggleAdvanced}>
         Edit as JSON
       </button>
-      <p class="muted" role="status">
-        {note}
-      </p>
+      {note && (
+        <p class="muted" role="status">
+          {note}
+        </p>
+      )}
       <FormError form={form} />
       <div class="actions">
         <button type="submit" disabled={form.busy}>

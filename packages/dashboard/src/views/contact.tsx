@@ -207,9 +207,6 @@ function DealsCard({
                   <li key={deal.id} data-deal={deal.id}>
                     <a href={href('pipeline')}>{deal.name}</a> · {stageName(deal)} ·{' '}
                     {format.minorMoney(deal.amountMinor, deal.currency)}
-                    {deal.status !== 'open' && (
-                      <span class={`badge badge-${deal.status}`}>{deal.status}</span>
-                    )}
                     {canEdit && pipeline && editing !== deal.id && (
                       <div class="actions">
                         <button

@@ -83,9 +83,11 @@ function BoardView({ pipelineId }: { pipelineId: string }) {
         {(data) => (
           <>
             {canEdit && editing === undefined && (
-              <button type="button" onClick={() => setEditing('new')}>
-                New deal
-              </button>
+              <div class="actions board-actions">
+                <button type="button" onClick={() => setEditing('new')}>
+                  New deal
+                </button>
+              </div>
             )}
             {canEdit && editing !== undefined && (
               <DealForm
