@@ -35,6 +35,12 @@ async function shoot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${artifacts}${name}.png`, fullPage: true })
 }
 
+/** The accessible label (aria-label, else text) of the element that has the focus. */
+const focusedLabel = (page: Page) =>
+  page.evaluate(
+    () => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent,
+  )
+
 /** The id of the element that has the focus. */
 const focusedId = (page: Page) => page.evaluate(() => document.activeElement?.id)
 
@@ -145,6 +151,8 @@ describe('an owner edits the CRM from /app/', () => {
       .poll(async () => (await api('GET', `/v1/crm/deals/${dealId}`)).body.amountMinor)
       .toBe(200_000)
     await expect.poll(() => deals.textContent()).toContain('€2,000.00')
+    // The focus goes back to the button that opened the form.
+    await expect.poll(() => focusedLabel(page)).toBe('Edit Roaster lease')
 
     await deals.getByRole('button', { name: 'Mark won: Roaster lease' }).click()
     await expect
@@ -167,6 +175,7 @@ describe('an owner edits the CRM from /app/', () => {
     await edit.getByLabel('Note').fill('First call: wants the lease from January.')
     await edit.getByRole('button', { name: 'Save note' }).click()
     await expect.poll(() => notes.textContent()).toContain('wants the lease from January')
+    await expect.poll(() => focusedLabel(page)).toBe('Edit')
     const [note] = (await api('GET', `/v1/crm/notes?contactId=${contactId}`)).body.results
     expect(note).toMatchObject({ id: added.id, body: 'First call: wants the lease from January.' })
     expect(note.version).toBeGreaterThan(added.version)

@@ -129,3 +129,21 @@ export function FormError({ form }: { form: FormState }) {
     </p>
   )
 }
+
+/**
+ * Gives the focus back to the control that opened a form (the element focused when `open` turned
+ * true) once the form closes, as the WAI-ARIA dialog pattern does
+ * (https://www.w3.org/WAI/ARIA/apg/patterns/dialog-modal/), so keyboard users keep their place.
+ */
+export function useReturnFocus(open: boolean): void {
+  const opener = useRef<Element | null>(null)
+  const wasOpen = useRef(open)
+  // Read while rendering: the form's own effects move the focus into it before this one's run.
+  if (open && !wasOpen.current) opener.current = document.activeElement
+  wasOpen.current = open
+  useEffect(() => {
+    if (open || !(opener.current instanceof HTMLElement)) return
+    if (opener.current.isConnected) opener.current.focus()
+    opener.current = null
+  }, [open])
+}

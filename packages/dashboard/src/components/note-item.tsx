@@ -23,10 +23,13 @@ export function NoteItem({ note, onChanged }: { note: Note; onChanged: () => voi
     setMode('read')
     onChanged()
   })
-  // Focus follows the mode: the text when editing, the confirming button when deleting.
+  const opened = useRef(false)
+  // Focus follows the mode: the text when editing, the confirming button when deleting, and the
+  // "Edit" button again when either is done.
   useEffect(() => {
     if (mode === 'edit') form.ref.current?.querySelector('textarea')?.focus()
-    if (mode === 'delete') actions.current?.querySelector('button')?.focus()
+    else if (mode === 'delete' || opened.current) actions.current?.querySelector('button')?.focus()
+    opened.current = mode !== 'read'
   }, [mode])
 
   async function remove() {

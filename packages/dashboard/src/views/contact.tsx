@@ -7,6 +7,7 @@ import { useState } from 'preact/hooks'
 import { request, useApi, type Loaded } from '../api.js'
 import { useApp } from '../app-context.js'
 import { DealForm, patchDeal } from '../components/deal-form.js'
+import { useReturnFocus } from '../components/form.js'
 import { NoteItem } from '../components/note-item.js'
 import { ErrorNote, Load } from '../components/states.js'
 import {
@@ -162,6 +163,7 @@ function DealsCard({
   const [editing, setEditing] = useState<string>()
   const [error, setError] = useState<Error>()
   const [status, setStatus] = useState('')
+  useReturnFocus(editing !== undefined)
   const pipelineOf = (deal?: Deal) =>
     pipelines.data?.results.find((pipeline) => pipeline.id === deal?.pipelineId) ?? pipelines.data?.results[0]
   const stageName = (deal: Deal) =>
@@ -207,12 +209,13 @@ function DealsCard({
                   <li key={deal.id} data-deal={deal.id}>
                     <a href={href('pipeline')}>{deal.name}</a> · {stageName(deal)} ·{' '}
                     {format.minorMoney(deal.amountMinor, deal.currency)}
-                    {canEdit && pipeline && editing !== deal.id && (
+                    {canEdit && pipeline && (
                       <div class="actions">
                         <button
                           type="button"
                           class="link"
                           aria-label={`Edit ${deal.name}`}
+                          aria-expanded={editing === deal.id}
                           onClick={() => setEditing(deal.id)}
                         >
                           Edit
@@ -254,20 +257,19 @@ function DealsCard({
           )
         }
       </Load>
-      {canEdit &&
-        pipelineOf() &&
-        (editing === 'new' ? (
-          <DealForm
-            pipeline={pipelineOf()!}
-            contactId={contactId}
-            onSaved={(next) => saved(next, 'created')}
-            onCancel={() => setEditing(undefined)}
-          />
-        ) : (
-          <button type="button" onClick={() => setEditing('new')}>
-            Add deal
-          </button>
-        ))}
+      {canEdit && pipelineOf() && (
+        <button type="button" aria-expanded={editing === 'new'} onClick={() => setEditing('new')}>
+          Add deal
+        </button>
+      )}
+      {canEdit && pipelineOf() && editing === 'new' && (
+        <DealForm
+          pipeline={pipelineOf()!}
+          contactId={contactId}
+          onSaved={(next) => saved(next, 'created')}
+          onCancel={() => setEditing(undefined)}
+        />
+      )}
     </section>
   )
 }

@@ -7,6 +7,7 @@ import { useEffect, useState } from 'preact/hooks'
 import { request, useApi } from '../api.js'
 import { useApp } from '../app-context.js'
 import { ContactForm } from '../components/contact-form.js'
+import { useReturnFocus } from '../components/form.js'
 import { SegmentForm } from '../components/segment-form.js'
 import { Empty, ErrorNote, Loading } from '../components/states.js'
 import { getContactName, type Contact, type Page, type Segment } from '../crm-types.js'
@@ -20,6 +21,7 @@ export function ContactsView() {
   const [editing, setEditing] = useState<'contact' | 'segment' | 'new-segment'>()
   const [version, setVersion] = useState(0)
   const chosen = segments.data?.results.find((item) => item.id === segment)
+  useReturnFocus(editing !== undefined)
   const [page, setPage] = useState<Page<Contact>>()
   const [error, setError] = useState<Error>()
 

@@ -9,6 +9,7 @@ import { useState } from 'preact/hooks'
 import { ApiError, request, useApi } from '../api.js'
 import { useApp } from '../app-context.js'
 import { DealForm } from '../components/deal-form.js'
+import { useReturnFocus } from '../components/form.js'
 import { Empty, ErrorNote, Load } from '../components/states.js'
 import type { Board, Deal, Stage } from '../crm-types.js'
 import { href } from '../router.js'
@@ -48,6 +49,7 @@ function BoardView({ pipelineId }: { pipelineId: string }) {
   const [over, setOver] = useState<string>()
   /** The deal being edited, or 'new'. */
   const [editing, setEditing] = useState<string>()
+  useReturnFocus(editing !== undefined)
 
   async function move(deal: Deal, stage: Stage) {
     if (deal.stageId === stage.id) return
@@ -82,9 +84,9 @@ function BoardView({ pipelineId }: { pipelineId: string }) {
       <Load state={board}>
         {(data) => (
           <>
-            {canEdit && editing === undefined && (
+            {canEdit && (
               <div class="actions board-actions">
-                <button type="button" onClick={() => setEditing('new')}>
+                <button type="button" aria-expanded={editing === 'new'} onClick={() => setEditing('new')}>
                   New deal
                 </button>
               </div>
@@ -150,10 +152,8 @@ function BoardView({ pipelineId }: { pipelineId: string }) {
                             type="button"
                             class="link"
                             aria-label={`Edit ${deal.name}`}
-                            onClick={() => {
-                              setEditing(deal.id)
-                              window.scrollTo({ top: 0 })
-                            }}
+                            aria-expanded={editing === deal.id}
+                            onClick={() => setEditing(deal.id)}
                           >
                             Edit
                           </button>
