@@ -259,11 +259,20 @@ describe('an owner edits the CRM from /app/', () => {
     await form.getByRole('button', { name: 'Create deal' }).click()
     await page.locator('[data-stage=new] [data-deal]', { hasText: 'Café subscription' }).waitFor()
     const deals = (await api('GET', `/v1/crm/deals?contactId=${contactId}`)).body.results
-    expect(deals.find((deal: any) => deal.name === 'Café subscription')).toMatchObject({
-      amountMinor: 30_000,
-      currency: 'EUR',
-      stageId: 'new',
-    })
+    const deal = deals.find((each: any) => each.name === 'Café subscription')
+    expect(deal).toMatchObject({ amountMinor: 30_000, currency: 'EUR', stageId: 'new' })
+
+    // Edit on its card: the contact shows by name and stays; the amount changes.
+    await page.getByRole('button', { name: 'Edit Café subscription' }).click()
+    const edit = page.getByRole('form', { name: 'Edit Café subscription' })
+    await expect
+      .poll(() => edit.getByLabel('Contact', { exact: true }).inputValue())
+      .toBe('Carla Mendes <carla@example.com>')
+    await edit.getByLabel('Amount (EUR)').fill('450')
+    await edit.getByRole('button', { name: 'Save deal' }).click()
+    await expect
+      .poll(async () => (await api('GET', `/v1/crm/deals/${deal.id}`)).body)
+      .toMatchObject({ amountMinor: 45_000, contactId, stageId: 'new' })
   })
 
   it('fits a phone with a form open', async () => {

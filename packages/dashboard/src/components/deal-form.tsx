@@ -155,7 +155,18 @@ function ContactInput({
   contacts: Contact[]
   onResults: (contacts: Contact[]) => void
 }) {
-  const [text, setText] = useState(initial)
+  const [text, setText] = useState('')
+  // A deal's contact shows by name (the field starts empty until it is read; left empty, it is kept).
+  useEffect(() => {
+    if (!initial) return
+    request<Contact>(`/v1/crm/contacts/${encodeURIComponent(initial)}`).then(
+      ({ data }) => {
+        onResults([data])
+        setText((typed) => typed || toOption(data))
+      },
+      () => undefined,
+    )
+  }, [])
   useEffect(() => {
     if (text.trim().length < 2 || contacts.some((contact) => toOption(contact) === text)) return
     const timer = setTimeout(() => {
