@@ -37,6 +37,7 @@ export interface Deal {
   amountMinor: number
   currency: string
   contactId: string
+  lostReason?: string
   updatedAt: string
 }
 
@@ -71,14 +72,55 @@ export interface Score {
 
 export interface Note {
   id: string
+  version: number
   body: string
   createdAt: string
+  updatedAt: string
 }
+
+/** One condition of a search or segment (HubSpot-style; see the CRM README). */
+export interface Filter {
+  propertyName: string
+  operator: string
+  value?: string | number | boolean
+  highValue?: string | number | boolean
+  values?: (string | number | boolean)[]
+}
+
+/** Groups are OR-ed, the filters in a group AND-ed. */
+export type FilterGroups = { filters: Filter[] }[]
 
 export interface Segment {
   id: string
+  version: number
+  name: string
+  filterGroups: FilterGroups
+  /** Free text over email, name and phone. */
+  query?: string
+}
+
+export interface Pipeline {
+  id: string
+  name: string
+  /** In board order. */
+  stages: Stage[]
+}
+
+export interface Company {
+  id: string
   name: string
 }
+
+/** A custom property of contacts (`/v1/crm/properties/contact`). */
+export interface PropertyDefinition {
+  name: string
+  label: string
+  type: 'string' | 'number' | 'boolean' | 'date' | 'enum' | 'currency'
+  options: string[]
+}
+
+/** Lifecycle stages a contact can be set to (the CRM's `LIFECYCLE_STAGES`). */
+export const LIFECYCLE_STAGES = ['subscriber', 'lead', 'qualified', 'opportunity', 'customer', 'other']
 
 /** A contact's display name: first and last name, else email, else phone, else id. */
 export function getContactName(contact: Contact): string {

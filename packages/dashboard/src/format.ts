@@ -49,3 +49,52 @@ export function getChange(current: number, previous: number): number | undefined
   if (previous === 0) return undefined
   return (current - previous) / previous
 }
+
+/** Digits of the minor unit of `currency` (ISO 4217, as Intl knows it): 2 for EUR, 0 for JPY, 3 for BHD. */
+export function getMinorDigits(currency: string): number {
+  return (
+    new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2
+  )
+}
+
+/**
+ * An amount typed in major units of `currency` (`1250.5`, `1,250.50`, `1.250,50`, `1 250`) as minor
+ * units (cents). The last `.` or `,` is the decimal mark when both appear, or when it is the only
+ * one and is not followed by exactly three digits (then it groups thousands, as in `1,250` and `1.250`).
+ *
+ * @returns minor units (an integer ≥ 0), or undefined when `text` is not such an amount or has more
+ *   decimals than the currency.
+ */
+export function parseMoney(text: string, currency: string): number | undefined {
+  const digits = getMinorDigits(currency)
+  const compact = text.replace(/[\s\u00a0\u202f']/g, '')
+  if (!/^\d[\d.,]*$/.test(compact) || /[.,]$/.test(compact)) {
+    return /^[.,]\d+$/.test(compact) ? parseMoney(`0${compact}`, currency) : undefined
+  }
+  const marks = compact.replace(/\d/g, '')
+  const last = marks.at(-1)
+  let whole = compact
+  let fraction = ''
+  if (last) {
+    const at = compact.lastIndexOf(last)
+    const after = compact.slice(at + 1)
+    const mixed = marks.includes(last === '.' ? ',' : '.')
+    const decimal = mixed || (marks.length === 1 && after.length !== 3)
+    if (decimal) {
+      whole = compact.slice(0, at)
+      fraction = after
+    }
+    const groups = whole.split(/[.,]/)
+    // Thousands groups after the first are three digits each (`1,250,000`).
+    if (groups.slice(1).some((group) => group.length !== 3)) return undefined
+    whole = groups.join('')
+  }
+  if (fraction.length > digits) return undefined
+  return Number(whole) * 10 ** digits + Number(fraction.padEnd(digits, '0') || 0)
+}
+
+/** `minor` units of `currency` as plain major units for an input (`125050` EUR → `1250.50`). */
+export function toMajorText(minor: number, currency: string): string {
+  const digits = getMinorDigits(currency)
+  return (minor / 10 ** digits).toFixed(digits)
+}

@@ -1,10 +1,14 @@
 /**
- * A contact: who they are, their lead score and its groups, their deals, notes (editors can add
- * one) and the full timeline: web, server and device events and CRM changes, newest first.
+ * A contact: who they are, their lead score and its groups, their deals, notes and the full
+ * timeline: web, server and device events and CRM changes, newest first. Editors add a deal (in the
+ * first pipeline), edit one or mark it won or lost, and add, edit and delete notes.
  */
 import { useState } from 'preact/hooks'
-import { request, useApi } from '../api.js'
+import { request, useApi, type Loaded } from '../api.js'
 import { useApp } from '../app-context.js'
+import { DealForm, patchDeal } from '../components/deal-form.js'
+import { useReturnFocus } from '../components/form.js'
+import { NoteItem } from '../components/note-item.js'
 import { ErrorNote, Load } from '../components/states.js'
 import {
   getContactName,
@@ -12,6 +16,7 @@ import {
   type Deal,
   type Note,
   type Page,
+  type Pipeline,
   type Score,
   type TimelineItem,
 } from '../crm-types.js'
@@ -84,35 +89,28 @@ export function ContactView({ id }: { id: string }) {
             )}
           </Load>
         </section>
-        <section class="card" aria-label="Deals">
-          <h2>Deals</h2>
-          <Load state={deals}>
-            {(data) =>
-              data.results.length === 0 ? (
-                <p class="muted">No deals.</p>
-              ) : (
-                <ul class="plain">
-                  {data.results.map((deal) => (
-                    <li>
-                      <a href={href('pipeline')}>{deal.name}</a> · {deal.stageId} ·{' '}
-                      {format.minorMoney(deal.amountMinor, deal.currency)}
-                    </li>
-                  ))}
-                </ul>
-              )
-            }
-          </Load>
-        </section>
+        <DealsCard
+          contactId={id}
+          deals={deals}
+          onChanged={() => {
+            deals.reload()
+            timeline.reload()
+          }}
+        />
         <section class="card" aria-label="Notes">
           <h2>Notes</h2>
           <Load state={notes}>
             {(data) => (
               <ul class="plain notes">
                 {data.results.map((note) => (
-                  <li>
-                    <p>{note.body}</p>
-                    <span class="muted">{format.dateTime(note.createdAt)}</span>
-                  </li>
+                  <NoteItem
+                    key={note.id}
+                    note={note}
+                    onChanged={() => {
+                      notes.reload()
+                      timeline.reload()
+                    }}
+                  />
                 ))}
               </ul>
             )}
@@ -147,6 +145,132 @@ export function ContactView({ id }: { id: string }) {
         </Load>
       </section>
     </>
+  )
+}
+
+/** The contact's deals; editors add one, edit one, or mark an open one won or lost. */
+function DealsCard({
+  contactId,
+  deals,
+  onChanged,
+}: {
+  contactId: string
+  deals: Loaded<Page<Deal>>
+  onChanged: () => void
+}) {
+  const { format, canEdit } = useApp()
+  const pipelines = useApi<{ results: Pipeline[] }>('/v1/crm/pipelines')
+  const [editing, setEditing] = useState<string>()
+  const [error, setError] = useState<Error>()
+  const [status, setStatus] = useState('')
+  useReturnFocus(editing !== undefined)
+  const pipelineOf = (deal?: Deal) =>
+    pipelines.data?.results.find((pipeline) => pipeline.id === deal?.pipelineId) ?? pipelines.data?.results[0]
+  const stageName = (deal: Deal) =>
+    pipelineOf(deal)?.stages.find((stage) => stage.id === deal.stageId)?.name ?? deal.stageId
+
+  async function close(deal: Deal, outcome: 'won' | 'lost') {
+    const stage = pipelineOf(deal)?.stages.find((candidate) =>
+      outcome === 'won' ? candidate.isWon : candidate.isLost,
+    )
+    if (!stage) return
+    setError(undefined)
+    try {
+      await patchDeal(deal, { stageId: stage.id })
+      setStatus(`${deal.name} marked ${outcome}.`)
+    } catch (caught) {
+      setError(caught as Error)
+    }
+    onChanged()
+  }
+
+  const saved = (deal: Deal, verb: string) => {
+    setEditing(undefined)
+    setStatus(`${deal.name} ${verb}.`)
+    onChanged()
+  }
+
+  return (
+    <section class="card" aria-label="Deals">
+      <h2>Deals</h2>
+      <p class="visually-hidden" role="status" aria-live="polite">
+        {status}
+      </p>
+      {error && <ErrorNote error={error} />}
+      <Load state={deals}>
+        {(data) =>
+          data.results.length === 0 ? (
+            <p class="muted">No deals.</p>
+          ) : (
+            <ul class="plain deals">
+              {data.results.map((deal) => {
+                const pipeline = pipelineOf(deal)
+                return (
+                  <li key={deal.id} data-deal={deal.id}>
+                    <a href={href('pipeline')}>{deal.name}</a> · {stageName(deal)} ·{' '}
+                    {format.minorMoney(deal.amountMinor, deal.currency)}
+                    {canEdit && pipeline && (
+                      <div class="actions">
+                        <button
+                          type="button"
+                          class="link"
+                          aria-label={`Edit ${deal.name}`}
+                          aria-expanded={editing === deal.id}
+                          onClick={() => setEditing(deal.id)}
+                        >
+                          Edit
+                        </button>
+                        {deal.status === 'open' && (
+                          <>
+                            <button
+                              type="button"
+                              class="link"
+                              aria-label={`Mark won: ${deal.name}`}
+                              onClick={() => void close(deal, 'won')}
+                            >
+                              Mark won
+                            </button>
+                            <button
+                              type="button"
+                              class="link"
+                              aria-label={`Mark lost: ${deal.name}`}
+                              onClick={() => void close(deal, 'lost')}
+                            >
+                              Mark lost
+                            </button>
+                          </>
+                        )}
+                      </div>
+                    )}
+                    {pipeline && editing === deal.id && (
+                      <DealForm
+                        pipeline={pipeline}
+                        deal={deal}
+                        onSaved={(next) => saved(next, 'saved')}
+                        onCancel={() => setEditing(undefined)}
+                      />
+                    )}
+                  </li>
+                )
+              })}
+            </ul>
+          )
+        }
+      </Load>
+      {canEdit && pipelineOf() && (
+        <button type="button" aria-expanded={editing === 'new'} onClick={() => setEditing('new')}>
+          Add deal
+        </button>
+      )}
+      {canEdit && pipelineOf() && editing === 'new' && (
+        <DealForm
+          pipeline={pipelineOf()!}
+          contactId={contactId}
+          onSaved={(next) => saved(next, 'created')}
+          onCancel={() => setEditing(undefined)}
+        />
+      )}
+    </section>
   )
 }
 

@@ -1,19 +1,27 @@
 /**
  * Contacts: search (email, name, phone) over all contacts sorted by lead score, or the members of
- * a saved segment. One API call per page of 50.
+ * a saved segment. One API call per page of 50. Editors create a contact (then land on its page)
+ * and create or edit segments; a saved segment is picked to filter the list.
  */
 import { useEffect, useState } from 'preact/hooks'
 import { request, useApi } from '../api.js'
 import { useApp } from '../app-context.js'
+import { ContactForm } from '../components/contact-form.js'
+import { useReturnFocus } from '../components/form.js'
+import { SegmentForm } from '../components/segment-form.js'
 import { Empty, ErrorNote, Loading } from '../components/states.js'
 import { getContactName, type Contact, type Page, type Segment } from '../crm-types.js'
 import { href } from '../router.js'
 
 export function ContactsView() {
-  const { format } = useApp()
+  const { format, canEdit } = useApp()
   const segments = useApi<Page<Segment>>('/v1/crm/segments?limit=200')
   const [text, setText] = useState('')
   const [segment, setSegment] = useState('')
+  const [editing, setEditing] = useState<'contact' | 'segment' | 'new-segment'>()
+  const [version, setVersion] = useState(0)
+  const chosen = segments.data?.results.find((item) => item.id === segment)
+  useReturnFocus(editing !== undefined)
   const [page, setPage] = useState<Page<Contact>>()
   const [error, setError] = useState<Error>()
 
@@ -45,7 +53,15 @@ export function ContactsView() {
   useEffect(() => {
     const timer = setTimeout(() => void load(), text ? 250 : 0)
     return () => clearTimeout(timer)
-  }, [text, segment])
+  }, [text, segment, version])
+
+  const onSegmentSaved = (saved: Segment) => {
+    setEditing(undefined)
+    segments.reload()
+    setSegment(saved.id)
+    // The same segment with a new filter: read its members again.
+    setVersion((n) => n + 1)
+  }
 
   return (
     <>
@@ -70,7 +86,51 @@ export function ContactsView() {
             ))}
           </select>
         </label>
+        {canEdit && (
+          <div class="actions">
+            <button type="button" aria-expanded={editing === 'contact'} onClick={() => setEditing('contact')}>
+              New contact
+            </button>
+            <button
+              type="button"
+              class="secondary"
+              aria-expanded={editing === 'new-segment'}
+              onClick={() => setEditing('new-segment')}
+            >
+              New segment
+            </button>
+            {chosen && (
+              <button
+                type="button"
+                class="secondary"
+                aria-expanded={editing === 'segment'}
+                onClick={() => setEditing('segment')}
+              >
+                Edit segment
+              </button>
+            )}
+          </div>
+        )}
       </div>
+      {editing === 'contact' && (
+        <ContactForm
+          onCreated={(contact) => (location.hash = href('contact', contact.id))}
+          onCancel={() => setEditing(undefined)}
+        />
+      )}
+      {(editing === 'new-segment' || (editing === 'segment' && chosen)) && (
+        <SegmentForm
+          key={editing === 'segment' ? chosen!.id : 'new'}
+          {...(editing === 'segment' ? { segment: chosen } : {})}
+          onSaved={onSegmentSaved}
+          onDeleted={() => {
+            setEditing(undefined)
+            setSegment('')
+            segments.reload()
+          }}
+          onCancel={() => setEditing(undefined)}
+        />
+      )}
       {error && <ErrorNote error={error} />}
       {!page && !error && <Loading />}
       {page && page.results.length === 0 && <Empty>No contacts match.</Empty>}
