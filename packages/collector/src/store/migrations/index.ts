@@ -9,6 +9,7 @@ import { createForwardLedger } from './0051-create-forward-ledger.js'
 import { createForwardRetries } from './0052-create-forward-retries.js'
 import { createForwardDeadLetters } from './0053-create-forward-dead-letters.js'
 import { createHeatmapClicks } from './0070-create-heatmap-clicks.js'
+import { addEventsCountry } from './0090-add-events-country.js'
 
 /** A CRM migration (versions 60-69) rendered like the collector's own, for one ClickHouse or a cluster. */
 function fromCrm(migration: CrmMigration): Migration {
@@ -39,4 +40,5 @@ export const migrations: Migration[] = [
   createForwardDeadLetters,
   ...crmMigrations.map(fromCrm),
   createHeatmapClicks,
+  addEventsCountry,
 ]

@@ -531,3 +531,7 @@ FROM (
   WHERE type = 'track' AND event = '$heatmap'
 )
 ARRAY JOIN points AS point, arrayEnumerate(points) AS n;
+
+ALTER TABLE events_local ON CLUSTER `rastro` ADD COLUMN IF NOT EXISTS country LowCardinality(String);
+
+ALTER TABLE events ON CLUSTER `rastro` ADD COLUMN IF NOT EXISTS country LowCardinality(String);

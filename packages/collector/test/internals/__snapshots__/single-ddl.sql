@@ -454,3 +454,5 @@ FROM (
   WHERE type = 'track' AND event = '$heatmap'
 )
 ARRAY JOIN points AS point, arrayEnumerate(points) AS n;
+
+ALTER TABLE events ADD COLUMN IF NOT EXISTS country LowCardinality(String);
