@@ -5,7 +5,11 @@
  * and counted by the analytics countries breakdown.
  */
 import { randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createServer, loadConfig } from '../src/index.js'
 import {
   keys,
   queryRows,
@@ -130,5 +134,21 @@ describe('country from the IP', () => {
       { value: '(unknown)', visitors: 1, count: 1 },
       { value: 'DE', visitors: 1, count: 1 },
     ])
+  })
+})
+
+describe('countryDbPath', () => {
+  it('is read from RASTRO_COUNTRY_DB_PATH, and a file that cannot be read stops the start naming the setting', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'rastro-country-'))
+    const config = loadConfig({
+      env: { RASTRO_COUNTRY_DB_PATH: '/nonexistent/countries.mmdb' },
+      flags: { dataDir },
+    })
+    rmSync(dataDir, { recursive: true, force: true })
+    expect(config.settings.countryDbPath).toBe('/nonexistent/countries.mmdb')
+    await expect(createServer({ config })).rejects.toMatchObject({
+      code: 'RASTRO_ERR_CONFIG_INVALID',
+      field: 'countryDbPath',
+    })
   })
 })

@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadCountryDb } from '../../src/ingest/country-db.js'
 import { isSpecialPurposeIPv4, isSpecialPurposeIPv6 } from '../../src/util/is-special-purpose-ip.js'
+import { createCountryMmdb } from '../fixtures/create-country-mmdb.js'
 
 describe('isSpecialPurposeIPv4', () => {
   it('matches the IANA special-purpose ranges at their edges and nothing beside them', () => {
@@ -97,6 +101,19 @@ describe('loadCountryDb', () => {
     expect(
       ['', 'localhost', '1.2.3', '8.8.8.8 ', '192.168.1.1', '::ffff:10.0.0.1'].map(countries.getCountry),
     ).toEqual(['', '', '', '', '', ''])
+  })
+
+  it('reads another MMDB with MaxMind-style records (country.iso_code) from a path', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rastro-mmdb-'))
+    try {
+      const path = join(dir, 'countries.mmdb')
+      writeFileSync(path, createCountryMmdb('PT', 1_796_000_000))
+      const custom = loadCountryDb(path)
+      expect(custom.builtAtMs).toBe(1_796_000_000_000)
+      expect(['1.2.3.4', '127.0.0.1', '200.1.1.1'].map(custom.getCountry)).toEqual(['PT', '', ''])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('refuses a file that is not a country database with a config error naming the setting', () => {
