@@ -8,7 +8,7 @@ import { createServer as createNetServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createServer, loadConfig, type ConfigFile } from '@rastro/collector'
+import { createServer, loadConfig, type ConfigFile, type LoadConfigOptions } from '@rastro/collector'
 
 type TenantFile = ConfigFile['tenants'][number]
 
@@ -43,6 +43,8 @@ export interface StartCollectorOptions {
   allowedOrigins?: string[]
   /** Settings merged into the demo tenant (destinations, time zone…). */
   tenant?: Partial<TenantFile>
+  /** More server settings (e.g. `trustProxy`), given as flags. */
+  settings?: LoadConfigOptions['flags']
 }
 
 export async function startCollector(options: StartCollectorOptions = {}): Promise<RunningCollector> {
@@ -77,7 +79,15 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
     config: loadConfig({
       configPath,
       env: {},
-      flags: { dataDir, port, host: '127.0.0.1', examplesDir, flushIntervalMs: 50, logLevel: 'warn' },
+      flags: {
+        dataDir,
+        port,
+        host: '127.0.0.1',
+        examplesDir,
+        flushIntervalMs: 50,
+        logLevel: 'warn',
+        ...options.settings,
+      },
     }),
   })
   await app.listen({ port, host: '127.0.0.1' })

@@ -16,6 +16,7 @@ import { crm } from '@rastro/crm-api'
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import { KeyRing } from './config/key-ring.js'
 import type { ResolvedConfig } from './config/load-config.js'
+import { loadCountryDb } from './ingest/country-db.js'
 import { DedupIndex } from './ingest/dedup-index.js'
 import { DedupSink } from './ingest/dedup-sink.js'
 import type { EventSink } from './ingest/event-row.js'
@@ -114,6 +115,12 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   // the device ledger's "acked through", forwarding's ledger, the CRM's single writer), so every
   // insert waits until its rows are on their shards.
   const insertSettings: ClickHouseSettings | undefined = cluster ? { insert_distributed_sync: 1 } : undefined
+  // Read before the store is opened, so a bad `countryDbPath` stops the start with nothing to close.
+  const countryLoadStarted = performance.now()
+  const countries = config.tenants.some((tenant) => tenant.enrichment.country)
+    ? loadCountryDb(settings.countryDbPath)
+    : undefined
+  const countryLoadMs = Math.round(performance.now() - countryLoadStarted)
   const store =
     options.store ??
     createStore({
@@ -137,6 +144,17 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     trustProxy:
       typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
   })
+  if (countries) {
+    app.log.info(
+      {
+        path: countries.path,
+        builtAt: new Date(countries.builtAtMs).toISOString(),
+        bytes: countries.sizeBytes,
+        ms: countryLoadMs,
+      },
+      'country database loaded',
+    )
+  }
   const metrics = createMetrics()
   const keyRing = new KeyRing(config.tenants, config.adminKeySha256)
   const log = SegmentLog.open({
@@ -265,7 +283,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   const sites = config.tenants.flatMap((tenant) => tenant.sites)
   const eventsPaths = sites.flatMap((site) => site.paths?.events ?? [])
   const scriptPaths = new Set(sites.flatMap((site) => site.paths?.script ?? []))
-  await app.register(ingestRoutes, { keyRing, sink, metrics, visitorIds, eventsPaths })
+  await app.register(ingestRoutes, { keyRing, sink, metrics, visitorIds, countries, eventsPaths })
   await registerDeviceIngest(app, { config, client: store.client, eventSink: sink, insertSettings })
   await app.register(healthRoutes, {
     client: store.client,

@@ -22,7 +22,7 @@ const config: ConfigFile = {
 
 function web(anonymousId: string, sessionId: string, offsetMs: number, event: Record<string, unknown>) {
   const path = (event.path as string | undefined) ?? '/'
-  const { path: _path, referrer, utm, bot, conversion, ...rest } = event
+  const { path: _path, referrer, utm, bot, conversion, ip, ...rest } = event
   return {
     messageId: randomUUID(),
     anonymousId,
@@ -34,6 +34,7 @@ function web(anonymousId: string, sessionId: string, offsetMs: number, event: Re
       ...(utm ? { campaign: utm } : {}),
       ...(bot ? { bot: true } : {}),
       ...(conversion ? { conversion } : {}),
+      ...(ip ? { ip } : {}),
     },
     ...rest,
     ...(rest.type === 'page' ? { properties: { path, url: `https://shop.example${path}` } } : {}),
@@ -66,6 +67,8 @@ beforeAll(async () => {
       type: 'page',
       path: '/',
       utm: { source: 'newsletter', medium: 'email', name: 'spring' },
+      // RIPE NCC's block (NL); the browser language stays es-ES, which no longer decides the country.
+      ip: '193.0.0.1',
     }),
     web('a', 'sa', 60_000, { type: 'page', path: '/shop' }),
     web('a', 'sa', 90_000, {
@@ -85,7 +88,12 @@ beforeAll(async () => {
       properties: { name: 'LCP', value: 1200, rating: 'good' },
     }),
     // Visitor B: one page from a search engine, a web vital and Page Left only: a bounce.
-    web('b', 'sb', 10_000, { type: 'page', path: '/', referrer: 'https://www.google.com/search?q=coffee' }),
+    web('b', 'sb', 10_000, {
+      type: 'page',
+      path: '/',
+      referrer: 'https://www.google.com/search?q=coffee',
+      ip: '8.8.8.8',
+    }),
     web('b', 'sb', 11_000, {
       type: 'track',
       event: 'Web Vital',
@@ -180,7 +188,10 @@ describe('analytics API', () => {
       { value: 'www.google.com', visitors: 1, count: 1 },
     ])
     expect(await by('campaigns')).toEqual([{ value: 'newsletter / email / spring', visitors: 1, count: 1 }])
-    expect(await by('countries')).toEqual([{ value: 'ES', visitors: 2, count: 2 }])
+    expect(await by('countries')).toEqual([
+      { value: 'NL', visitors: 1, count: 1 },
+      { value: 'US', visitors: 1, count: 1 },
+    ])
     const both = await get('/v1/analytics/breakdown?by=devices,browsers')
     expect(both.body.breakdowns.map((breakdown: any) => breakdown.breakdown)).toEqual(['devices', 'browsers'])
     const bad = await get('/v1/analytics/breakdown?by=pages,planets')

@@ -16,6 +16,20 @@ export interface Formatter {
   dateTime(value: string | number | Date): string
   /** A day (or an hour for hourly series) in the tenant's time zone, for axes. */
   axis(epochSeconds: number, hourly: boolean): string
+  /** An ISO 3166-1 alpha-2 code's name in the browser's language (`ES` → `Spain`); other values as they are. */
+  country(code: string): string
+}
+
+const ALPHA_2 = /^[A-Z]{2}$/
+
+/**
+ * The flag emoji of an ISO 3166-1 alpha-2 code: its two regional indicator symbols (U+1F1E6 + letter;
+ * https://unicode.org/reports/tr51/#Flags); `''` for anything else.
+ */
+export function getFlag(code: string): string {
+  return ALPHA_2.test(code)
+    ? String.fromCodePoint(...[...code].map((letter) => 0x1f1a5 + letter.charCodeAt(0)))
+    : ''
 }
 
 export function createFormatter(timeZone: string, currency: string, locale?: string): Formatter {
@@ -25,6 +39,7 @@ export function createFormatter(timeZone: string, currency: string, locale?: str
   const dateTimes = new Intl.DateTimeFormat(locale, { timeZone, dateStyle: 'medium', timeStyle: 'short' })
   const days = new Intl.DateTimeFormat(locale, { timeZone, month: 'short', day: 'numeric' })
   const hours = new Intl.DateTimeFormat(locale, { timeZone, hour: '2-digit', minute: '2-digit' })
+  const regions = new Intl.DisplayNames(locale ? [locale] : undefined, { type: 'region', fallback: 'code' })
   return {
     number: (value) => numbers.format(value),
     percent: (value) => percents.format(value),
@@ -41,6 +56,7 @@ export function createFormatter(timeZone: string, currency: string, locale?: str
     },
     dateTime: (value) => dateTimes.format(new Date(value)),
     axis: (epochSeconds, hourly) => (hourly ? hours : days).format(new Date(epochSeconds * 1000)),
+    country: (code) => (ALPHA_2.test(code) ? (regions.of(code) ?? code) : code),
   }
 }
 

@@ -78,6 +78,11 @@ export const settingsSchema = z.strictObject({
    * again (ms): a sign-out or an expiry reaches the other collectors within this; 0: read every time.
    */
   dashboardSessionCacheMs: z.coerce.number().int().min(0).max(60_000).default(5000),
+  /**
+   * A country database (MaxMind DB format, `.mmdb`, with `country_code` or `country.iso_code`
+   * records) to use instead of the bundled one, e.g. a newer download; read once at start.
+   */
+  countryDbPath: z.string().optional(),
   /** Log level: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Directory served at `/examples/` (the demo pages); unset: not served. */
@@ -172,6 +177,11 @@ export const enrichmentSchema = z.strictObject({
   parseUserAgent: z.boolean().default(true),
   /** Flag events whose user agent is a known bot or crawler (`isbot`); the client's `context.bot` is always kept. */
   detectBots: z.boolean().default(true),
+  /**
+   * The visitor's country (ISO 3166-1 alpha-2) from the client IP, looked up in the country
+   * database held in memory (see `countryDbPath`); a sender's `context.location.country` is always kept.
+   */
+  country: z.boolean().default(true),
 })
 
 /** A secret key: server-side access to one tenant's data, with a role. */
@@ -245,7 +255,7 @@ export const tenantSchema = z.strictObject({
     .string()
     .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR')
     .default('EUR'),
-  enrichment: enrichmentSchema.default({ parseUserAgent: true, detectBots: true }),
+  enrichment: enrichmentSchema.default({ parseUserAgent: true, detectBots: true, country: true }),
   sites: z.array(siteSchema).min(1, 'a tenant needs at least one site'),
   secretKeys: z.array(secretKeySchema).default([]),
   /** Keys of the tenant's devices (kiosks, sensors); see the device SDK. */

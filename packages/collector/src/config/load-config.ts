@@ -191,7 +191,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
     retentionDays: 1095,
     timeZone: 'UTC',
     currency: 'EUR',
-    enrichment: { parseUserAgent: true, detectBots: true },
+    enrichment: { parseUserAgent: true, detectBots: true, country: true },
     sites: [{ id: 'default', writeKey: keys.writeKey, allowedOrigins: ['*'], firstPartyCookies: false }],
     secretKeys: [{ name: 'default', key: keys.secretKey, role: 'owner' }],
     deviceKeys: [],

@@ -4,7 +4,7 @@
  * objects, ClickHouse answers them as text), with its JSON columns parsed and its times in epoch ms. Parsing is split in two so a destination can skip a row after reading only
  * its tenant, type and name ({@link readEventHead}).
  */
-import { EVENT_COLUMNS } from '../ingest/encode-event-rows.js'
+import { EVENT_COLUMNS, MIN_EVENT_VALUES } from '../ingest/encode-event-rows.js'
 
 type Column = (typeof EVENT_COLUMNS)[number]
 export type JsonRecord = Record<string, unknown>
@@ -84,7 +84,7 @@ export function readEventHead(line: string): EventHead | undefined {
   } catch {
     return undefined
   }
-  if (!Array.isArray(values) || values.length < EVENT_COLUMNS.length) return undefined
+  if (!Array.isArray(values) || values.length < MIN_EVENT_VALUES) return undefined
   return {
     tenantId: String(values[INDEX.tenant_id]),
     type: String(values[INDEX.type]),

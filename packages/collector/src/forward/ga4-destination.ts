@@ -24,7 +24,6 @@ import { parseRetryAfter } from './get-retry-delay.js'
 import { getUserInfo } from './get-user-info.js'
 import {
   hashWith,
-  normalizeCountry,
   normalizeGoogleEmail,
   normalizeGoogleName,
   normalizeGooglePhone,
@@ -32,6 +31,7 @@ import {
   normalizeGoogleStreet,
   sha256Hex,
 } from './hash-pii.js'
+import { normalizeCountry } from '../util/normalize-country.js'
 import { createEventNamer, getCommerce } from './map-event.js'
 import { mapConcurrently } from './map-concurrently.js'
 import { GA4_LONG_PARAMS, GA4_NAME, GA4_RESERVED_EVENTS, GA4_RESERVED_PREFIXES } from './ga4-names.js'

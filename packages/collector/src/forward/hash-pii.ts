@@ -7,6 +7,7 @@
  * passed through, and an empty or unusable value gives `undefined` (never the hash of "").
  */
 import { createHash } from 'node:crypto'
+import { normalizeCountry } from '../util/normalize-country.js'
 
 const SHA256_HEX = /^[a-f0-9]{64}$/
 /** Whitespace and ASCII punctuation, what Meta's SDK strips from names (capi-param-builder piiUtil). */
@@ -60,49 +61,6 @@ function normalizeEmailCommon(text: string): string | undefined {
 function getPhoneDigits(text: string): string | undefined {
   const digits = text.replace(/\D/g, '').replace(/^0+/, '')
   return digits.length >= 7 && digits.length <= 15 ? digits : undefined
-}
-
-let countryCodes: Map<string, string> | undefined
-
-/**
- * English country names (letters only, lower case) → ISO 3166-1 alpha-2, built from the ICU data
- * Node ships (`Intl.DisplayNames`), plus common short forms.
- */
-function getCountryCodes(): Map<string, string> {
-  if (countryCodes) return countryCodes
-  const names = new Intl.DisplayNames(['en'], { type: 'region' })
-  countryCodes = new Map([
-    ['usa', 'us'],
-    ['unitedstatesofamerica', 'us'],
-    ['america', 'us'],
-    ['uk', 'gb'],
-    ['greatbritain', 'gb'],
-    ['england', 'gb'],
-    ['scotland', 'gb'],
-    ['wales', 'gb'],
-    ['northernireland', 'gb'],
-    ['holland', 'nl'],
-  ])
-  for (let first = 65; first <= 90; first++) {
-    for (let second = 65; second <= 90; second++) {
-      const code = String.fromCharCode(first, second)
-      const name = names.of(code)
-      if (name && name !== code && name !== 'Unknown Region') {
-        countryCodes.set(
-          name.normalize('NFC').toLowerCase().replace(NOT_LETTER_OR_DIGIT, ''),
-          code.toLowerCase(),
-        )
-      }
-    }
-  }
-  return countryCodes
-}
-
-/** ISO 3166-1 alpha-2 in lower case, from a code or an English name; undefined when unknown. */
-export function normalizeCountry(text: string): string | undefined {
-  const letters = text.toLowerCase().replace(NOT_LETTER_OR_DIGIT, '')
-  if (/^[a-z]{2}$/.test(letters)) return letters
-  return getCountryCodes().get(letters)
 }
 
 /** US states and DC: full name (letters only) → USPS code, for Meta's "US: 2-char ANSI code". */

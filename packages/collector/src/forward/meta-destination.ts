@@ -22,10 +22,10 @@ import {
 } from './destination.js'
 import { asRecord, asText, type ForwardEvent, type JsonRecord } from './forward-event.js'
 import { getUserInfo } from './get-user-info.js'
+import { normalizeCountry } from '../util/normalize-country.js'
 import type { Consent } from './get-consent.js'
 import {
   hashWith,
-  normalizeCountry,
   normalizeMetaCity,
   normalizeMetaCountry,
   normalizeMetaDateOfBirth,

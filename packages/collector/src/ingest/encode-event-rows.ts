@@ -10,6 +10,11 @@
  * ({@link getRecordMonth}). Rows are grouped by month, one payload per month, so every record
  * belongs to one partition and the writer can keep each insert within ClickHouse's
  * `max_partitions_per_insert_block` (100).
+ *
+ * Columns added after the first release go at the end (`country`), so a record written by an
+ * older collector is a prefix of today's row: the writer inserts it with the missing columns at
+ * their defaults (`input_format_json_compact_allow_variable_number_of_columns`) and the readers
+ * accept {@link MIN_EVENT_VALUES} values.
  */
 import type { EventRow } from './event-row.js'
 
@@ -54,14 +59,18 @@ export const EVENT_COLUMNS = [
   'traits',
   'context',
   'retention_days',
+  'country',
 ] as const satisfies readonly (keyof EventRow)[]
+
+/** Values in a record written before `country` was added (the columns up to `retention_days`). */
+export const MIN_EVENT_VALUES = EVENT_COLUMNS.indexOf('retention_days') + 1
 
 // Fails to compile when EventRow gains a field that EVENT_COLUMNS lacks.
 const everyColumn: Exclude<keyof EventRow, (typeof EVENT_COLUMNS)[number]> extends never ? true : never = true
 void everyColumn
 
 /** The columns before the JSON-text ones, which go into the line as they are. */
-const HEAD_COLUMNS = EVENT_COLUMNS.slice(0, -4)
+const HEAD_COLUMNS = EVENT_COLUMNS.slice(0, EVENT_COLUMNS.indexOf('properties'))
 const head = new Array<unknown>(HEAD_COLUMNS.length)
 
 /**
@@ -74,7 +83,7 @@ const head = new Array<unknown>(HEAD_COLUMNS.length)
 export function encodeEventRow(row: EventRow): string {
   for (let i = 0; i < HEAD_COLUMNS.length; i++) head[i] = row[HEAD_COLUMNS[i]!]
   const start = JSON.stringify(head)
-  return `${start.slice(0, -1)},${row.properties},${row.traits},${row.context},${row.retention_days}]\n`
+  return `${start.slice(0, -1)},${row.properties},${row.traits},${row.context},${row.retention_days},${JSON.stringify(row.country)}]\n`
 }
 
 /** Rows as log payloads: one buffer of lines per month of `timestamp`, in first-seen order. */
@@ -127,9 +136,10 @@ export function decodeEventRows(payload: Buffer): DecodedEventRow[] {
     } catch {
       continue
     }
-    if (!Array.isArray(values) || values.length !== EVENT_COLUMNS.length) continue
-    const row: Record<string, unknown> = {}
-    for (let i = 0; i < EVENT_COLUMNS.length; i++) row[EVENT_COLUMNS[i]!] = values[i]
+    if (!Array.isArray(values) || values.length < MIN_EVENT_VALUES || values.length > EVENT_COLUMNS.length)
+      continue
+    const row: Record<string, unknown> = { country: '' }
+    for (let i = 0; i < values.length; i++) row[EVENT_COLUMNS[i]!] = values[i]
     rows.push(row as DecodedEventRow)
   }
   return rows

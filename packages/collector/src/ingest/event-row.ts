@@ -53,6 +53,8 @@ export interface EventRow {
   /** JSON object text of the whole (merged) `context`. */
   context: string
   retention_days: number
+  /** ISO 3166-1 alpha-2 country of the visitor (`ES`), `''` when unknown. */
+  country: string
 }
 
 /** Where ingest hands accepted rows. */

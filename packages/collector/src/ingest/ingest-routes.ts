@@ -22,6 +22,7 @@ import type { Metrics } from '../util/create-metrics.js'
 import { decodeBody, getBodyDecoder } from './decode-body.js'
 import type { EventRow, EventSink } from './event-row.js'
 import { getFirstPartyCookies } from './get-first-party-cookies.js'
+import type { CountryDb } from './country-db.js'
 import { getWriteKey } from './get-write-key.js'
 import { runPipeline, type PipelineResult, type RequestInfo, type Step } from './pipeline.js'
 import { RateLimiter } from './rate-limiter.js'
@@ -33,6 +34,8 @@ export interface IngestRoutesOptions {
   sink: EventSink
   /** Derives the ids of cookieless visitors. */
   visitorIds: VisitorIds
+  /** Looks up the country of client IPs; undefined: no tenant has `enrichment.country` on. */
+  countries?: CountryDb | undefined
   /** Default: {@link createSteps}. */
   steps?: readonly Step[]
   /** Sites' neutral aliases of `/v1/batch` (config `sites[].paths.events`). */
@@ -101,7 +104,7 @@ function mergeOuter(event: unknown, outer: JsonObject): unknown {
 
 export async function ingestRoutes(fastify: FastifyInstance, options: IngestRoutesOptions): Promise<void> {
   const { keyRing, sink, metrics } = options
-  const steps = options.steps ?? createSteps({ visitorIds: options.visitorIds })
+  const steps = options.steps ?? createSteps({ visitorIds: options.visitorIds, countries: options.countries })
   const limiter = new RateLimiter()
   const stepMs = new Float64Array(steps.length)
   let requestCount = 0

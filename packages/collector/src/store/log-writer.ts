@@ -302,6 +302,8 @@ export class LogWriter {
         input_format_json_throw_on_bad_escape_sequence: 0,
         // properties, traits and context arrive as JSON objects, stored as their text.
         input_format_json_read_objects_as_strings: 1,
+        // A record written before a column was added lacks it: the column takes its default.
+        input_format_json_compact_allow_variable_number_of_columns: 1,
         ...this.#options.insertSettings,
       },
     })

@@ -26,7 +26,7 @@ const site: SiteRef = {
   siteId: 'web',
   allowedOrigins: new Set(),
   retentionDays: 30,
-  enrichment: { parseUserAgent: true, detectBots: true },
+  enrichment: { parseUserAgent: true, detectBots: true, country: true },
   rateLimit: undefined,
 }
 const quiet = { info() {}, warn() {}, error() {} }

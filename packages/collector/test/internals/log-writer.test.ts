@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRow } from '../../src/ingest/steps/index.js'
-import { encodeEventRows } from '../../src/ingest/encode-event-rows.js'
+import { decodeEventRows, encodeEventRows, EVENT_COLUMNS } from '../../src/ingest/encode-event-rows.js'
 import { toClickHouseTime, type EventRow } from '../../src/ingest/event-row.js'
 import type { SiteRef } from '../../src/config/key-ring.js'
 import { SegmentLog } from '../../src/log/segment-log.js'
@@ -19,7 +19,7 @@ const site: SiteRef = {
   siteId: 'web',
   allowedOrigins: new Set(),
   retentionDays: 3650,
-  enrichment: { parseUserAgent: true, detectBots: true },
+  enrichment: { parseUserAgent: true, detectBots: true, country: true },
   rateLimit: undefined,
 }
 const quiet = { info() {}, warn() {}, error() {} }
@@ -114,6 +114,31 @@ describe('LogWriter', () => {
     await again.close()
     await log.close()
     expect(await count('redo-')).toBe(2)
+  })
+
+  it('inserts a record written before the country column existed, with country empty', async () => {
+    const log = openLog('before-country')
+    const [current] = encodeEventRows([{ ...row('old-format-1', Date.now()), country: 'ES' }])
+    // An older collector's line: the same values without the trailing `country`.
+    const old = Buffer.from(current!.toString().replace(/,"ES"\]\n$/, ']\n'))
+    expect(JSON.parse(old.toString())).toHaveLength(EVENT_COLUMNS.length - 1)
+    expect(decodeEventRows(old)).toMatchObject([{ message_id: 'old-format-1', country: '' }])
+    await log.append([old])
+    await log.append(encodeEventRows([{ ...row('old-format-2', Date.now()), country: 'ES' }]))
+    const writer = new LogWriter({ client, log, logger: quiet, flushIntervalMs: 10, maxBatchRows: 10_000 })
+    writer.start()
+    await drain(log, writer)
+    await writer.close()
+    await log.close()
+    const result = await client.query({
+      query:
+        "SELECT message_id, country FROM events WHERE startsWith(message_id, 'old-format-') ORDER BY message_id",
+      format: 'JSONEachRow',
+    })
+    expect(await result.json()).toEqual([
+      { message_id: 'old-format-1', country: '' },
+      { message_id: 'old-format-2', country: 'ES' },
+    ])
   })
 
   it('sets aside a record ClickHouse cannot parse and inserts the others', async () => {

@@ -10,7 +10,7 @@ import { useApp } from '../app-context.js'
 import { LineChart } from '../components/line-chart.js'
 import { Load } from '../components/states.js'
 import { BarTable } from '../components/table.js'
-import { getChange } from '../format.js'
+import { getChange, getFlag } from '../format.js'
 
 const BREAKDOWN_GROUPS = [
   {
@@ -175,7 +175,15 @@ function BreakdownCard({
         <BarTable
           caption={label}
           rows={breakdown.results.slice(0, 10)}
-          label={(row) => row.value}
+          label={(row) =>
+            selected === 'countries' ? (
+              <>
+                <span aria-hidden="true">{getFlag(row.value)}</span> {format.country(row.value)}
+              </>
+            ) : (
+              row.value
+            )
+          }
           value={(row) => row.count}
           columns={[
             { label: 'Visitors', numeric: true, render: (row) => format.number(row.visitors) },

@@ -70,7 +70,7 @@ function createEventRow(
     allowedOrigins: new Set(),
     retentionDays: request.retentionDays,
     // Device events carry no user agent to parse or judge, and device keys have no rate limit.
-    enrichment: { parseUserAgent: false, detectBots: false },
+    enrichment: { parseUserAgent: false, detectBots: false, country: false },
     rateLimit: undefined,
   }
   const row = createRow({

@@ -1,9 +1,11 @@
 /** The ingest steps, in order, and the blank row they fill. */
 import { toClickHouseTime, type EventRow } from '../event-row.js'
 import type { RequestInfo, Step } from '../pipeline.js'
+import type { CountryDb } from '../country-db.js'
 import type { VisitorIds } from '../visitor-ids.js'
 import { putBot } from './put-bot.js'
 import { putCampaign } from './put-campaign.js'
+import { createPutCountry } from './put-country.js'
 import { createPutCookielessId } from './put-cookieless-id.js'
 import { putIdentity } from './put-identity.js'
 import { putIp } from './put-ip.js'
@@ -19,10 +21,12 @@ import { validateSize } from './validate-size.js'
 export interface StepDependencies {
   /** Derives the ids of cookieless visitors (`context.cookieless`). */
   visitorIds: VisitorIds
+  /** Looks up the country of client IPs (`enrichment.country`); undefined: none is looked up. */
+  countries?: CountryDb | undefined
 }
 
 /** The steps every event goes through, in order. */
-export function createSteps({ visitorIds }: StepDependencies): readonly Step[] {
+export function createSteps({ visitorIds, countries }: StepDependencies): readonly Step[] {
   return [
     validateSize,
     validateEnvelope,
@@ -33,6 +37,7 @@ export function createSteps({ visitorIds }: StepDependencies): readonly Step[] {
     putCampaign,
     putUserAgent,
     putBot,
+    createPutCountry(countries),
     putIp,
     putRastroContext,
     putPayload,
@@ -81,5 +86,6 @@ export function createRow(request: RequestInfo): EventRow {
     traits: '{}',
     context: '{}',
     retention_days: request.site.retentionDays,
+    country: '',
   }
 }

@@ -3,7 +3,7 @@
  * absolute URL without query and fragment, as heatmaps are keyed), entry and exit pages
  * (sessions that started / ended there), sources (a session's first UTM source, else its
  * referrer's domain, else "(direct)"), UTM campaigns, device types, browsers, operating systems and
- * countries (the region of the browser's locale).
+ * countries (the `country` the collector looked up from the client IP at ingest).
  */
 import type { ClickHouseClient } from '@clickhouse/client'
 import {
@@ -45,12 +45,12 @@ export interface BreakdownResult {
 
 const LIMIT = 50
 
-/** Per session (web events only): its visitor, first and last page, first source, the site's host, its device and locale. */
+/** Per session (web events only): its visitor, first and last page, first source, the site's host, its device and country. */
 const SESSIONS_SQL = `
   SELECT if(session_id != '', cityHash64(session_id), ${VISITOR_SQL}) AS s, any(${VISITOR_SQL}) AS v,
     argMinIf(path, timestamp, type = 'page') AS entry_path, argMaxIf(path, timestamp, type = 'page') AS exit_path,
     argMin((utm_source, utm_medium, utm_campaign, referrer), timestamp) AS first_touch, domain(any(url)) AS host,
-    any((device_type, browser, os)) AS d, any(locale) AS locale
+    any((device_type, browser, os)) AS d, anyIf(country, country != '') AS country
   FROM events WHERE ${RANGE_SQL} AND url != ''
   GROUP BY s`
 
@@ -58,19 +58,16 @@ const SOURCE_SQL = `if(first_touch.1 != '', first_touch.1,
   if(first_touch.4 = '' OR domain(first_touch.4) = host, '(direct)', domain(first_touch.4)))`
 
 /**
- * The region of the browser's language tag (`es-ES` → `ES`; BCP 47 region subtag): the collector
- * does no IP geolocation (see the README), and reading `context` JSON per event would cost more
- * than the rest of the breakdown.
- */
-const COUNTRY_SQL = `upper(if(length(splitByChar('-', locale)) > 1, arrayElement(splitByChar('-', locale), -1), ''))`
-
-/**
  * The two families of breakdowns, each answered by one query for all its requested kinds
  * (`arrayJoin` of `(kind, value)` pairs, top rows per kind with `LIMIT … BY`):
  * - page views (FINAL: a retried page view counts once);
  * - sessions, one row each: entry and exit page, first source and campaign, device, browser, OS
  *   and country (no FINAL: a duplicate event changes neither a session's first or last page nor
- *   a count of distinct sessions and visitors).
+ *   a count of distinct sessions and visitors). A session's country is the first non-empty one of
+ *   its events; rows stored before the column existed, from private IPs or of a tenant with
+ *   `enrichment.country` off have none and count as "(unknown)". The browser language's region,
+ *   used before, is not a fallback: `en-US` is most browsers' default wherever they are, and
+ *   mixing the two sources would make the top rows wrong in a way the owner cannot see.
  */
 const FAMILIES: { kinds: Breakdown[]; sql: string }[] = [
   {
@@ -88,7 +85,7 @@ const FAMILIES: { kinds: Breakdown[]; sql: string }[] = [
         SELECT arrayJoin(arrayFilter(p -> has({kinds:Array(String)}, p.1) AND (p.2 != '' OR p.1 NOT IN ('entry', 'exit', 'campaigns')),
           [('entry', entry_path), ('exit', exit_path), ('sources', ${SOURCE_SQL}),
            ('campaigns', if(first_touch.3 = '', '', concat(first_touch.1, ' / ', first_touch.2, ' / ', first_touch.3))),
-           ('devices', toString(d.1)), ('browsers', toString(d.2)), ('os', toString(d.3)), ('countries', ${COUNTRY_SQL})])) AS pair, v
+           ('devices', toString(d.1)), ('browsers', toString(d.2)), ('os', toString(d.3)), ('countries', toString(country))])) AS pair, v
         FROM (${SESSIONS_SQL})
       )
       GROUP BY kind, value ORDER BY kind, count DESC, value LIMIT ${LIMIT} BY kind`,

@@ -10,6 +10,7 @@ import { createForwardRetries } from './0052-create-forward-retries.js'
 import { createForwardDeadLetters } from './0053-create-forward-dead-letters.js'
 import { createHeatmapClicks } from './0070-create-heatmap-clicks.js'
 import { createDashboardSessions } from './0080-create-dashboard-sessions.js'
+import { addEventsCountry } from './0090-add-events-country.js'
 
 /** A CRM migration (versions 60-69) rendered like the collector's own, for one ClickHouse or a cluster. */
 function fromCrm(migration: CrmMigration): Migration {
@@ -41,4 +42,5 @@ export const migrations: Migration[] = [
   ...crmMigrations.map(fromCrm),
   createHeatmapClicks,
   createDashboardSessions,
+  addEventsCountry,
 ]

@@ -549,3 +549,7 @@ TTL toDateTime(expires_at);
 
 CREATE TABLE IF NOT EXISTS dashboard_sessions ON CLUSTER `rastro` AS dashboard_sessions_local
 ENGINE = Distributed(`rastro`, currentDatabase(), dashboard_sessions_local, cityHash64(token_sha256));
+
+ALTER TABLE events_local ON CLUSTER `rastro` ADD COLUMN IF NOT EXISTS country LowCardinality(String);
+
+ALTER TABLE events ON CLUSTER `rastro` ADD COLUMN IF NOT EXISTS country LowCardinality(String);

@@ -469,3 +469,5 @@ CREATE TABLE IF NOT EXISTS dashboard_sessions (
 ENGINE = ReplacingMergeTree(version, is_deleted)
 ORDER BY token_sha256
 TTL toDateTime(expires_at);
+
+ALTER TABLE events ADD COLUMN IF NOT EXISTS country LowCardinality(String);
