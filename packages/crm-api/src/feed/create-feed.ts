@@ -56,7 +56,8 @@ export function createFeed(options: FeedOptions): OnEvents {
       retentionDays: options.getRetentionDays(tenantId),
       now: Date.now(),
     })
-    const identities = rows.map((row) => getEventIdentity(row, options.defaultCountry))
+    const properties = rows.map((row) => readJsonColumn(row.properties))
+    const identities = rows.map((row, i) => getEventIdentity(row, options.defaultCountry, properties[i]))
     await batch.preload(identities.flatMap((identity) => identity.keys))
     const attributed: AttributedEvent[] = []
     const links: Record<string, unknown>[] = []
@@ -97,7 +98,7 @@ export function createFeed(options: FeedOptions): OnEvents {
           type: row.type,
           event: row.event,
           path: row.path,
-          properties: readJsonColumn(row.properties),
+          properties: properties[i]!,
           score: Number(row.score),
           engagement: row.engagement,
           at: toEpochMs(row.timestamp),

@@ -43,9 +43,26 @@ function splitName(name: string | undefined): { firstName?: string; lastName?: s
   return { firstName: first, ...(rest.length > 0 ? { lastName: rest.join(' ') } : {}) }
 }
 
-export function getEventIdentity(row: CrmEventRow, defaultCountry?: CountryCode): EventIdentity {
-  const properties = readJsonColumn(row.properties)
-  const context = readJsonColumn(row.context)
+/**
+ * `context` as an object, parsed only when it can hold what identity reads (`traits`, `device`):
+ * browser events carry neither, and their `context` (page, user agent, campaign, screen) is the
+ * largest JSON of an event.
+ */
+function readIdentityContext(context: CrmEventRow['context']): Json {
+  if (typeof context === 'string' && !context.includes('"traits"') && !context.includes('"device"')) return {}
+  return readJsonColumn(context)
+}
+
+/**
+ * What `row` says about who sent it. `properties` is `row.properties` already parsed, when the
+ * caller has it (the feed parses each row's properties once).
+ */
+export function getEventIdentity(
+  row: CrmEventRow,
+  defaultCountry?: CountryCode,
+  properties: Json = readJsonColumn(row.properties),
+): EventIdentity {
+  const context = readIdentityContext(row.context)
   const traits = row.type === 'identify' ? readJsonColumn(row.traits) : getObject(context.traits)
   // A form or order carrying contact details describes the person; other properties (a product's name) do not.
   const personal =
