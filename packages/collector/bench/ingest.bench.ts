@@ -7,8 +7,13 @@
  *
  * Scenarios: `/v1/batch` with 50 and 500 events per request, and single-event `/v1/track`.
  * For each: the most requests per second at 50 connections, then ack latency at 50% of the
- * collector's maximum. Time-to-queryable: probe events sent during the half-load run, polled in
- * ClickHouse until they are visible. RSS: the collector's peak (VmHWM).
+ * collector's maximum. After the maximum, the bench waits until every log consumer (the ClickHouse
+ * writer, the CRM feed) has caught up, and reports that catch-up time and the sustained rate (events
+ * stored per second over the run and its catch-up): a rate the storage cannot keep up with only fills
+ * the log. The half-load run starts with the log caught up, so its time-to-queryable is the steady
+ * state's: probe events sent during it, polled in ClickHouse until they are visible. RSS: the
+ * collector's peak (VmHWM). CPU: the collector's main thread and its other threads (the embedded
+ * ClickHouse, file I/O), per stored event over the whole run.
  *
  * Environment: BENCH_SECONDS (per measurement, default 10), BENCH_DURABILITY (`fsync,os`: each is
  * measured with its own collector),
@@ -209,6 +214,28 @@ async function probeTimeToQueryable(url: string, until: Promise<unknown>): Promi
   return seen
 }
 
+/** Waits until every log consumer has read all the log (lag 0 in `/metrics`); returns the wait (s). */
+async function waitForCatchUp(url: string, timeoutMs = 300_000): Promise<number> {
+  const started = performance.now()
+  while (performance.now() - started < timeoutMs) {
+    const metrics = await (await fetch(`${url}/metrics`)).text()
+    const lags = [...metrics.matchAll(/^rastro_log_consumer_lag_bytes\{[^}]*\} (\d+)/gm)]
+    if (lags.every((match) => match[1] === '0')) return (performance.now() - started) / 1000
+    await new Promise((done) => setTimeout(done, 100))
+  }
+  throw new Error(`the log consumers did not catch up within ${timeoutMs} ms`)
+}
+
+/** CPU seconds of a process's main thread and of all its other threads (Linux `/proc`). */
+function readCpuSeconds(pid: number): { main: number; other: number } {
+  const ticks = (path: string) => {
+    const fields = readFileSync(path, 'utf8').split(') ')[1]!.split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  }
+  const main = ticks(`/proc/${pid}/task/${pid}/stat`)
+  return { main, other: ticks(`/proc/${pid}/stat`) - main }
+}
+
 function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN
@@ -233,6 +260,8 @@ const fmt = (n: number, digits = 0) =>
 
 interface CollectorRun {
   rows: string[]
+  /** CPU µs per stored event: main thread, other threads. */
+  cpuPerEvent: { main: number; other: number }
   ttq: number[]
   rss: { rss: number; peak: number }
   bytesPerEvent: number
@@ -263,19 +292,29 @@ async function runCollector(durability: string, bare: Map<string, LoadResult>): 
     ],
     { RASTRO_LOG_LEVEL: 'info', RASTRO_DURABILITY: durability },
   )
-  const run: CollectorRun = { rows: [], ttq: [], rss: { rss: NaN, peak: NaN }, bytesPerEvent: NaN }
+  const run: CollectorRun = {
+    rows: [],
+    cpuPerEvent: { main: NaN, other: NaN },
+    ttq: [],
+    rss: { rss: NaN, peak: NaN },
+    bytesPerEvent: NaN,
+  }
+  const cpuAtStart = readCpuSeconds(collector.child.pid!)
   try {
     for (const scenario of scenarios) {
       const max = await load(collector.url, scenario)
+      const catchUp = await waitForCatchUp(collector.url)
+      const sustained = (max.eventsPerSecond * SECONDS) / (SECONDS + catchUp)
       const halfRate = Math.max(1, Math.round(max.requestsPerSecond / 2))
       const halfRun = load(collector.url, scenario, halfRate)
       const probes =
         scenario.name === 'batch of 50' ? probeTimeToQueryable(collector.url, halfRun) : undefined
       const half = await halfRun
       if (probes) run.ttq = await probes
+      await waitForCatchUp(collector.url)
       const baseline = bare.get(scenario.name)!
       run.rows.push(
-        `| ${scenario.name} | \`${durability}\` | ${fmt(max.requestsPerSecond)} | ${fmt(max.eventsPerSecond)} | ${fmt(baseline.requestsPerSecond)} | ${fmt(max.requestsPerSecond / baseline.requestsPerSecond, 2)} | ${fmt(half.p50Ms, 1)} / ${fmt(half.p99Ms, 1)} | ${max.non2xx + half.non2xx} / ${max.errors + half.errors} |`,
+        `| ${scenario.name} | \`${durability}\` | ${fmt(max.requestsPerSecond)} | ${fmt(max.eventsPerSecond)} | ${fmt(catchUp, 1)} | ${fmt(sustained)} | ${fmt(baseline.requestsPerSecond)} | ${fmt(max.requestsPerSecond / baseline.requestsPerSecond, 2)} | ${fmt(half.p50Ms, 1)} / ${fmt(half.p99Ms, 1)} | ${max.non2xx + half.non2xx} / ${max.errors + half.errors} |`,
       )
       console.log(run.rows[run.rows.length - 1])
     }
@@ -284,6 +323,11 @@ async function runCollector(durability: string, bare: Map<string, LoadResult>): 
       "SELECT sum(rows) AS rows, sum(bytes_on_disk) AS bytes FROM system.parts WHERE active AND table = 'events'",
     )
     run.bytesPerEvent = Number(parts?.bytes) / Number(parts?.rows)
+    const cpu = readCpuSeconds(collector.child.pid!)
+    run.cpuPerEvent = {
+      main: ((cpu.main - cpuAtStart.main) * 1e6) / Number(parts?.rows),
+      other: ((cpu.other - cpuAtStart.other) * 1e6) / Number(parts?.rows),
+    }
   } finally {
     run.rss = readRssMb(collector.child.pid!)
     await stopChild(collector.child)
@@ -308,14 +352,14 @@ async function main(): Promise<void> {
   const lines = [
     `Measured ${date} on ${machine()}; ${SECONDS} s per measurement; 1-minute load average ${loadBefore} before, ${getLoadAverage()} after (other work on the machine lowers every figure). The collector, the bare Fastify server and autocannon (${CONNECTIONS} connections; 16 at half load) each run in their own process on the same cores.`,
     '',
-    '| scenario | durability | collector req/s | collector events/s | bare Fastify req/s | ratio | ack p50 / p99 at 50% load (ms) | non-2xx / timeouts |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| scenario | durability | collector req/s | collector events/s | catch-up after (s) | sustained events/s | bare Fastify req/s | ratio | ack p50 / p99 at 50% load (ms) | non-2xx / timeouts |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...[...runs.values()].flatMap((run) => run.rows),
     '',
   ]
   for (const [durability, run] of runs) {
     lines.push(
-      `- \`${durability}\`: time-to-queryable (ack → visible in a \`SELECT\`, ${run.ttq.length} probes during the batch-of-50 half-load run) p50 ${fmt(quantile(run.ttq, 0.5))} ms, p99 ${fmt(quantile(run.ttq, 0.99))} ms; collector RSS ${fmt(run.rss.rss)} MB at the end, peak ${fmt(run.rss.peak)} MB; ${fmt(run.bytesPerEvent)} bytes per stored event (compressed).`,
+      `- \`${durability}\`: time-to-queryable (ack → visible in a \`SELECT\`, ${run.ttq.length} probes during the batch-of-50 half-load run, started with the log caught up) p50 ${fmt(quantile(run.ttq, 0.5))} ms, p99 ${fmt(quantile(run.ttq, 0.99))} ms; CPU per stored event ${fmt(run.cpuPerEvent.main)} µs on the main thread and ${fmt(run.cpuPerEvent.other)} µs on the others (the embedded ClickHouse, file I/O); collector RSS ${fmt(run.rss.rss)} MB at the end, peak ${fmt(run.rss.peak)} MB; ${fmt(run.bytesPerEvent)} bytes per stored event (compressed).`,
     )
   }
   const table = lines.join('\n')
