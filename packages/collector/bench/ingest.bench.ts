@@ -241,10 +241,11 @@ function quantile(values: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN
 }
 
-function readRssMb(pid: number): { rss: number; peak: number } {
+/** Resident memory (MB): all, peak (VmHWM), and the part mapped from files (mostly chDB's engine library). */
+function readRssMb(pid: number): { rss: number; peak: number; file: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0)
-  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 }
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024, file: kb('RssFile') / 1024 }
 }
 
 function machine(): string {
@@ -263,7 +264,7 @@ interface CollectorRun {
   /** CPU µs per stored event: main thread, other threads. */
   cpuPerEvent: { main: number; other: number }
   ttq: number[]
-  rss: { rss: number; peak: number }
+  rss: { rss: number; peak: number; file: number }
   bytesPerEvent: number
 }
 
@@ -296,7 +297,7 @@ async function runCollector(durability: string, bare: Map<string, LoadResult>): 
     rows: [],
     cpuPerEvent: { main: NaN, other: NaN },
     ttq: [],
-    rss: { rss: NaN, peak: NaN },
+    rss: { rss: NaN, peak: NaN, file: NaN },
     bytesPerEvent: NaN,
   }
   const cpuAtStart = readCpuSeconds(collector.child.pid!)
@@ -359,7 +360,7 @@ async function main(): Promise<void> {
   ]
   for (const [durability, run] of runs) {
     lines.push(
-      `- \`${durability}\`: time-to-queryable (ack → visible in a \`SELECT\`, ${run.ttq.length} probes during the batch-of-50 half-load run, started with the log caught up) p50 ${fmt(quantile(run.ttq, 0.5))} ms, p99 ${fmt(quantile(run.ttq, 0.99))} ms; CPU per stored event ${fmt(run.cpuPerEvent.main)} µs on the main thread and ${fmt(run.cpuPerEvent.other)} µs on the others (the embedded ClickHouse, file I/O); collector RSS ${fmt(run.rss.rss)} MB at the end, peak ${fmt(run.rss.peak)} MB; ${fmt(run.bytesPerEvent)} bytes per stored event (compressed).`,
+      `- \`${durability}\`: time-to-queryable (ack → visible in a \`SELECT\`, ${run.ttq.length} probes during the batch-of-50 half-load run, started with the log caught up) p50 ${fmt(quantile(run.ttq, 0.5))} ms, p99 ${fmt(quantile(run.ttq, 0.99))} ms; CPU per stored event ${fmt(run.cpuPerEvent.main)} µs on the main thread and ${fmt(run.cpuPerEvent.other)} µs on the others (the embedded ClickHouse, file I/O); collector RSS ${fmt(run.rss.rss)} MB at the end (${fmt(run.rss.file)} MB of it mapped from files, mostly the embedded engine's library), peak ${fmt(run.rss.peak)} MB; ${fmt(run.bytesPerEvent)} bytes per stored event (compressed).`,
     )
   }
   const table = lines.join('\n')

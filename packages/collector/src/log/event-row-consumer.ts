@@ -4,6 +4,11 @@
  * handler resolved, so a crash replays the batch (the handler must be idempotent; the CRM is).
  * A batch the handler keeps refusing is skipped after `maxAttempts`, with an error logged, so a
  * failing consumer can never hold the log back until ingest has to refuse events.
+ *
+ * Batches gather for `batchIntervalMs` while less than `batchBytes` waits: each batch costs a
+ * cursor commit (write, fsync, rename) and the handler's queries, and under a stream of
+ * single-event requests a consumer that took whatever had arrived spent more CPU on those than
+ * on the events (measured: the CRM feed's cursor commits alone took 4% of the event loop).
  */
 import { decodeEventRows, type DecodedEventRow } from '../ingest/encode-event-rows.js'
 import type { LogCursor } from './log-cursor.js'
@@ -21,6 +26,8 @@ export interface EventRowConsumerOptions {
   maxAttempts?: number
   /** First wait between attempts (ms); doubles each time. */
   retryMinMs?: number
+  /** Shortest time between the starts of two batches smaller than `batchBytes` (ms). */
+  batchIntervalMs?: number
 }
 
 export class EventRowConsumer {
@@ -29,9 +36,17 @@ export class EventRowConsumer {
   #stopping = false
   #running: Promise<void> | undefined
   #wake: (() => void) | undefined
+  /** When the last batch was read (epoch ms). */
+  #lastBatchAt = 0
 
   constructor(options: EventRowConsumerOptions) {
-    this.#options = { batchBytes: 1024 * 1024, maxAttempts: 5, retryMinMs: 500, ...options }
+    this.#options = {
+      batchBytes: 1024 * 1024,
+      maxAttempts: 5,
+      retryMinMs: 500,
+      batchIntervalMs: 250,
+      ...options,
+    }
     this.#cursor = options.log.openCursor(options.name)
   }
 
@@ -47,6 +62,12 @@ export class EventRowConsumer {
         await Promise.race([log.waitForData(position, 1000), this.#pause(1000)])
         continue
       }
+      const gatherMs = this.#lastBatchAt + this.#options.batchIntervalMs - Date.now()
+      if (gatherMs > 0 && log.readableEnd - position < this.#options.batchBytes) {
+        await this.#pause(gatherMs)
+        continue
+      }
+      this.#lastBatchAt = Date.now()
       try {
         const { records, next } = await this.#cursor.read(position, this.#options.batchBytes)
         const rows = records.flatMap((record) => decodeEventRows(record.payload))

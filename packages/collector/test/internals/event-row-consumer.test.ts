@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import type { SiteRef } from '../../src/config/key-ring.js'
+import { encodeEventRows, type DecodedEventRow } from '../../src/ingest/encode-event-rows.js'
+import { toClickHouseTime } from '../../src/ingest/event-row.js'
+import { createRow } from '../../src/ingest/steps/index.js'
+import { EventRowConsumer } from '../../src/log/event-row-consumer.js'
+import { SegmentLog } from '../../src/log/segment-log.js'
+
+const site: SiteRef = {
+  tenantId: 't',
+  siteId: 'web',
+  allowedOrigins: new Set(),
+  retentionDays: 30,
+  enrichment: { parseUserAgent: true, detectBots: true, country: true },
+  rateLimit: undefined,
+}
+const quiet = { info() {}, warn() {}, error() {} }
+const dir = mkdtempSync(join(tmpdir(), 'rastro-consumer-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+function record(messageId: string): Buffer[] {
+  return encodeEventRows([
+    {
+      ...createRow({ site, receivedAt: Date.now(), sentAt: undefined, ip: '', userAgent: '' }),
+      message_id: messageId,
+      event: 'Consumer Test',
+      timestamp: toClickHouseTime(Date.now()),
+      properties: JSON.stringify({ id: messageId }),
+    },
+  ])
+}
+
+async function until(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out')
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
+describe('EventRowConsumer', () => {
+  it('hands rows over in order, gathering what arrives within batchIntervalMs into one batch', async () => {
+    const log = await SegmentLog.open({
+      dir: join(dir, 'gather'),
+      durability: 'os',
+      segmentBytes: 1 << 20,
+      maxLogBytes: 1 << 30,
+      fsyncIntervalMs: 50,
+      minFreeDiskBytes: 0,
+      logger: quiet,
+    })
+    const batches: DecodedEventRow[][] = []
+    const consumer = new EventRowConsumer({
+      log,
+      name: 'test',
+      handle: async (rows) => void batches.push(rows),
+      logger: quiet,
+      batchIntervalMs: 1000,
+    })
+    consumer.start()
+    await log.append(record('first'))
+    await until(() => batches.length === 1)
+    // Appended one request at a time, well within the interval: one batch, not four.
+    for (const id of ['a', 'b', 'c', 'd']) await log.append(record(id))
+    await until(() => batches.length === 2)
+    expect(batches.map((rows) => rows.map((row) => row.message_id))).toEqual([
+      ['first'],
+      ['a', 'b', 'c', 'd'],
+    ])
+    expect(JSON.parse(batches[1]![0]!.properties)).toEqual({ id: 'a' })
+    await consumer.close()
+    await log.close()
+  })
+})
