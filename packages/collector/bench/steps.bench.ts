@@ -1,0 +1,194 @@
+/**
+ * In-process benchmark of the ingest CPU per event (`npm run bench:steps -w @rastro/collector`):
+ * the body parse, each step of the pipeline (`src/ingest/steps/`) and the row encoding
+ * (`encode-event-rows.ts`), on the events the browser SDK sends (page views, tracks with
+ * properties, `Page Left`, `Web Vital`, identify) in a `/v1/batch` body as it builds it. No HTTP,
+ * no log, no ClickHouse: what is left is the collector's own work, in ns per event.
+ *
+ * Each step's time comes from the pipeline's own per-step timing (which adds a `performance.now()`
+ * pair, ~50 ns, to each step); the "steps, untimed" line is the pipeline run without it.
+ *
+ * Environment: BENCH_SECONDS (per measurement, default 2), BENCH_BATCH (events per body, default 50).
+ * Profile with `node --cpu-prof dist/steps.bench.js`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { cpus, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { SiteRef } from '../src/config/key-ring.js'
+import { encodeEventRows } from '../src/ingest/encode-event-rows.js'
+import { runPipeline, type RequestInfo } from '../src/ingest/pipeline.js'
+import { createRow, createSteps } from '../src/ingest/steps/index.js'
+import { VisitorIds } from '../src/ingest/visitor-ids.js'
+import { VisitorSalt } from '../src/ingest/visitor-salt.js'
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2)
+const BATCH = Number(process.env.BENCH_BATCH ?? 50)
+const USER_AGENT =
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
+
+const site: SiteRef = {
+  tenantId: 'bench',
+  siteId: 'web',
+  allowedOrigins: new Set(),
+  retentionDays: 365,
+  enrichment: { parseUserAgent: true, detectBots: true },
+  rateLimit: undefined,
+}
+
+/** `context` as `@rastro/browser` builds it (get-context.ts, create-rastro.ts, its plugins), key order included. */
+function browserContext(i: number, url: string, path: string, search: string) {
+  return {
+    library: { name: '@rastro/browser', version: '0.1.0' },
+    page: {
+      url,
+      path,
+      referrer: i % 4 === 0 ? 'https://www.google.com/' : 'https://shop.example/',
+      title: 'Trail shoes | Shop',
+      search,
+    },
+    locale: 'es-AR',
+    screen: { width: 1512, height: 982, density: 2 },
+    timezone: 'America/Argentina/Buenos_Aires',
+    sessionId: `ses-${i % 7}`,
+    campaign: i % 2 === 0 ? { source: 'newsletter', medium: 'email', name: 'black-friday' } : undefined,
+    firstTouch: { source: 'google', medium: 'cpc', gclid: 'Cj0KCQiA' },
+    engagement: 'medium',
+    score: 1 + (i % 10),
+    consent: { categoryPreferences: { analytics: true, marketing: i % 2 === 0 } },
+  }
+}
+
+/** The `i`th event of a browser session: page views, product tracks, Page Left, Web Vital, identify. */
+function browserEvent(i: number, now: number) {
+  const search = i % 2 === 0 ? '?utm_source=newsletter&utm_medium=email&utm_campaign=black-friday' : ''
+  const path = `/p/trail-shoe-${i % 5}`
+  const url = `https://shop.example${path}${search}`
+  const base = {
+    messageId: `0193a6b0-7c1e-7000-8000-${String(i).padStart(12, '0')}`,
+    anonymousId: '5f0c8a52-3b1e-4a8e-9a61-2f3c1d7e8b90',
+    timestamp: new Date(now - (BATCH - i) * 1000).toISOString(),
+    context: browserContext(i, url, path, search),
+  }
+  switch (i % 6) {
+    case 0:
+      return {
+        ...base,
+        type: 'page',
+        properties: { url, path, referrer: base.context.page.referrer, title: 'Trail shoes | Shop', search },
+      }
+    case 1:
+      return {
+        ...base,
+        type: 'track',
+        event: 'Product Viewed',
+        properties: {
+          product_id: `sku-${i}`,
+          name: 'Trail shoe',
+          price: 119.9,
+          currency: 'EUR',
+          position: i,
+        },
+      }
+    case 2:
+      return {
+        ...base,
+        type: 'track',
+        event: 'Web Vital',
+        properties: { name: 'LCP', value: 1830.4, rating: 'good', id: `v4-${i}`, navigationType: 'navigate' },
+      }
+    case 3:
+      return {
+        ...base,
+        type: 'track',
+        event: 'Product Added',
+        properties: { product_id: `sku-${i}`, price: 119.9, quantity: 1, currency: 'EUR', cart_id: 'c-1' },
+      }
+    case 4:
+      return {
+        ...base,
+        type: 'track',
+        event: 'Page Left',
+        properties: {
+          timeOnPageMs: 48_200,
+          activeTimeMs: 31_050,
+          scrollDepth: 85,
+          interactions: 6,
+          engagement: 'medium',
+        },
+      }
+    default:
+      return {
+        ...base,
+        type: 'identify',
+        userId: 'user-42',
+        traits: { email: 'ana@example.com', name: 'Ana', plan: 'pro', createdAt: '2026-01-05T10:00:00.000Z' },
+      }
+  }
+}
+
+/** A `/v1/batch` body as the browser SDK's transport joins it (create-body.ts). */
+function browserBody(now: number): string {
+  const items = Array.from({ length: BATCH }, (_, i) => JSON.stringify(browserEvent(i, now)))
+  return `{"writeKey":"wk_bench","sentAt":"${new Date(now).toISOString()}","batch":[${items.join(',')}]}`
+}
+
+/** Runs `work` (which handles `perRun` events) for {@link SECONDS}; returns ns per event. */
+function measure(perRun: number, work: () => void): number {
+  for (let i = 0; i < 200; i++) work()
+  let runs = 0
+  const started = process.hrtime.bigint()
+  const until = started + BigInt(SECONDS * 1e9)
+  let now = started
+  while (now < until) {
+    for (let i = 0; i < 50; i++) work()
+    runs += 50
+    now = process.hrtime.bigint()
+  }
+  return Number(now - started) / (runs * perRun)
+}
+
+function main(): void {
+  const dataDir = mkdtempSync(join(tmpdir(), 'rastro-steps-bench-'))
+  try {
+    const steps = createSteps({ visitorIds: new VisitorIds({ salt: new VisitorSalt(dataDir) }) })
+    const now = Date.now()
+    const body = browserBody(now)
+    const request = (): RequestInfo => ({
+      site,
+      receivedAt: Date.now(),
+      sentAt: now,
+      ip: '203.0.113.77',
+      userAgent: USER_AGENT,
+    })
+    // As the batch route hands them over: each event a shallow copy (mergeOuter).
+    const parse = () => (JSON.parse(body) as { batch: object[] }).batch.map((event) => ({ ...event }))
+    const sample = runPipeline(parse(), request(), steps, createRow)
+    if (sample.rejected.length > 0) throw new Error(`rejected: ${JSON.stringify(sample.rejected)}`)
+
+    console.log(
+      `${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}; ${BATCH} events per body (${Math.round(body.length / BATCH)} bytes each); ${SECONDS} s per line`,
+    )
+    const lines: [string, number][] = []
+    lines.push(['body parse (JSON.parse + copy)', measure(BATCH, parse)])
+    const stepMs = new Float64Array(steps.length)
+    let events = 0
+    const timed = measure(BATCH, () => {
+      runPipeline(parse(), request(), steps, createRow, stepMs)
+      events += BATCH
+    })
+    steps.forEach((step, i) => lines.push([`  ${step.name}`, (stepMs[i]! * 1e6) / events]))
+    lines.push(['steps, timed (incl. parse)', timed])
+    const untimed = measure(BATCH, () => void runPipeline(parse(), request(), steps, createRow))
+    lines.push(['steps, untimed (incl. parse)', untimed])
+    const rows = runPipeline(parse(), request(), steps, createRow).rows
+    lines.push(['row encoding (encodeEventRows)', measure(BATCH, () => void encodeEventRows(rows))])
+    const total = untimed + lines.at(-1)![1]
+    lines.push(['parse + steps + encoding', total])
+    for (const [name, ns] of lines) console.log(`${name.padEnd(34)} ${ns.toFixed(0).padStart(7)} ns/event`)
+    console.log(`≈ ${Math.round(1e9 / total).toLocaleString('en-US')} events/s per core for this CPU work`)
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+main()
