@@ -2,7 +2,8 @@
  * In-process benchmark of the ingest CPU per event (`npm run bench:steps -w @rastro/collector`):
  * the body parse, each step of the pipeline (`src/ingest/steps/`) and the row encoding
  * (`encode-event-rows.ts`), on the events the browser SDK sends (page views, tracks with
- * properties, `Page Left`, `Web Vital`, identify) in a `/v1/batch` body as it builds it. No HTTP,
+ * properties, `Page Left`, `Web Vital`, identify; ten per page view) in a `/v1/batch` body as it
+ * builds it. No HTTP,
  * no log, no ClickHouse: what is left is the collector's own work, in ns per event.
  *
  * Each line is the fastest of many rounds of 100 ms of CPU time (CPU time, not wall time: the
@@ -37,48 +38,50 @@ const site: SiteRef = {
   rateLimit: undefined,
 }
 
+/** Events per page view in a body: a batch holds the events of a few page views, in order. */
+const EVENTS_PER_PAGE = 10
+
 /** `context` as `@rastro/browser` builds it (get-context.ts, create-rastro.ts, its plugins), key order included. */
-function browserContext(i: number, url: string, path: string, search: string) {
+function browserContext(i: number, page: { url: string; path: string; referrer: string; search: string }) {
   return {
     library: { name: '@rastro/browser', version: '0.1.0' },
-    page: {
-      url,
-      path,
-      referrer: i % 4 === 0 ? 'https://www.google.com/' : 'https://shop.example/',
-      title: 'Trail shoes | Shop',
-      search,
-    },
+    page: { ...page, title: 'Trail shoes | Shop' },
     locale: 'es-AR',
     screen: { width: 1512, height: 982, density: 2 },
     timezone: 'America/Argentina/Buenos_Aires',
-    sessionId: `ses-${i % 7}`,
-    campaign: i % 2 === 0 ? { source: 'newsletter', medium: 'email', name: 'black-friday' } : undefined,
+    sessionId: 'ses-1733390000000',
+    // The last touch (the landing page's UTM parameters) rides on every event of the session.
+    campaign: { source: 'newsletter', medium: 'email', name: 'black-friday' },
     firstTouch: { source: 'google', medium: 'cpc', gclid: 'Cj0KCQiA' },
-    engagement: 'medium',
+    engagement: i % EVENTS_PER_PAGE < 3 ? 'low' : 'medium',
     score: 1 + (i % 10),
-    consent: { categoryPreferences: { analytics: true, marketing: i % 2 === 0 } },
+    consent: { categoryPreferences: { analytics: true, marketing: false } },
   }
 }
 
 /** The `i`th event of a browser session: page views, product tracks, Page Left, Web Vital, identify. */
 function browserEvent(i: number, now: number) {
-  const search = i % 2 === 0 ? '?utm_source=newsletter&utm_medium=email&utm_campaign=black-friday' : ''
-  const path = `/p/trail-shoe-${i % 5}`
+  const view = Math.floor(i / EVENTS_PER_PAGE)
+  // The landing page carries the campaign's UTM parameters; the next ones are clean URLs.
+  const search = view === 0 ? '?utm_source=newsletter&utm_medium=email&utm_campaign=black-friday' : ''
+  const path = view === 0 ? '/' : `/p/trail-shoe-${view}`
   const url = `https://shop.example${path}${search}`
+  const referrer = view === 0 ? 'https://mail.example/' : `https://shop.example/p/trail-shoe-${view - 1}`
   const base = {
     messageId: `0193a6b0-7c1e-7000-8000-${String(i).padStart(12, '0')}`,
     anonymousId: '5f0c8a52-3b1e-4a8e-9a61-2f3c1d7e8b90',
     timestamp: new Date(now - (BATCH - i) * 1000).toISOString(),
-    context: browserContext(i, url, path, search),
+    context: browserContext(i, { url, path, referrer, search }),
   }
-  switch (i % 6) {
+  switch (i % EVENTS_PER_PAGE) {
     case 0:
       return {
         ...base,
         type: 'page',
-        properties: { url, path, referrer: base.context.page.referrer, title: 'Trail shoes | Shop', search },
+        properties: { url, path, referrer, title: 'Trail shoes | Shop', search },
       }
     case 1:
+    case 5:
       return {
         ...base,
         type: 'track',
@@ -92,20 +95,42 @@ function browserEvent(i: number, now: number) {
         },
       }
     case 2:
+    case 3:
       return {
         ...base,
         type: 'track',
         event: 'Web Vital',
-        properties: { name: 'LCP', value: 1830.4, rating: 'good', id: `v4-${i}`, navigationType: 'navigate' },
+        properties: {
+          name: i % 2 ? 'LCP' : 'FCP',
+          value: 1830.4,
+          rating: 'good',
+          id: `v4-${i}`,
+          navigationType: 'navigate',
+        },
       }
-    case 3:
+    case 4:
+    case 6:
       return {
         ...base,
         type: 'track',
         event: 'Product Added',
         properties: { product_id: `sku-${i}`, price: 119.9, quantity: 1, currency: 'EUR', cart_id: 'c-1' },
       }
-    case 4:
+    case 7:
+      return {
+        ...base,
+        type: 'identify',
+        userId: 'user-42',
+        traits: { email: 'ana@example.com', name: 'Ana', plan: 'pro', createdAt: '2026-01-05T10:00:00.000Z' },
+      }
+    case 8:
+      return {
+        ...base,
+        type: 'track',
+        event: 'CTA Clicked',
+        properties: { text: 'Buy now', selector: '#buy' },
+      }
+    default:
       return {
         ...base,
         type: 'track',
@@ -117,13 +142,6 @@ function browserEvent(i: number, now: number) {
           interactions: 6,
           engagement: 'medium',
         },
-      }
-    default:
-      return {
-        ...base,
-        type: 'identify',
-        userId: 'user-42',
-        traits: { email: 'ana@example.com', name: 'Ana', plan: 'pro', createdAt: '2026-01-05T10:00:00.000Z' },
       }
   }
 }
