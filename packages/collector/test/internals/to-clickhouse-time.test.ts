@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { toClickHouseTime } from '../../src/ingest/event-row.js'
+import { toClickHouseTime } from '../../src/ingest/to-clickhouse-time.js'
 
 const byDate = (ms: number) => new Date(ms).toISOString().slice(0, 23).replace('T', ' ')
 
