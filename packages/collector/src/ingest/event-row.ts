@@ -73,17 +73,4 @@ export interface EventSink {
   close(): Promise<void>
 }
 
-/** Recent answers of {@link toClickHouseTime}, direct-mapped by ms: a request's events share their times. */
-const CACHE_SLOTS = 16
-const cachedMs = new Float64Array(CACHE_SLOTS).fill(NaN)
-const cachedText = new Array<string>(CACHE_SLOTS).fill('')
-
-/** Epoch ms → ClickHouse `DateTime64(3)` text in UTC (`2026-11-22 10:00:00.000`). */
-export function toClickHouseTime(ms: number): string {
-  const slot = (ms >>> 0) % CACHE_SLOTS
-  if (cachedMs[slot] === ms) return cachedText[slot]!
-  const text = new Date(ms).toISOString().slice(0, 23).replace('T', ' ')
-  cachedMs[slot] = ms
-  cachedText[slot] = text
-  return text
-}
+export { toClickHouseTime } from './to-clickhouse-time.js'

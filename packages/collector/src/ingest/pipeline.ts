@@ -24,10 +24,20 @@ export interface RequestInfo {
 export interface EventDraft {
   /** The event as sent, with the batch's outer `context`/`integrations` merged in. */
   input: unknown
-  /** Set by `validateEnvelope`; every later step may rely on it. */
+  /**
+   * Set by `validateEnvelope`; every later step may rely on it. It may be `input` itself (the
+   * common case) or zod's copy of it.
+   */
   event: RastroEvent
   row: EventRow
   request: RequestInfo
+  /**
+   * JSON text of `input.properties`, `input.traits` and `input.context`, made by `validateSize`
+   * for `putPayload` to store as it is. A step that changes one of them updates or deletes its text.
+   */
+  propertiesJson?: string | undefined
+  traitsJson?: string | undefined
+  contextJson?: string | undefined
 }
 
 /** A step's rejection of its event, with a `RASTRO_ERR_EVENT_*` code. */

@@ -7,8 +7,19 @@ import { isbot } from 'isbot'
 const CACHE_ENTRIES = 2000
 const cache = new Map<string, boolean>()
 
+/** The last answer, checked before the LRU: a request's events mostly share their user agent. */
+let lastUserAgent: string | undefined
+let lastBot = false
+
 /** `isbot(userAgent)`, remembered in an LRU of {@link CACHE_ENTRIES} entries. `''` is not a bot. */
 export function detectBot(userAgent: string): boolean {
+  if (userAgent === lastUserAgent) return lastBot
+  lastUserAgent = userAgent
+  lastBot = getBot(userAgent)
+  return lastBot
+}
+
+function getBot(userAgent: string): boolean {
   const cached = cache.get(userAgent)
   if (cached !== undefined) {
     cache.delete(userAgent)

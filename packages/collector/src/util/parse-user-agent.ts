@@ -18,8 +18,19 @@ export interface UserAgentInfo {
 const CACHE_ENTRIES = 2000
 const cache = new Map<string, UserAgentInfo>()
 
+/** The last answer, checked before the LRU: a request's events mostly share their user agent. */
+let lastUserAgent: string | undefined
+let lastInfo: UserAgentInfo | undefined
+
 /** Parses `userAgent`; results are kept in an LRU of {@link CACHE_ENTRIES} entries. */
 export function parseUserAgent(userAgent: string): UserAgentInfo {
+  if (userAgent === lastUserAgent) return lastInfo!
+  lastUserAgent = userAgent
+  lastInfo = getInfo(userAgent)
+  return lastInfo
+}
+
+function getInfo(userAgent: string): UserAgentInfo {
   const cached = cache.get(userAgent)
   if (cached) {
     cache.delete(userAgent)

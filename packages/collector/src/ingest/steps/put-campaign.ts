@@ -1,12 +1,8 @@
 import type { Step } from '../pipeline.js'
+import { getUrl } from './get-url.js'
 
 function getSearchParams(url: string): URLSearchParams | undefined {
-  if (!url.includes('utm_')) return undefined
-  try {
-    return new URL(url).searchParams
-  } catch {
-    return undefined
-  }
+  return url.includes('utm_') ? getUrl(url)?.searchParams : undefined
 }
 
 /** Puts the UTM fields from `context.campaign` (Segment's names), else from the page URL's `utm_*`. */

@@ -11,7 +11,8 @@ import type { VisitorIds } from '../visitor-ids.js'
 export function createPutCookielessId(visitorIds: VisitorIds): Step {
   return {
     name: 'putCookielessId',
-    run({ event, request }) {
+    run(draft) {
+      const { event, request } = draft
       const context = event.context
       if (context?.cookieless !== true || event.anonymousId || event.userId) return undefined
       const anonymousId = visitorIds.getAnonymousId(
@@ -24,7 +25,15 @@ export function createPutCookielessId(visitorIds: VisitorIds): Step {
         request.receivedAt,
       )
       event.anonymousId = anonymousId
-      context.sessionId ??= visitorIds.getSessionId(anonymousId, request.receivedAt)
+      if (context.sessionId == null) {
+        const sessionId = visitorIds.getSessionId(anonymousId, request.receivedAt)
+        context.sessionId = sessionId
+        // The new key comes last in the context's JSON (never `{}`: it has `cookieless`), as
+        // `JSON.stringify` would put it.
+        const json = draft.contextJson
+        if (json !== undefined)
+          draft.contextJson = `${json.slice(0, -1)},"sessionId":${JSON.stringify(sessionId)}}`
+      }
       return undefined
     },
   }

@@ -1,15 +1,12 @@
 import type { Step } from '../pipeline.js'
+import { getUrl } from './get-url.js'
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined
 }
 
 function getPath(url: string): string {
-  try {
-    return new URL(url).pathname
-  } catch {
-    return ''
-  }
+  return getUrl(url)?.pathname ?? ''
 }
 
 /** Puts the page URL, path, referrer and title: a page call's `properties` first, then `context.page`. */

@@ -1,0 +1,134 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import {
+  decodeEventRows,
+  encodeEventRow,
+  encodeEventRows,
+  EVENT_COLUMNS,
+} from '../../src/ingest/encode-event-rows.js'
+import { toClickHouseTime, type EventRow } from '../../src/ingest/event-row.js'
+import { createRow } from '../../src/ingest/steps/index.js'
+
+const site = {
+  tenantId: 't',
+  siteId: 's',
+  allowedOrigins: new Set<string>(),
+  retentionDays: 30,
+  enrichment: { parseUserAgent: true, detectBots: true, country: true },
+  rateLimit: undefined,
+}
+const blank = createRow({ site, receivedAt: Date.UTC(2026, 11, 5), sentAt: undefined, ip: '', userAgent: '' })
+
+/** The line as `JSON.stringify` writes the row's values, the JSON-text columns as objects. */
+function expectedLine(row: EventRow): string {
+  const values = EVENT_COLUMNS.map((column) =>
+    ['properties', 'traits', 'context'].includes(column) ? JSON.parse(row[column] as string) : row[column],
+  )
+  return `${JSON.stringify(values)}\n`
+}
+
+describe('encodeEventRow', () => {
+  it('writes the text JSON.stringify would, for any strings and numbers, row after row', () => {
+    const text = fc.oneof(
+      fc.constantFrom(
+        '',
+        'Mozilla/5.0 (X11)',
+        'é€😀',
+        '"quoted" \\ back',
+        'tab\there',
+        '\u0000',
+        '\ud800',
+        'x\udfff',
+        '\u2028',
+      ),
+      fc.string({ maxLength: 12, unit: 'binary' }),
+    )
+    const row = fc.record({
+      message_id: text,
+      event: text,
+      url: text,
+      user_agent: text,
+      original_timestamp: fc.oneof(fc.constant(null), text),
+      score: fc.oneof(fc.integer({ min: 0, max: 10 }), fc.double()),
+      bot: fc.constantFrom(0 as const, 1 as const),
+      properties: fc.jsonValue().map((value) => JSON.stringify({ value })),
+    })
+    fc.assert(
+      fc.property(fc.array(row, { minLength: 1, maxLength: 6 }), (parts) => {
+        for (const part of parts) {
+          const full = { ...blank, ...part }
+          expect(encodeEventRow(full)).toBe(expectedLine(full))
+        }
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('reads back, through decodeEventRows, as the row it was given, for any strings and JSON', () => {
+    const text = fc.string({ maxLength: 12, unit: 'binary' })
+    const json = fc.jsonValue().map((value) => JSON.stringify({ value }))
+    const row = fc.record({
+      message_id: text,
+      event: text,
+      url: text,
+      original_timestamp: fc.oneof(fc.constant(null), text),
+      score: fc.integer({ min: 0, max: 10 }),
+      properties: json,
+      traits: json,
+      context: json,
+      country: text,
+    })
+    fc.assert(
+      fc.property(row, (part) => {
+        const full = { ...blank, ...part }
+        expect(decodeEventRows(Buffer.from(encodeEventRow(full)))).toEqual([full])
+      }),
+      { numRuns: 2000 },
+    )
+  })
+})
+
+/** Strings that look like the JSON around them: braces, quotes, escapes, separators, non-ASCII. */
+const tricky = ['{', '}', '"{"', 'a\\"}', '\\', '},{', '\n\t', 'ñandú 🙂', '\u2028', '[1,{"x":"}"}]']
+
+function row(i: number): EventRow {
+  const text = tricky[i % tricky.length]!
+  return {
+    ...createRow({ site, receivedAt: Date.UTC(2026, 11, 5), sentAt: undefined, ip: '', userAgent: '' }),
+    message_id: `m-${i}`,
+    anonymous_id: text,
+    event: `Event ${text}`,
+    title: text,
+    timestamp: toClickHouseTime(Date.UTC(2026, 11, 5, 10, 0, i)),
+    score: i % 10,
+    properties: JSON.stringify({ text, nested: { list: [text, { deeper: text }], n: i }, empty: {} }),
+    traits: i % 2 ? '{}' : JSON.stringify({ email: `${text}@example.com` }),
+    context: JSON.stringify({ page: { title: text }, traits: { name: text } }),
+    country: i % 3 ? 'ES' : '',
+  }
+}
+
+describe('decodeEventRows', () => {
+  it('gives back every column of what encodeEventRows wrote, the JSON columns as their text', () => {
+    const rows = Array.from({ length: 40 }, (_, i) => row(i))
+    const decoded = encodeEventRows(rows).flatMap((payload) => decodeEventRows(payload))
+    expect(decoded).toEqual(rows)
+    for (const [i, value] of decoded.entries()) {
+      expect(JSON.parse(value.properties)).toEqual(JSON.parse(rows[i]!.properties))
+    }
+  })
+
+  it('reads a line written before `country` existed, and skips lines that are not rows', () => {
+    const [payload] = encodeEventRows([row(1)])
+    const old = payload!.toString().replace(/,"ES"\]\n$/, ']\n')
+    const broken = [
+      '[1,2,3]',
+      'not json',
+      payload!.toString().slice(0, 200),
+      payload!.toString().replace('"m-1"', '{}'),
+      '["a",{"unterminated":"}]',
+    ]
+    const decoded = decodeEventRows(Buffer.from(`${broken.join('\n')}\n${old}`))
+    expect(decoded).toEqual([{ ...row(1), country: '' }])
+  })
+})
