@@ -6,6 +6,7 @@
  * new sessions).
  */
 import { createHmac } from 'node:crypto'
+import { LRUCache } from 'lru-cache'
 import type { VisitorSalt } from './visitor-salt.js'
 
 export interface VisitorIdsOptions {
@@ -36,13 +37,13 @@ export const COOKIELESS_ID_PREFIX = 'cl_'
 export class VisitorIds {
   readonly #salt: VisitorSalt
   readonly #timeoutMs: number
-  readonly #maxSessions: number
-  readonly #sessions = new Map<string, Session>()
+  /** Sessions by anonymous id, least recently seen evicted first. */
+  readonly #sessions: LRUCache<string, Session>
 
   constructor(options: VisitorIdsOptions) {
     this.#salt = options.salt
     this.#timeoutMs = options.sessionTimeoutMs ?? 30 * 60_000
-    this.#maxSessions = options.maxSessions ?? 100_000
+    this.#sessions = new LRUCache({ max: options.maxSessions ?? 100_000 })
   }
 
   /**
@@ -58,12 +59,11 @@ export class VisitorIds {
   /** The session of `anonymousId` at `ms`: the current one, or a new one after the timeout. */
   getSessionId(anonymousId: string, ms: number): string {
     let session = this.#sessions.get(anonymousId)
-    if (session) this.#sessions.delete(anonymousId)
-    if (!session || ms - session.lastMs > this.#timeoutMs)
+    if (!session || ms - session.lastMs > this.#timeoutMs) {
       session = { id: `${anonymousId}.${ms.toString(36)}`, lastMs: ms }
+      this.#sessions.set(anonymousId, session)
+    }
     session.lastMs = Math.max(session.lastMs, ms)
-    this.#sessions.set(anonymousId, session)
-    if (this.#sessions.size > this.#maxSessions) this.#sessions.delete(this.#sessions.keys().next().value!)
     return session.id
   }
 }

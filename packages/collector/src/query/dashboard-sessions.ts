@@ -10,6 +10,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
 import type { FastifyRequest } from 'fastify'
+import { LRUCache } from 'lru-cache'
 import type { KeyRing, SecretKeyRef } from '../config/key-ring.js'
 import { createError } from '../errors.js'
 import { toClickHouseTime } from '../ingest/event-row.js'
@@ -86,10 +87,9 @@ export class DashboardSessions {
   readonly #insertSettings: ClickHouseSettings | undefined
   readonly #ttlMs: number
   readonly #cacheMs: number
-  readonly #maxCached: number
   readonly #now: () => number
   /** By the token's SHA-256. */
-  readonly #cache = new Map<string, Cached>()
+  readonly #cache: LRUCache<string, Cached>
 
   constructor(options: DashboardSessionsOptions) {
     this.#client = options.client
@@ -97,7 +97,7 @@ export class DashboardSessions {
     this.#insertSettings = options.insertSettings
     this.#ttlMs = options.ttlMs ?? 12 * 3_600_000
     this.#cacheMs = options.cacheMs ?? 5_000
-    this.#maxCached = options.maxCached ?? 10_000
+    this.#cache = new LRUCache({ max: options.maxCached ?? 10_000 })
     this.#now = options.now ?? Date.now
   }
 
@@ -210,10 +210,6 @@ export class DashboardSessions {
   #remember(tokenSha256: string, lookup: Promise<StoredSession | undefined>): void {
     this.#cache.delete(tokenSha256)
     if (this.#cacheMs <= 0) return
-    if (this.#cache.size >= this.#maxCached) {
-      const oldest = this.#cache.keys().next().value
-      if (oldest !== undefined) this.#cache.delete(oldest)
-    }
     this.#cache.set(tokenSha256, { lookup, untilMs: this.#now() + this.#cacheMs })
   }
 

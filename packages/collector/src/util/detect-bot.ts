@@ -3,9 +3,10 @@
  * MIT), cached: a site's traffic comes from few distinct user agents.
  */
 import { isbot } from 'isbot'
+import { LRUCache } from 'lru-cache'
 
 const CACHE_ENTRIES = 2000
-const cache = new Map<string, boolean>()
+const cache = new LRUCache<string, boolean>({ max: CACHE_ENTRIES })
 
 /** The last answer, checked before the LRU: a request's events mostly share their user agent. */
 let lastUserAgent: string | undefined
@@ -21,13 +22,8 @@ export function detectBot(userAgent: string): boolean {
 
 function getBot(userAgent: string): boolean {
   const cached = cache.get(userAgent)
-  if (cached !== undefined) {
-    cache.delete(userAgent)
-    cache.set(userAgent, cached)
-    return cached
-  }
+  if (cached !== undefined) return cached
   const bot = userAgent !== '' && isbot(userAgent)
-  if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value!)
   cache.set(userAgent, bot)
   return bot
 }

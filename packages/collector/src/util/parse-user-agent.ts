@@ -3,6 +3,7 @@
  * comes from few distinct user agents, and parsing is the costliest enrichment step.
  */
 import UAParser from 'ua-parser-js'
+import { LRUCache } from 'lru-cache'
 
 /** Browser, OS and device class of a user agent. Empty strings when unknown. */
 export interface UserAgentInfo {
@@ -16,7 +17,7 @@ export interface UserAgentInfo {
 }
 
 const CACHE_ENTRIES = 2000
-const cache = new Map<string, UserAgentInfo>()
+const cache = new LRUCache<string, UserAgentInfo>({ max: CACHE_ENTRIES })
 
 /** The last answer, checked before the LRU: a request's events mostly share their user agent. */
 let lastUserAgent: string | undefined
@@ -32,11 +33,7 @@ export function parseUserAgent(userAgent: string): UserAgentInfo {
 
 function getInfo(userAgent: string): UserAgentInfo {
   const cached = cache.get(userAgent)
-  if (cached) {
-    cache.delete(userAgent)
-    cache.set(userAgent, cached)
-    return cached
-  }
+  if (cached) return cached
   const result = new UAParser(userAgent).getResult()
   const info: UserAgentInfo = {
     browser: result.browser.name ?? '',
@@ -45,7 +42,6 @@ function getInfo(userAgent: string): UserAgentInfo {
     osVersion: result.os.version ?? '',
     deviceType: userAgent === '' ? '' : (result.device.type ?? 'desktop'),
   }
-  if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value!)
   cache.set(userAgent, info)
   return info
 }

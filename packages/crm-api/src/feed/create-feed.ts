@@ -9,6 +9,7 @@
  */
 import { HEATMAP_EVENT } from '@rastro/schema'
 import type { CountryCode } from 'libphonenumber-js'
+import { LRUCache } from 'lru-cache'
 import { toEpochMs } from '../db/clickhouse-time.js'
 import type { TenantWriter } from '../db/create-tenant-writer.js'
 import type { TenantDb } from '../db/tenant-db.js'
@@ -33,20 +34,10 @@ export interface FeedOptions {
 /** Handles one batch of accepted event rows; resolves when contacts and scores are written. */
 export type OnEvents = (rows: readonly CrmEventRow[]) => Promise<void>
 
-/** Remembers the last `limit` keys (insertion order). */
-function createRecentSet(limit: number) {
-  const keys = new Set<string>()
-  return {
-    has: (key: string) => keys.has(key),
-    add(key: string): void {
-      keys.add(key)
-      if (keys.size > limit) keys.delete(keys.values().next().value!)
-    },
-  }
-}
-
 export function createFeed(options: FeedOptions): OnEvents {
-  const recent = createRecentSet(options.recentIdsLimit ?? 200_000)
+  // O(1) eviction: a Set trimmed with `delete(values().next().value)` rescans its deleted slots on
+  // every call, and past 200k ids that took more than half the feed's CPU (measured).
+  const recent = new LRUCache<string, true>({ max: options.recentIdsLimit ?? 200_000 })
 
   async function onTenantEvents(tenantId: string, rows: CrmEventRow[]): Promise<void> {
     const db = options.openDb(tenantId)
@@ -134,7 +125,7 @@ export function createFeed(options: FeedOptions): OnEvents {
       [...byTenant].map(async ([tenantId, tenantRows]) => {
         await options.writer.run(tenantId, () => onTenantEvents(tenantId, tenantRows))
         // Remembered once handled: a batch that failed is retried whole.
-        for (const row of tenantRows) recent.add(`${tenantId}\n${row.message_id}`)
+        for (const row of tenantRows) recent.set(`${tenantId}\n${row.message_id}`, true)
       }),
     )
   }
