@@ -10,7 +10,7 @@
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from './helpers/launch-chromium.js'
-import { callApi, sendFromShopServer } from './helpers/collector-api.js'
+import { callApi, sendShopSignInAndOrder } from './helpers/collector-api.js'
 import { startCollector, waitFor, type RunningCollector } from './helpers/start-collector.js'
 
 /**
@@ -68,28 +68,12 @@ describe('a visitor becomes a customer', () => {
     })
 
     // Days later the shop's server: the customer signs in and pays.
-    await sendFromShopServer(collector, [
-      {
-        type: 'identify',
-        userId: 'shop-42',
-        traits: { email: 'ana@example.com', firstName: 'Ana', lastName: 'Souza' },
-      },
-    ])
-    // The order a moment later, so the timeline's order is certain.
-    await new Promise((resolve) => setTimeout(resolve, 20))
-    await sendFromShopServer(collector, [
-      {
-        type: 'track',
-        event: 'Order Completed',
-        userId: 'shop-42',
-        properties: {
-          order_id: 'T-1001',
-          revenue: 38,
-          currency: 'EUR',
-          products: [{ product_id: 'bag-1kg', price: 38, quantity: 1 }],
-        },
-      },
-    ])
+    await sendShopSignInAndOrder(collector, {
+      order_id: 'T-1001',
+      revenue: 38,
+      currency: 'EUR',
+      products: [{ product_id: 'bag-1kg', price: 38, quantity: 1 }],
+    })
     const contact = await waitFor(async () => {
       const answer = await crm('GET', `/contacts/${contactId}`)
       const joined = answer.body.identities?.some((identity: any) => identity.kind === 'external_id')

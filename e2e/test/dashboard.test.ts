@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from './helpers/launch-chromium.js'
-import { callApi, sendFromShopServer } from './helpers/collector-api.js'
+import { callApi, sendShopSignInAndOrder } from './helpers/collector-api.js'
 import { demoKeys, startCollector, waitFor, type RunningCollector } from './helpers/start-collector.js'
 
 const artifacts = fileURLToPath(new URL('../artifacts/dashboard/', import.meta.url))
@@ -153,22 +153,7 @@ describe("the visitor's deal on the pipeline board", () => {
   })
 
   it('the purchase wins it, with the purchase amount', async () => {
-    await sendFromShopServer(collector, [
-      {
-        type: 'identify',
-        userId: 'shop-42',
-        traits: { email: 'ana@example.com', firstName: 'Ana', lastName: 'Souza' },
-      },
-    ])
-    await new Promise((resolve) => setTimeout(resolve, 20))
-    await sendFromShopServer(collector, [
-      {
-        type: 'track',
-        event: 'Order Completed',
-        userId: 'shop-42',
-        properties: { order_id: 'T-1001', revenue: 38, currency: 'EUR' },
-      },
-    ])
+    await sendShopSignInAndOrder(collector, { order_id: 'T-1001', revenue: 38, currency: 'EUR' })
     await collector.app.whenStored()
     await waitFor(async () =>
       (await api('GET', '/v1/destinations')).body.destinations[0].delivered >= 1 ? true : undefined,

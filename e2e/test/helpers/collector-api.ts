@@ -46,3 +46,25 @@ export async function sendFromShopServer(
   })
   expect(response.status).toBe(200)
 }
+
+/**
+ * Ana signs in on the shop's server (`identify` as `shop-42`, the landing page lead's email),
+ * then pays: `Order Completed` with `properties` (order id, revenue, currency…), sent a moment
+ * later so the timeline's order is certain.
+ */
+export async function sendShopSignInAndOrder(
+  collector: RunningCollector,
+  properties: Record<string, unknown>,
+): Promise<void> {
+  await sendFromShopServer(collector, [
+    {
+      type: 'identify',
+      userId: 'shop-42',
+      traits: { email: 'ana@example.com', firstName: 'Ana', lastName: 'Souza' },
+    },
+  ])
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  await sendFromShopServer(collector, [
+    { type: 'track', event: 'Order Completed', userId: 'shop-42', properties },
+  ])
+}

@@ -8,15 +8,9 @@ import {
 } from '../../src/ingest/encode-event-rows.js'
 import { toClickHouseTime, type EventRow } from '../../src/ingest/event-row.js'
 import { createRow } from '../../src/ingest/steps/index.js'
+import { testSite } from '../helpers/test-site.js'
 
-const site = {
-  tenantId: 't',
-  siteId: 's',
-  allowedOrigins: new Set<string>(),
-  retentionDays: 30,
-  enrichment: { parseUserAgent: true, detectBots: true, country: true },
-  rateLimit: undefined,
-}
+const site = testSite('t', { siteId: 's' })
 const blank = createRow({ site, receivedAt: Date.UTC(2026, 11, 5), sentAt: undefined, ip: '', userAgent: '' })
 
 /** The line as `JSON.stringify` writes the row's values, the JSON-text columns as objects. */

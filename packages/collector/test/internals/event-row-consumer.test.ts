@@ -2,22 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import type { SiteRef } from '../../src/config/key-ring.js'
 import { encodeEventRows, type DecodedEventRow } from '../../src/ingest/encode-event-rows.js'
 import { toClickHouseTime } from '../../src/ingest/event-row.js'
 import { createRow } from '../../src/ingest/steps/index.js'
 import { EventRowConsumer } from '../../src/log/event-row-consumer.js'
 import { SegmentLog } from '../../src/log/segment-log.js'
+import { quietLogger, testSite } from '../helpers/test-site.js'
 
-const site: SiteRef = {
-  tenantId: 't',
-  siteId: 'web',
-  allowedOrigins: new Set(),
-  retentionDays: 30,
-  enrichment: { parseUserAgent: true, detectBots: true, country: true },
-  rateLimit: undefined,
-}
-const quiet = { info() {}, warn() {}, error() {} }
+const site = testSite('t')
 const dir = mkdtempSync(join(tmpdir(), 'rastro-consumer-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
@@ -50,14 +42,14 @@ describe('EventRowConsumer', () => {
       maxLogBytes: 1 << 30,
       fsyncIntervalMs: 50,
       minFreeDiskBytes: 0,
-      logger: quiet,
+      logger: quietLogger,
     })
     const batches: DecodedEventRow[][] = []
     const consumer = new EventRowConsumer({
       log,
       name: 'test',
       handle: async (rows) => void batches.push(rows),
-      logger: quiet,
+      logger: quietLogger,
       batchIntervalMs: 1000,
     })
     consumer.start()

@@ -9,7 +9,6 @@ import { join } from 'node:path'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { metaDestinationSchema } from '../../src/config/destination-schema.js'
-import type { SiteRef } from '../../src/config/key-ring.js'
 import { encodeEventRows } from '../../src/ingest/encode-event-rows.js'
 import { toClickHouseTime, type EventRow } from '../../src/ingest/event-row.js'
 import { createRow } from '../../src/ingest/steps/index.js'
@@ -20,16 +19,9 @@ import { SegmentLog } from '../../src/log/segment-log.js'
 import { createStore } from '../../src/store/create-store-client.js'
 import { runMigrations } from '../../src/store/run-migrations.js'
 import { startFakeMeta, type FakeMeta } from '../helpers/fake-meta.js'
+import { quietLogger, testSite } from '../helpers/test-site.js'
 
-const site: SiteRef = {
-  tenantId: 'crash',
-  siteId: 'web',
-  allowedOrigins: new Set(),
-  retentionDays: 30,
-  enrichment: { parseUserAgent: true, detectBots: true, country: true },
-  rateLimit: undefined,
-}
-const quiet = { info() {}, warn() {}, error() {} }
+const site = testSite('crash')
 
 let dir: string
 let client: ClickHouseClient
@@ -68,7 +60,7 @@ describe('ForwardRunner after a crash', () => {
       maxLogBytes: 1 << 30,
       fsyncIntervalMs: 50,
       minFreeDiskBytes: 0,
-      logger: quiet,
+      logger: quietLogger,
     })
     const config = metaDestinationSchema.parse({
       type: 'meta',
@@ -104,7 +96,7 @@ describe('ForwardRunner after a crash', () => {
       destination: new MetaDestination('crash', config),
       log,
       store,
-      logger: quiet,
+      logger: quietLogger,
       defaultConsent: { analytics: false, marketing: false },
       maxLagBytes: 1 << 30,
     })

@@ -6,23 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRow } from '../../src/ingest/steps/index.js'
 import { decodeEventRows, encodeEventRows, EVENT_COLUMNS } from '../../src/ingest/encode-event-rows.js'
 import { toClickHouseTime, type EventRow } from '../../src/ingest/event-row.js'
-import type { SiteRef } from '../../src/config/key-ring.js'
 import { SegmentLog } from '../../src/log/segment-log.js'
 import { createStore } from '../../src/store/create-store-client.js'
 import { loadDedupIndex } from '../../src/store/load-dedup-index.js'
 import { LogWriter } from '../../src/store/log-writer.js'
 import { DedupIndex } from '../../src/ingest/dedup-index.js'
 import { runMigrations } from '../../src/store/run-migrations.js'
+import { quietLogger, testSite } from '../helpers/test-site.js'
 
-const site: SiteRef = {
-  tenantId: 'w',
-  siteId: 'web',
-  allowedOrigins: new Set(),
-  retentionDays: 3650,
-  enrichment: { parseUserAgent: true, detectBots: true, country: true },
-  rateLimit: undefined,
-}
-const quiet = { info() {}, warn() {}, error() {} }
+const site = testSite('w', { retentionDays: 3650 })
 
 let dir: string
 let client: ClickHouseClient
@@ -55,7 +47,7 @@ function openLog(name: string) {
     maxLogBytes: 1 << 30,
     fsyncIntervalMs: 50,
     minFreeDiskBytes: 0,
-    logger: quiet,
+    logger: quietLogger,
   })
 }
 
@@ -83,7 +75,7 @@ describe('LogWriter', () => {
     const writer = new LogWriter({
       client,
       log,
-      logger: quiet,
+      logger: quietLogger,
       flushIntervalMs: 20,
       maxBatchRows: 100_000,
       events: { onInsert: (rows) => inserts.push(rows) },
@@ -101,14 +93,26 @@ describe('LogWriter', () => {
   it('inserts an interrupted range again with the same token, so it is stored once', async () => {
     const log = openLog('redo')
     await log.append(encodeEventRows([row('redo-1', Date.now()), row('redo-2', Date.now())]))
-    const first = new LogWriter({ client, log, logger: quiet, flushIntervalMs: 10, maxBatchRows: 10_000 })
+    const first = new LogWriter({
+      client,
+      log,
+      logger: quietLogger,
+      flushIntervalMs: 10,
+      maxBatchRows: 10_000,
+    })
     first.start()
     await drain(log, first)
     await first.close()
     expect(await count('redo-')).toBe(2)
     // As if the process died after the insert and before the cursor moved past it.
     await log.openCursor('clickhouse').commit({ position: 0, intent: { from: 0, to: log.head } })
-    const again = new LogWriter({ client, log, logger: quiet, flushIntervalMs: 10, maxBatchRows: 10_000 })
+    const again = new LogWriter({
+      client,
+      log,
+      logger: quietLogger,
+      flushIntervalMs: 10,
+      maxBatchRows: 10_000,
+    })
     again.start()
     await drain(log, again)
     await again.close()
@@ -125,7 +129,13 @@ describe('LogWriter', () => {
     expect(decodeEventRows(old)).toMatchObject([{ message_id: 'old-format-1', country: '' }])
     await log.append([old])
     await log.append(encodeEventRows([{ ...row('old-format-2', Date.now()), country: 'ES' }]))
-    const writer = new LogWriter({ client, log, logger: quiet, flushIntervalMs: 10, maxBatchRows: 10_000 })
+    const writer = new LogWriter({
+      client,
+      log,
+      logger: quietLogger,
+      flushIntervalMs: 10,
+      maxBatchRows: 10_000,
+    })
     writer.start()
     await drain(log, writer)
     await writer.close()
@@ -147,7 +157,7 @@ describe('LogWriter', () => {
     const writer = new LogWriter({
       client,
       log,
-      logger: quiet,
+      logger: quietLogger,
       flushIntervalMs: 10,
       maxBatchRows: 10_000,
       events: { onRejectedRecord: () => rejected.push(1) },
@@ -170,7 +180,13 @@ describe('LogWriter', () => {
 
   it('stores a lone UTF-16 surrogate instead of failing the insert', async () => {
     const log = openLog('surrogate')
-    const writer = new LogWriter({ client, log, logger: quiet, flushIntervalMs: 10, maxBatchRows: 10_000 })
+    const writer = new LogWriter({
+      client,
+      log,
+      logger: quietLogger,
+      flushIntervalMs: 10,
+      maxBatchRows: 10_000,
+    })
     await log.append(encodeEventRows([{ ...row('surrogate-1', Date.now()), event: 'odd \ud800 name' }]))
     writer.start()
     await drain(log, writer)
@@ -181,7 +197,13 @@ describe('LogWriter', () => {
 
   it('fills the dedup index from ClickHouse (the window) and from the log ahead of the writer', async () => {
     const log = openLog('dedup-load')
-    const writer = new LogWriter({ client, log, logger: quiet, flushIntervalMs: 10, maxBatchRows: 10_000 })
+    const writer = new LogWriter({
+      client,
+      log,
+      logger: quietLogger,
+      flushIntervalMs: 10,
+      maxBatchRows: 10_000,
+    })
     await log.append(encodeEventRows([row('loaded-in-clickhouse', Date.now())]))
     writer.start()
     await drain(log, writer)

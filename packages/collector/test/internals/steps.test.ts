@@ -4,24 +4,17 @@ import { join } from 'node:path'
 import { MAX_EVENT_BYTES } from '@rastro/schema'
 import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
-import type { SiteRef } from '../../src/config/key-ring.js'
 import { runPipeline, type EventDraft, type RequestInfo } from '../../src/ingest/pipeline.js'
 import { createRow, createSteps } from '../../src/ingest/steps/index.js'
 import { validateSize } from '../../src/ingest/steps/validate-size.js'
 import { VisitorIds } from '../../src/ingest/visitor-ids.js'
 import { VisitorSalt } from '../../src/ingest/visitor-salt.js'
+import { testSite } from '../helpers/test-site.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'rastro-steps-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-const site: SiteRef = {
-  tenantId: 't',
-  siteId: 's',
-  allowedOrigins: new Set(),
-  retentionDays: 30,
-  enrichment: { parseUserAgent: true, detectBots: true, country: true },
-  rateLimit: undefined,
-}
+const site = testSite('t', { siteId: 's' })
 const request: RequestInfo = {
   site,
   receivedAt: Date.UTC(2026, 11, 5, 10),
