@@ -25,14 +25,10 @@ export function createPutCookielessId(visitorIds: VisitorIds): Step {
         request.receivedAt,
       )
       event.anonymousId = anonymousId
-      if (context.sessionId == null) {
-        const sessionId = visitorIds.getSessionId(anonymousId, request.receivedAt)
-        context.sessionId = sessionId
-        // The new key comes last in the context's JSON (never `{}`: it has `cookieless`), as
-        // `JSON.stringify` would put it.
-        const json = draft.contextJson
-        if (json !== undefined)
-          draft.contextJson = `${json.slice(0, -1)},"sessionId":${JSON.stringify(sessionId)}}`
+      if (context.sessionId === undefined) {
+        context.sessionId = visitorIds.getSessionId(anonymousId, request.receivedAt)
+        // The context changed: `putPayload` serialises it again instead of the text kept by `validateSize`.
+        draft.contextJson = undefined
       }
       return undefined
     },
