@@ -13,6 +13,7 @@ import { isIP } from 'node:net'
 import { Reader, type Response } from 'mmdb-lib'
 import { createError } from '../errors.js'
 import { isSpecialPurposeIPv4, isSpecialPurposeIPv6 } from '../util/is-special-purpose-ip.js'
+import { rememberLast } from '../util/remember-last.js'
 
 /** The country database the collector ships with (an npm dependency; update it by bumping the package). */
 export const DEFAULT_COUNTRY_DB = '@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb'
@@ -97,24 +98,17 @@ export function loadCountryDb(path: string = getDefaultCountryDbPath()): Country
       cause,
     })
   }
-  // A request's events share their IP: the last answer is kept.
-  let lastIp = ''
-  let lastCountry = ''
   return {
     path,
     builtAtMs: reader.metadata.buildEpoch.getTime(),
     sizeBytes: size,
-    getCountry(ip) {
-      if (ip === lastIp) return lastCountry
-      let country = ''
+    // A request's events share their IP: the last answer is kept.
+    getCountry: rememberLast((ip) => {
       const address = IPV4_MAPPED.test(ip) ? ip.slice(7) : ip
       const version = isIP(address)
-      if (version === 4 ? !isSpecialPurposeIPv4(address) : version === 6 && !isSpecialPurposeIPv6(address)) {
-        country = getRecordCountry(reader, address)
-      }
-      lastIp = ip
-      lastCountry = country
-      return country
-    },
+      const looked =
+        version === 4 ? !isSpecialPurposeIPv4(address) : version === 6 && !isSpecialPurposeIPv6(address)
+      return looked ? getRecordCountry(reader, address) : ''
+    }),
   }
 }

@@ -4,21 +4,16 @@
  */
 import { isbot } from 'isbot'
 import { LRUCache } from 'lru-cache'
+import { rememberLast } from './remember-last.js'
 
 const CACHE_ENTRIES = 2000
 const cache = new LRUCache<string, boolean>({ max: CACHE_ENTRIES })
 
-/** The last answer, checked before the LRU: a request's events mostly share their user agent. */
-let lastUserAgent: string | undefined
-let lastBot = false
-
-/** `isbot(userAgent)`, remembered in an LRU of {@link CACHE_ENTRIES} entries. `''` is not a bot. */
-export function detectBot(userAgent: string): boolean {
-  if (userAgent === lastUserAgent) return lastBot
-  lastUserAgent = userAgent
-  lastBot = getBot(userAgent)
-  return lastBot
-}
+/**
+ * `isbot(userAgent)`, remembered in an LRU of {@link CACHE_ENTRIES} entries behind the last answer.
+ * `''` is not a bot.
+ */
+export const detectBot: (userAgent: string) => boolean = rememberLast(getBot)
 
 function getBot(userAgent: string): boolean {
   const cached = cache.get(userAgent)

@@ -4,6 +4,7 @@
  */
 import UAParser from 'ua-parser-js'
 import { LRUCache } from 'lru-cache'
+import { rememberLast } from './remember-last.js'
 
 /** Browser, OS and device class of a user agent. Empty strings when unknown. */
 export interface UserAgentInfo {
@@ -19,17 +20,8 @@ export interface UserAgentInfo {
 const CACHE_ENTRIES = 2000
 const cache = new LRUCache<string, UserAgentInfo>({ max: CACHE_ENTRIES })
 
-/** The last answer, checked before the LRU: a request's events mostly share their user agent. */
-let lastUserAgent: string | undefined
-let lastInfo: UserAgentInfo | undefined
-
-/** Parses `userAgent`; results are kept in an LRU of {@link CACHE_ENTRIES} entries. */
-export function parseUserAgent(userAgent: string): UserAgentInfo {
-  if (userAgent === lastUserAgent) return lastInfo!
-  lastUserAgent = userAgent
-  lastInfo = getInfo(userAgent)
-  return lastInfo
-}
+/** Parses `userAgent`; results are kept in an LRU of {@link CACHE_ENTRIES} entries behind the last answer. */
+export const parseUserAgent: (userAgent: string) => UserAgentInfo = rememberLast(getInfo)
 
 function getInfo(userAgent: string): UserAgentInfo {
   const cached = cache.get(userAgent)
