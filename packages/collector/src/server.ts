@@ -274,10 +274,14 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   })
   app.decorateRequest('dashboardSession', null)
   // A Bearer key wins over the cookie (require-key.ts, the CRM's authenticate): no lookup then.
-  app.addHook('onRequest', async (request) => {
+  // A callback hook, not an async one: ingest requests pass it without a promise each.
+  app.addHook('onRequest', (request, _reply, done) => {
     const { cookie, authorization } = request.headers
-    if (cookie !== undefined && authorization === undefined && acceptsSession(request.url))
-      request.dashboardSession = (await sessions.findForRequest(request)) ?? null
+    if (cookie === undefined || authorization !== undefined || !acceptsSession(request.url)) return done()
+    sessions.findForRequest(request).then((session) => {
+      request.dashboardSession = session ?? null
+      done()
+    }, done)
   })
   const visitorIds = new VisitorIds({ salt: new VisitorSalt(settings.dataDir) })
   const sites = config.tenants.flatMap((tenant) => tenant.sites)
