@@ -1,7 +1,7 @@
 /**
  * In-process benchmark of the ingest CPU per event (`npm run bench:steps -w @rastro/collector`):
  * the body parse, each step of the pipeline (`src/ingest/steps/`) and the row encoding
- * (`encode-event-rows.ts`), on the events the browser SDK sends (page views, tracks with
+ * (`encode-event-rows.ts`) and its decoding by the log's row consumers, on the events the browser SDK sends (page views, tracks with
  * properties, `Page Left`, `Web Vital`, identify; ten per page view) in a `/v1/batch` body as it
  * builds it. No HTTP,
  * no log, no ClickHouse: what is left is the collector's own work, in ns per event.
@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { SiteRef } from '../src/config/key-ring.js'
-import { encodeEventRows } from '../src/ingest/encode-event-rows.js'
+import { decodeEventRows, encodeEventRows } from '../src/ingest/encode-event-rows.js'
 import { runPipeline, type RequestInfo } from '../src/ingest/pipeline.js'
 import { loadCountryDb } from '../src/ingest/country-db.js'
 import { createRow, createSteps } from '../src/ingest/steps/index.js'
@@ -237,6 +237,9 @@ function main(): void {
       () => void encodeEventRows(runPipeline(parse(), request(), steps, createRow).rows),
     )
     lines.push(['parse + steps + encoding', total])
+    // What each log consumer that wants rows (the CRM feed) pays to read them back.
+    const payload = encodeEventRows(rows)[0]!
+    lines.push(['row decoding (decodeEventRows)', measure(BATCH, () => void decodeEventRows(payload))])
     for (const [name, ns] of lines) console.log(`${name.padEnd(34)} ${ns.toFixed(0).padStart(7)} ns/event`)
     console.log(`≈ ${Math.round(1e9 / total).toLocaleString('en-US')} events/s per core for this CPU work`)
   } finally {
