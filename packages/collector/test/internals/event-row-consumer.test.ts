@@ -66,4 +66,33 @@ describe('EventRowConsumer', () => {
     await consumer.close()
     await log.close()
   })
+
+  it('hands over a batch of more rows than it decodes per event-loop turn whole and in order', async () => {
+    const log = await SegmentLog.open({
+      dir: join(dir, 'large'),
+      durability: 'os',
+      segmentBytes: 1 << 20,
+      maxLogBytes: 1 << 30,
+      fsyncIntervalMs: 50,
+      minFreeDiskBytes: 0,
+      logger: quietLogger,
+    })
+    // 1,200 rows in 24 requests of 50, appended before the consumer starts: one read.
+    const ids = Array.from({ length: 1200 }, (_, i) => `m-${i}`)
+    for (let i = 0; i < ids.length; i += 50) {
+      await log.append(ids.slice(i, i + 50).flatMap((id) => record(id)))
+    }
+    const batches: string[][] = []
+    const consumer = new EventRowConsumer({
+      log,
+      name: 'test',
+      handle: async (rows) => void batches.push(rows.map((row) => row.message_id)),
+      logger: quietLogger,
+    })
+    consumer.start()
+    await until(() => batches.flat().length === ids.length)
+    expect(batches).toEqual([ids])
+    await consumer.close()
+    await log.close()
+  })
 })

@@ -7,6 +7,7 @@
  * once: message ids handled recently are skipped (SDK retries, log replays); identity upserts are
  * idempotent anyway, and deal writes check the audit log for their message id.
  */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import { HEATMAP_EVENT } from '@rastro/schema'
 import type { CountryCode } from 'libphonenumber-js'
 import { LRUCache } from 'lru-cache'
@@ -31,6 +32,12 @@ export interface FeedOptions {
   recentIdsLimit?: number
 }
 
+/**
+ * Rows handled between two turns given back to the event loop: the feed runs in the collector's
+ * process, and a batch of a thousand rows handled in one go held up ingest's acks for tens of ms.
+ */
+const ROWS_PER_TURN = 256
+
 /** Handles one batch of accepted event rows; resolves when contacts and scores are written. */
 export type OnEvents = (rows: readonly CrmEventRow[]) => Promise<void>
 
@@ -47,13 +54,19 @@ export function createFeed(options: FeedOptions): OnEvents {
       retentionDays: options.getRetentionDays(tenantId),
       now: Date.now(),
     })
-    const properties = rows.map((row) => readJsonColumn(row.properties))
-    const identities = rows.map((row, i) => getEventIdentity(row, options.defaultCountry, properties[i]))
+    const properties: Record<string, unknown>[] = []
+    const identities: ReturnType<typeof getEventIdentity>[] = []
+    for (const [i, row] of rows.entries()) {
+      if (i % ROWS_PER_TURN === ROWS_PER_TURN - 1) await yieldToEventLoop()
+      properties.push(readJsonColumn(row.properties))
+      identities.push(getEventIdentity(row, options.defaultCountry, properties[i]))
+    }
     await batch.preload(identities.flatMap((identity) => identity.keys))
     const attributed: AttributedEvent[] = []
     const links: Record<string, unknown>[] = []
     const results = []
     for (const [i, row] of rows.entries()) {
+      if (i % ROWS_PER_TURN === ROWS_PER_TURN - 1) await yieldToEventLoop()
       const identity = identities[i]!
       results.push(
         await batch.upsert({
