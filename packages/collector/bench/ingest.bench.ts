@@ -6,8 +6,8 @@
  * embedded engine), each in its own process, loaded by autocannon from this one.
  *
  * Scenarios: `/v1/batch` with 50 and 500 events per request, and single-event `/v1/track`.
- * For each: the most requests per second at 50 connections, then ack latency at 50% of the
- * collector's maximum. After the maximum, the bench waits until every log consumer (the ClickHouse
+ * For each: the most requests per second at 50 connections, then ack latency at 25% and 50% of the
+ * collector's maximum, with evenly spaced requests timed from when each was due (open-loop.ts). After the maximum, the bench waits until every log consumer (the ClickHouse
  * writer, the CRM feed) has caught up, and reports that catch-up time and the sustained rate (events
  * stored per second over the run and its catch-up): a rate the storage cannot keep up with only fills
  * the log. The half-load run starts with the log caught up, so its time-to-queryable is the steady
@@ -25,6 +25,7 @@ import { cpus, loadavg, tmpdir, totalmem, type as osType, release } from 'node:o
 import { join } from 'node:path'
 import autocannon from 'autocannon'
 import { format, resolveConfig } from 'prettier'
+import { runOpenLoop, type OpenLoopResult } from './open-loop.js'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 const DURABILITIES = (process.env.BENCH_DURABILITY ?? 'fsync,os').split(',')
@@ -124,24 +125,24 @@ async function stopChild(child: ChildProcess): Promise<void> {
 interface LoadResult {
   requestsPerSecond: number
   eventsPerSecond: number
-  p50Ms: number
-  p99Ms: number
   non2xx: number
   /** Connection errors, timeouts included. */
   errors: number
 }
 
-async function load(url: string, scenario: Scenario, rate?: number): Promise<LoadResult> {
+const INGEST_HEADERS = {
+  'content-type': 'application/json',
+  authorization: `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`,
+}
+
+/** The most requests the server answers, autocannon at {@link CONNECTIONS} connections. */
+async function load(url: string, scenario: Scenario): Promise<LoadResult> {
   const parts = makeBodyParts(scenario)
   const result = await autocannon({
     url: `${url}${scenario.path}`,
-    connections: rate ? 16 : CONNECTIONS,
+    connections: CONNECTIONS,
     duration: SECONDS,
-    ...(rate ? { overallRate: rate } : {}),
-    headers: {
-      'content-type': 'application/json',
-      authorization: `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`,
-    },
+    headers: INGEST_HEADERS,
     requests: [
       {
         method: 'POST',
@@ -153,11 +154,22 @@ async function load(url: string, scenario: Scenario, rate?: number): Promise<Loa
   return {
     requestsPerSecond: ok / SECONDS,
     eventsPerSecond: (ok * scenario.events) / SECONDS,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors,
   }
+}
+
+/** Ack latency at a fixed rate of evenly spaced requests (open loop: see open-loop.ts). */
+function loadAtRate(url: string, scenario: Scenario, rate: number): Promise<OpenLoopResult> {
+  const parts = makeBodyParts(scenario)
+  return runOpenLoop({
+    origin: url,
+    path: scenario.path,
+    headers: INGEST_HEADERS,
+    rate,
+    seconds: SECONDS,
+    body: () => fillIds(parts),
+  })
 }
 
 async function adminSql(url: string, query: string): Promise<Record<string, unknown>[]> {
@@ -306,16 +318,20 @@ async function runCollector(durability: string, bare: Map<string, LoadResult>): 
       const max = await load(collector.url, scenario)
       const catchUp = await waitForCatchUp(collector.url)
       const sustained = (max.eventsPerSecond * SECONDS) / (SECONDS + catchUp)
-      const halfRate = Math.max(1, Math.round(max.requestsPerSecond / 2))
-      const halfRun = load(collector.url, scenario, halfRate)
+      const quarter = await loadAtRate(collector.url, scenario, Math.max(1, max.requestsPerSecond / 4))
+      await waitForCatchUp(collector.url)
+      const halfRun = loadAtRate(collector.url, scenario, Math.max(1, max.requestsPerSecond / 2))
       const probes =
         scenario.name === 'batch of 50' ? probeTimeToQueryable(collector.url, halfRun) : undefined
       const half = await halfRun
       if (probes) run.ttq = await probes
       await waitForCatchUp(collector.url)
       const baseline = bare.get(scenario.name)!
+      const latency = (at: OpenLoopResult) => `${fmt(at.p50Ms, 1)} / ${fmt(at.p99Ms, 1)}`
+      const refused = max.non2xx + quarter.non2xx + half.non2xx
+      const failed = max.errors + quarter.errors + half.errors
       run.rows.push(
-        `| ${scenario.name} | \`${durability}\` | ${fmt(max.requestsPerSecond)} | ${fmt(max.eventsPerSecond)} | ${fmt(catchUp, 1)} | ${fmt(sustained)} | ${fmt(baseline.requestsPerSecond)} | ${fmt(max.requestsPerSecond / baseline.requestsPerSecond, 2)} | ${fmt(half.p50Ms, 1)} / ${fmt(half.p99Ms, 1)} | ${max.non2xx + half.non2xx} / ${max.errors + half.errors} |`,
+        `| ${scenario.name} | \`${durability}\` | ${fmt(max.requestsPerSecond)} | ${fmt(max.eventsPerSecond)} | ${fmt(catchUp, 1)} | ${fmt(sustained)} | ${fmt(baseline.requestsPerSecond)} | ${fmt(max.requestsPerSecond / baseline.requestsPerSecond, 2)} | ${latency(quarter)} | ${latency(half)} | ${refused} / ${failed} |`,
       )
       console.log(run.rows[run.rows.length - 1])
     }
@@ -351,10 +367,10 @@ async function main(): Promise<void> {
   const runs = new Map<string, CollectorRun>()
   for (const durability of DURABILITIES) runs.set(durability, await runCollector(durability, bare))
   const lines = [
-    `Measured ${date} on ${machine()}; ${SECONDS} s per measurement; 1-minute load average ${loadBefore} before, ${getLoadAverage()} after (other work on the machine lowers every figure). The collector, the bare Fastify server and autocannon (${CONNECTIONS} connections; 16 at half load) each run in their own process on the same cores.`,
+    `Measured ${date} on ${machine()}; ${SECONDS} s per measurement; 1-minute load average ${loadBefore} before, ${getLoadAverage()} after (other work on the machine lowers every figure). The collector, the bare Fastify server and the load (autocannon at ${CONNECTIONS} connections for the maximum; evenly spaced requests for latency at 25% and 50% of it, timed from when each was due) each run in their own process on the same cores.`,
     '',
-    '| scenario | durability | collector req/s | collector events/s | catch-up after (s) | sustained events/s | bare Fastify req/s | ratio | ack p50 / p99 at 50% load (ms) | non-2xx / timeouts |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| scenario | durability | collector req/s | collector events/s | catch-up after (s) | sustained events/s | bare Fastify req/s | ratio | ack p50 / p99 at 25% load (ms) | ack p50 / p99 at 50% load (ms) | non-2xx / errors |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...[...runs.values()].flatMap((run) => run.rows),
     '',
   ]
