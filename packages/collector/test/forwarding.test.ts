@@ -202,6 +202,8 @@ function nodePurchase(orderId: string) {
     context: {
       ...granted,
       ip: '203.0.113.7',
+      // Segment's context.location, as a server that knows the buyer's country sends it.
+      location: { country: 'Spain' },
       userAgent: IPHONE_UA,
       sessionId: 'sess-node-1',
       fbp: 'fb.1.1700000000000.1234567890',
@@ -348,6 +350,7 @@ describe('a purchase reaches Meta and GA4 exactly once, hashed and mapped', () =
       client_id: 'visitor-node-1',
       user_id: 'customer-42',
       ip_override: '203.0.113.7',
+      user_location: { country_id: 'ES' },
       // Gmail: the dots before @ go for Google.
       user_data: { sha256_email_address: [sha256('analopes@gmail.com')] },
     })

@@ -53,6 +53,8 @@ export interface ForwardEvent {
   os: string
   osVersion: string
   deviceType: string
+  /** ISO 3166-1 alpha-2 of the visitor (`ES`: `context.location.country`, else from the IP), `''` when unknown. */
+  country: string
   bot: boolean
   properties: JsonRecord
   /** An identify or group call's traits. */
@@ -138,6 +140,7 @@ export function toForwardEvent(head: EventHead): ForwardEvent {
     os: text('os'),
     osVersion: text('os_version'),
     deviceType: text('device_type'),
+    country: text('country'),
     bot: Number(values[INDEX.bot]) === 1,
     properties: parseObject(values[INDEX.properties]),
     traits: parseObject(values[INDEX.traits]),

@@ -180,6 +180,10 @@ export class Ga4Destination implements Destination {
     if (consent.marketing) put(request, 'user_data', this.#getUserData(event))
     // MP does not derive geo or device from the sender: the collector supplies them (§2 "Body").
     put(request, 'ip_override', asText(event.context.ip) ?? event.ip)
+    // The visitor's country (the sender's context.location.country, else looked up from the whole
+    // IP before it was anonymised): `ip_override` is the anonymised address when the site
+    // anonymises IPs (§2 "Body": `user_location.country_id`, ISO 3166-1 alpha-2).
+    if (event.country) request.user_location = { country_id: event.country }
     const device: JsonRecord = {}
     const screen = asRecord(event.context.screen)
     const [width, height] = [asNumber(screen.width), asNumber(screen.height)]
