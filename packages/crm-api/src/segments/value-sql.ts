@@ -1,8 +1,9 @@
 /**
  * Customer value per contact from order events, in one query (crm-anchors.md B2):
- * - RFM over the value window: R = days since the last order, F = orders, M = revenue; each scored
- *   1-5 by quintiles of the tenant's customers (`quantiles(0.2,0.4,0.6,0.8)`; recency reversed, so
- *   the most recent get 5). Equal values share a score, so skewed data does not split ties.
+ * - RFM over the value window: R = whole days (24 h) since the last order, F = orders, M = revenue;
+ *   each scored 1-5 by quintiles of the tenant's customers (`quantiles(0.2,0.4,0.6,0.8)`; recency
+ *   reversed, so the most recent get 5). Days are elapsed time, not `dateDiff('day')`, which counts
+ *   midnights in the server's time zone: an order 9 days and an hour old read 10 just after midnight. Equal values share a score, so skewed data does not split ties.
  * - RFM segment from R and F, the widely used 10-segment grid: hibernating 1-2/1-2, at_risk 1-2/3-4,
  *   cant_lose 1-2/5, about_to_sleep 3/1-2, need_attention 3/3, loyal 3-4/4-5, promising 4/1,
  *   new_customers 5/1, potential_loyalists 4-5/2-3, champions 5/4-5 (first match in that order).
@@ -62,7 +63,7 @@ export const CONTACT_VALUE_SQL = `(
       'one_time'
     ) AS lifecycle,
     round(revenue * {grossMargin:Float64}, 2) AS clv_historical,
-    round(revenue / orders * (orders / greatest(dateDiff('day', first_order_at, now64(3)) / 365.0, 1))
+    round(revenue / orders * (orders / greatest(dateDiff('second', first_order_at, now64(3)) / (365 * 86400.0), 1))
       * {lifespanYears:Float64} * {grossMargin:Float64}, 2) AS clv_projected
   FROM (
     SELECT *,
@@ -79,7 +80,7 @@ export const CONTACT_VALUE_SQL = `(
       FROM (
         SELECT contact_id, count() AS orders, round(sum(revenue), 2) AS revenue,
           min(timestamp) AS first_order_at, max(timestamp) AS last_order_at,
-          dateDiff('day', max(timestamp), now64(3)) AS recency_days
+          intDiv(dateDiff('second', max(timestamp), now64(3)), 86400) AS recency_days
         FROM (
           SELECT contact_id, timestamp,
             coalesce(JSONExtract(properties, 'revenue', 'Nullable(Float64)'), JSONExtract(properties, 'value', 'Nullable(Float64)'),
