@@ -161,6 +161,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     dir: join(settings.dataDir, 'log'),
     durability: settings.durability,
     segmentBytes: settings.segmentBytes,
+    segmentMaxAgeMs: settings.segmentMaxAgeMs,
     maxLogBytes: settings.maxLogBytes,
     fsyncIntervalMs: settings.fsyncIntervalMs,
     minFreeDiskBytes: settings.minFreeDiskBytes,
@@ -310,11 +311,17 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     resolveSession: (request) => request.dashboardSession ?? undefined,
     getRetentionDays: (tenantId) =>
       config.tenants.find((tenant) => tenant.id === tenantId)?.retentionDays ?? 1095,
-    // GDPR delete: what forwarding and the heatmaps keep about the person's events goes before the events do.
-    onErase: async (tenantId, person) => ({
-      ...(await forwarding.store.erasePerson(tenantId, person.events)),
-      heatmap_clicks: await eraseHeatmapClicks(store.client, tenantId, person.events, cluster),
-    }),
+    // GDPR delete: what forwarding and the heatmaps keep about the person's events goes before the
+    // events do, and the log starts a new segment, so the one holding their raw events is deleted
+    // as soon as every consumer has read it.
+    onErase: async (tenantId, person) => {
+      const erased = {
+        ...(await forwarding.store.erasePerson(tenantId, person.events)),
+        heatmap_clicks: await eraseHeatmapClicks(store.client, tenantId, person.events, cluster),
+      }
+      await log.roll()
+      return erased
+    },
   })
   // The CRM reads accepted events from the log with its own cursor (identities, lead scores).
   const crmFeed = new EventRowConsumer({

@@ -4,8 +4,10 @@
  * (issue 8: "forward log anonymised"), checked table by table in ClickHouse.
  */
 import { randomUUID } from 'node:crypto'
+import { readdirSync, readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   createForwardingConfig,
@@ -13,6 +15,7 @@ import {
   queryForwardRows,
   sendBatch,
   startForwardingCollector,
+  waitFor,
   waitForRows,
   type ForwardingCollector,
 } from './helpers/start-forwarding-collector.js'
@@ -237,6 +240,14 @@ describe('GDPR delete through the collector', () => {
       const leftovers = hits.filter((row) => !(name === 'crm_changes' && row.action === 'gdpr.deleted'))
       expect({ table: name, leftovers }).toEqual({ table: name, leftovers: [] })
     }
+    // The log's raw copies: the delete started a new log segment, and the one holding them is
+    // deleted once every consumer (the writer, the CRM, each destination) has read it.
+    const logDir = join(collector.dataDir, 'log')
+    const inLog = () =>
+      readdirSync(logDir)
+        .filter((file) => file.endsWith('.seg'))
+        .filter((file) => needles.some((needle) => readFileSync(join(logDir, file)).includes(needle)))
+    await waitFor('the log segment holding the person to go', async () => inLog().length === 0)
     // The audit keeps its rows, so the counts per outcome stay right; the other person is untouched.
     const [anonymised] = await queryForwardRows<{ n: string }>(
       collector,

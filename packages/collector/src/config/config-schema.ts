@@ -41,6 +41,17 @@ export const settingsSchema = z.strictObject({
     .min(4096)
     .max(2 ** 31)
     .default(64 * 1024 * 1024),
+  /**
+   * Age at which a log segment holding events is closed and a new one started (ms): closed
+   * segments are deleted once every consumer has read them, so raw events leave the disk within
+   * about this long even on a quiet site.
+   */
+  segmentMaxAgeMs: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(7 * 86_400_000)
+    .default(15 * 60_000),
   /** Disk bound of the log: past it, ingest answers 503 until ClickHouse catches up (bytes). */
   maxLogBytes: z.coerce
     .number()

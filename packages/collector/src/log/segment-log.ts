@@ -52,6 +52,12 @@ export interface SegmentLogOptions {
   durability: Durability
   /** A segment is closed and a new one started once it reaches this size (bytes). */
   segmentBytes: number
+  /**
+   * ... or once it is this old and holds records (ms), so a quiet site's raw events do not stay on
+   * disk for as long as it takes to fill a segment: a closed segment is deleted once every
+   * consumer has passed it. Default 15 minutes.
+   */
+  segmentMaxAgeMs?: number
   /** Appends are refused (503) while the segments on disk add up to this many bytes. */
   maxLogBytes: number
   /** In `os` mode, how often written data is fdatasync'ed (ms). */
@@ -69,7 +75,10 @@ interface Segment {
   base: number
   path: string
   size: number
-  /** Epoch ms of the file's last change when the log was opened, for lag of old records. */
+  /**
+   * Epoch ms the segment was started, or of the file's last change when the log was opened (for
+   * the lag of old records and the segment's age).
+   */
   mtimeMs: number
 }
 
@@ -133,6 +142,7 @@ export class SegmentLog {
   static open(options: SegmentLogOptions): SegmentLog {
     const resolved: Required<SegmentLogOptions> = {
       retryAfterSeconds: 5,
+      segmentMaxAgeMs: 15 * 60_000,
       io: { writeSync, fdatasync: fdatasyncAsync },
       ...options,
     }
@@ -224,6 +234,17 @@ export class SegmentLog {
     disk.unref()
     this.#timers.push(disk)
     void this.#checkDisk()
+    const maxAgeMs = this.#options.segmentMaxAgeMs
+    const age = setInterval(() => {
+      const active = this.#segments[this.#segments.length - 1]!
+      if (active.size > 0 && Date.now() - active.mtimeMs >= maxAgeMs) {
+        this.roll().catch((error: unknown) =>
+          this.#options.logger.error({ err: error }, 'log: could not start a new segment'),
+        )
+      }
+    }, Math.min(maxAgeMs, 60_000))
+    age.unref()
+    this.#timers.push(age)
   }
 
   async #checkDisk(): Promise<void> {
@@ -550,6 +571,23 @@ export class SegmentLog {
       this.#diskBytes -= first.size
     }
     while (this.#commits.length > 0 && this.#commits[0]!.end <= slowest) this.#commits.shift()
+  }
+
+  /**
+   * Closes the active segment, when it holds records, and starts a new one, so the closed one is
+   * deleted as soon as every consumer has passed it (at once when they all have). Run at every
+   * GDPR erasure, so the person's raw events leave the log's disk as soon as the consumers have
+   * read them, and when the active segment is `segmentMaxAgeMs` old. Waits for a write in progress.
+   *
+   * @throws the file system's error when the new segment cannot be created (the active one stays).
+   */
+  async roll(): Promise<void> {
+    while (this.#flushScheduled || this.#flushing) {
+      await (this.#flushScheduled ? new Promise((resolve) => setImmediate(resolve)) : this.#flushLoopDone)
+    }
+    if (this.#closed || this.#segments[this.#segments.length - 1]!.size === 0) return
+    this.#rotate()
+    this.onCursorMoved()
   }
 
   /** Writes what is pending, syncs, and closes the files. Appends after this are refused. */

@@ -118,6 +118,51 @@ describe('SegmentLog', () => {
     expect(log.getLag('writer').bytes).toBe(0)
   })
 
+  it('roll() closes the active segment, which goes once every cursor has passed it; appends go on after it', async () => {
+    const dir = tempDir()
+    const { log } = openLog(dir)
+    const segments = () => readdirSync(dir).filter((name) => name.endsWith('.seg'))
+    const cursor = log.openCursor('writer')
+    await log.roll()
+    expect(segments()).toHaveLength(1) // nothing in it: no new segment
+    await log.append([Buffer.from('raw event of a person')])
+    const [first] = segments()
+    // The consumer has not read it yet: the closed segment stays.
+    await log.roll()
+    expect(segments()).toHaveLength(2)
+    await cursor.commit({ position: log.head })
+    expect(segments()).not.toContain(first)
+    expect(segments()).toHaveLength(1)
+    await log.append([Buffer.from('next')])
+    expect(text((await log.read(cursor.position, 1 << 20)).records)).toEqual(['next'])
+    // Already read when it rolls: deleted at once.
+    await cursor.commit({ position: log.head })
+    await log.roll()
+    expect(segments()).toHaveLength(1)
+    expect(readFileSync(join(dir, segments()[0]!)).length).toBe(0)
+  })
+
+  it('rolls a segment holding records once it is segmentMaxAgeMs old, also while appends continue', async () => {
+    const dir = tempDir()
+    const { log } = openLog(dir, { segmentMaxAgeMs: 150 })
+    const cursor = log.openCursor('writer')
+    const segments = () => readdirSync(dir).filter((name) => name.endsWith('.seg'))
+    const written: string[] = []
+    const deadline = Date.now() + 1000
+    while (Date.now() < deadline) {
+      written.push(`event ${written.length}`)
+      await log.append([Buffer.from(written.at(-1)!)])
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    expect(segments().length).toBeGreaterThanOrEqual(4)
+    expect(text((await log.read(0, 1 << 20)).records)).toEqual(written)
+    await cursor.commit({ position: log.head })
+    await new Promise((resolve) => setTimeout(resolve, 400))
+    // Every event read and the last segment rolled by age: nothing of them is left on disk.
+    expect(segments()).toHaveLength(1)
+    expect(readFileSync(join(dir, segments()[0]!)).length).toBe(0)
+  })
+
   it('cuts a torn tail (a crash mid-write) off on open, logs it, and appends after the last good record', async () => {
     const dir = tempDir()
     let { log } = openLog(dir)
