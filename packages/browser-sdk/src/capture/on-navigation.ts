@@ -10,10 +10,14 @@
 /** Called with the URL that was left, after the new URL is in `location`. */
 export type NavigationCallback = (previousUrl: string) => void
 
+/** The hash when it is a route (`#/products/42`, `#!/products/42`, as hash routers write them), else `''`. */
+export function getHashRoute(hash: string): string {
+  return /^#!?\//.test(hash) ? hash : ''
+}
+
 /** The part of a URL whose change counts as a new page: path, query and a hash route. */
 export function getPageKey(location: Location): string {
-  const { hash } = location
-  return location.pathname + location.search + (/^#!?\//.test(hash) ? hash : '')
+  return location.pathname + location.search + getHashRoute(location.hash)
 }
 
 /** Starts watching `win`'s history for URL changes. */
