@@ -15,7 +15,13 @@ describe('createUuid', () => {
 
   it('falls back to getRandomValues without randomUUID (http pages), then to Math.random', () => {
     vi.stubGlobal('crypto', { getRandomValues: (a: Uint8Array) => a.fill(255) })
-    expect(createUuid()).toMatch(V4)
+    expect(createUuid()).toBe('ffffffff-ffff-4fff-bfff-ffffffffffff')
+    vi.stubGlobal('crypto', { getRandomValues: (a: Uint8Array) => a.fill(0) })
+    expect(createUuid()).toBe('00000000-0000-4000-8000-000000000000')
+    let calls = 0
+    vi.stubGlobal('crypto', { getRandomValues: (a: Uint8Array) => (calls++, a.fill(7)) })
+    expect(createUuid()).toBe('07070707-0707-4707-8707-070707070707')
+    expect(calls).toBe(1)
     vi.stubGlobal('crypto', undefined)
     expect(createUuid()).toMatch(V4)
   })

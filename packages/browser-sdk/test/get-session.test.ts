@@ -18,6 +18,19 @@ describe('getSession', () => {
     expect(store.get(SESSION_KEY)).toBe(`${id}.${t0 + 58 * MIN}`)
   })
 
+  it('records activity at most once a second, which moves the deadline by that second at most', () => {
+    const store = createMemoryStore()
+    const id = getSession(store, t0)
+    expect(getSession(store, t0 + 400)).toBe(id)
+    expect(store.get(SESSION_KEY)).toBe(`${id}.${t0}`)
+    expect(getSession(store, t0 + 1000)).toBe(id)
+    expect(store.get(SESSION_KEY)).toBe(`${id}.${t0 + 1000}`)
+    // A new session is written at once.
+    const next = getSession(store, t0 + 1000 + 30 * MIN)
+    expect(next).not.toBe(id)
+    expect(store.get(SESSION_KEY)).toBe(`${next}.${t0 + 1000 + 30 * MIN}`)
+  })
+
   it('rotates after 30 min of inactivity', () => {
     const store = createMemoryStore()
     const first = getSession(store, t0)
