@@ -235,14 +235,17 @@ export class SegmentLog {
     this.#timers.push(disk)
     void this.#checkDisk()
     const maxAgeMs = this.#options.segmentMaxAgeMs
-    const age = setInterval(() => {
-      const active = this.#segments[this.#segments.length - 1]!
-      if (active.size > 0 && Date.now() - active.mtimeMs >= maxAgeMs) {
-        this.roll().catch((error: unknown) =>
-          this.#options.logger.error({ err: error }, 'log: could not start a new segment'),
-        )
-      }
-    }, Math.min(maxAgeMs, 60_000))
+    const age = setInterval(
+      () => {
+        const active = this.#segments[this.#segments.length - 1]!
+        if (active.size > 0 && Date.now() - active.mtimeMs >= maxAgeMs) {
+          this.roll().catch((error: unknown) =>
+            this.#options.logger.error({ err: error }, 'log: could not start a new segment'),
+          )
+        }
+      },
+      Math.min(maxAgeMs, 60_000),
+    )
     age.unref()
     this.#timers.push(age)
   }
