@@ -6,8 +6,7 @@ import { encodeEventRows, type DecodedEventRow } from '../../src/ingest/encode-e
 import { toClickHouseTime } from '../../src/ingest/event-row.js'
 import { createRow } from '../../src/ingest/steps/index.js'
 import { EventRowConsumer } from '../../src/log/event-row-consumer.js'
-import { SegmentLog } from '../../src/log/segment-log.js'
-import { quietLogger, testSite } from '../helpers/test-site.js'
+import { openTestLog, quietLogger, testSite } from '../helpers/test-site.js'
 
 const site = testSite('t')
 const dir = mkdtempSync(join(tmpdir(), 'rastro-consumer-'))
@@ -35,15 +34,7 @@ async function until(check: () => boolean): Promise<void> {
 
 describe('EventRowConsumer', () => {
   it('hands rows over in order, gathering what arrives within batchIntervalMs into one batch', async () => {
-    const log = await SegmentLog.open({
-      dir: join(dir, 'gather'),
-      durability: 'os',
-      segmentBytes: 1 << 20,
-      maxLogBytes: 1 << 30,
-      fsyncIntervalMs: 50,
-      minFreeDiskBytes: 0,
-      logger: quietLogger,
-    })
+    const log = openTestLog(join(dir, 'gather'))
     const batches: DecodedEventRow[][] = []
     const consumer = new EventRowConsumer({
       log,
@@ -68,15 +59,7 @@ describe('EventRowConsumer', () => {
   })
 
   it('hands over a batch of more rows than it decodes per event-loop turn whole and in order', async () => {
-    const log = await SegmentLog.open({
-      dir: join(dir, 'large'),
-      durability: 'os',
-      segmentBytes: 1 << 20,
-      maxLogBytes: 1 << 30,
-      fsyncIntervalMs: 50,
-      minFreeDiskBytes: 0,
-      logger: quietLogger,
-    })
+    const log = openTestLog(join(dir, 'large'))
     // 1,200 rows in 24 requests of 50, appended before the consumer starts: one read.
     const ids = Array.from({ length: 1200 }, (_, i) => `m-${i}`)
     for (let i = 0; i < ids.length; i += 50) {

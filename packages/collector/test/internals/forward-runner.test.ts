@@ -15,11 +15,10 @@ import { createRow } from '../../src/ingest/steps/index.js'
 import { ForwardRunner, getConsumerName } from '../../src/forward/forward-runner.js'
 import { ForwardStore } from '../../src/forward/forward-store.js'
 import { MetaDestination } from '../../src/forward/meta-destination.js'
-import { SegmentLog } from '../../src/log/segment-log.js'
 import { createStore } from '../../src/store/create-store-client.js'
 import { runMigrations } from '../../src/store/run-migrations.js'
 import { startFakeMeta, type FakeMeta } from '../helpers/fake-meta.js'
-import { quietLogger, testSite } from '../helpers/test-site.js'
+import { openTestLog, quietLogger, testSite } from '../helpers/test-site.js'
 
 const site = testSite('crash')
 
@@ -53,15 +52,7 @@ function purchase(messageId: string): EventRow {
 
 describe('ForwardRunner after a crash', () => {
   it('handles the interrupted range again, skipping events the ledger holds as delivered', async () => {
-    const log = SegmentLog.open({
-      dir: join(dir, 'log'),
-      durability: 'os',
-      segmentBytes: 1 << 20,
-      maxLogBytes: 1 << 30,
-      fsyncIntervalMs: 50,
-      minFreeDiskBytes: 0,
-      logger: quietLogger,
-    })
+    const log = openTestLog(join(dir, 'log'))
     const config = metaDestinationSchema.parse({
       type: 'meta',
       id: 'meta',

@@ -6,13 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRow } from '../../src/ingest/steps/index.js'
 import { decodeEventRows, encodeEventRows, EVENT_COLUMNS } from '../../src/ingest/encode-event-rows.js'
 import { toClickHouseTime, type EventRow } from '../../src/ingest/event-row.js'
-import { SegmentLog } from '../../src/log/segment-log.js'
+import type { SegmentLog } from '../../src/log/segment-log.js'
 import { createStore } from '../../src/store/create-store-client.js'
 import { loadDedupIndex } from '../../src/store/load-dedup-index.js'
 import { LogWriter } from '../../src/store/log-writer.js'
 import { DedupIndex } from '../../src/ingest/dedup-index.js'
 import { runMigrations } from '../../src/store/run-migrations.js'
-import { quietLogger, testSite } from '../helpers/test-site.js'
+import { openTestLog, quietLogger, testSite } from '../helpers/test-site.js'
 
 const site = testSite('w', { retentionDays: 3650 })
 
@@ -40,15 +40,7 @@ function row(messageId: string, timestampMs: number): EventRow {
 }
 
 function openLog(name: string) {
-  return SegmentLog.open({
-    dir: join(dir, name),
-    durability: 'os',
-    segmentBytes: 1 << 20,
-    maxLogBytes: 1 << 30,
-    fsyncIntervalMs: 50,
-    minFreeDiskBytes: 0,
-    logger: quietLogger,
-  })
+  return openTestLog(join(dir, name))
 }
 
 async function count(prefix: string): Promise<number> {
