@@ -204,7 +204,9 @@ function recordAccepted(path: string, sent: Buffer, answer: { rejected: { index:
   events.forEach((value, index) => {
     if (rejected.has(index)) return
     const messageId = value.messageId
-    if (typeof messageId === 'string' && messageId !== '') acceptedIds.add(messageId)
+    // Stored well-formed: a lone surrogate (UTF-8 cannot hold one) becomes U+FFFD.
+    if (typeof messageId === 'string' && messageId !== '')
+      acceptedIds.add((messageId as unknown as { toWellFormed(): string }).toWellFormed())
     else acceptedWithoutId++
   })
 }

@@ -276,6 +276,19 @@ describe('single-event endpoints', () => {
     ])
   })
 
+  it('store a lone surrogate (a \\ud800 escape in the JSON) as U+FFFD, so the id read back is the one acknowledged', async () => {
+    const prefix = id('s')
+    const body = `{"event":"Odd \\ud800 Name","userId":"u-1","messageId":"${prefix}-\\udfff"}`
+    expect((await post('/v1/track', body)).status).toBe(200)
+    await collector.app.whenStored()
+    const rows = await queryRows(
+      collector,
+      'SELECT message_id, event, isValidUTF8(message_id) AS valid FROM events WHERE startsWith(message_id, {prefix:String})',
+      { prefix },
+    )
+    expect(rows).toEqual([{ message_id: `${prefix}-\ufffd`, event: 'Odd \ufffd Name', valid: 1 }])
+  })
+
   it('answer 400 naming the field when the event is invalid', async () => {
     expect(await post('/v1/track', { userId: 'u-1' })).toMatchObject({
       status: 400,
