@@ -9,7 +9,7 @@ import { toClickHouseTime, type EventRow } from '../../src/ingest/event-row.js'
 import type { SegmentLog } from '../../src/log/segment-log.js'
 import { createStore } from '../../src/store/create-store-client.js'
 import { loadDedupIndex } from '../../src/store/load-dedup-index.js'
-import { LogWriter } from '../../src/store/log-writer.js'
+import { LogWriter, type LogWriterOptions } from '../../src/store/log-writer.js'
 import { DedupIndex } from '../../src/ingest/dedup-index.js'
 import { runMigrations } from '../../src/store/run-migrations.js'
 import { openTestLog, quietLogger, testSite } from '../helpers/test-site.js'
@@ -52,6 +52,18 @@ async function count(prefix: string): Promise<number> {
   return Number((await result.json<{ n: string }>())[0]!.n)
 }
 
+/** A writer on `log` that flushes every 10 ms, batches of up to 10k rows unless `options` say otherwise. */
+function createWriter(log: SegmentLog, options: Partial<LogWriterOptions> = {}): LogWriter {
+  return new LogWriter({
+    client,
+    log,
+    logger: quietLogger,
+    flushIntervalMs: 10,
+    maxBatchRows: 10_000,
+    ...options,
+  })
+}
+
 async function drain(log: SegmentLog, writer: LogWriter): Promise<void> {
   const deadline = Date.now() + 20_000
   while (writer.position < log.readableEnd) {
@@ -64,10 +76,7 @@ describe('LogWriter', () => {
   it('splits a backfill spanning 150 months into inserts of at most 100 partitions', async () => {
     const log = openLog('backfill')
     const inserts: number[] = []
-    const writer = new LogWriter({
-      client,
-      log,
-      logger: quietLogger,
+    const writer = createWriter(log, {
       flushIntervalMs: 20,
       maxBatchRows: 100_000,
       events: { onInsert: (rows) => inserts.push(rows) },
@@ -85,26 +94,14 @@ describe('LogWriter', () => {
   it('inserts an interrupted range again with the same token, so it is stored once', async () => {
     const log = openLog('redo')
     await log.append(encodeEventRows([row('redo-1', Date.now()), row('redo-2', Date.now())]))
-    const first = new LogWriter({
-      client,
-      log,
-      logger: quietLogger,
-      flushIntervalMs: 10,
-      maxBatchRows: 10_000,
-    })
+    const first = createWriter(log)
     first.start()
     await drain(log, first)
     await first.close()
     expect(await count('redo-')).toBe(2)
     // As if the process died after the insert and before the cursor moved past it.
     await log.openCursor('clickhouse').commit({ position: 0, intent: { from: 0, to: log.head } })
-    const again = new LogWriter({
-      client,
-      log,
-      logger: quietLogger,
-      flushIntervalMs: 10,
-      maxBatchRows: 10_000,
-    })
+    const again = createWriter(log)
     again.start()
     await drain(log, again)
     await again.close()
@@ -121,13 +118,7 @@ describe('LogWriter', () => {
     expect(decodeEventRows(old)).toMatchObject([{ message_id: 'old-format-1', country: '' }])
     await log.append([old])
     await log.append(encodeEventRows([{ ...row('old-format-2', Date.now()), country: 'ES' }]))
-    const writer = new LogWriter({
-      client,
-      log,
-      logger: quietLogger,
-      flushIntervalMs: 10,
-      maxBatchRows: 10_000,
-    })
+    const writer = createWriter(log)
     writer.start()
     await drain(log, writer)
     await writer.close()
@@ -146,14 +137,7 @@ describe('LogWriter', () => {
   it('sets aside a record ClickHouse cannot parse and inserts the others', async () => {
     const log = openLog('poison')
     const rejected: number[] = []
-    const writer = new LogWriter({
-      client,
-      log,
-      logger: quietLogger,
-      flushIntervalMs: 10,
-      maxBatchRows: 10_000,
-      events: { onRejectedRecord: () => rejected.push(1) },
-    })
+    const writer = createWriter(log, { events: { onRejectedRecord: () => rejected.push(1) } })
     await log.append(encodeEventRows([row('poison-ok-1', Date.now())]))
     await log.append([Buffer.from('["not a time", "w"]\n')])
     await log.append(encodeEventRows([row('poison-ok-2', Date.now())]))
@@ -172,30 +156,25 @@ describe('LogWriter', () => {
 
   it('stores a lone UTF-16 surrogate instead of failing the insert', async () => {
     const log = openLog('surrogate')
-    const writer = new LogWriter({
-      client,
-      log,
-      logger: quietLogger,
-      flushIntervalMs: 10,
-      maxBatchRows: 10_000,
-    })
+    const writer = createWriter(log)
     await log.append(encodeEventRows([{ ...row('surrogate-1', Date.now()), event: 'odd \ud800 name' }]))
     writer.start()
     await drain(log, writer)
     await writer.close()
     await log.close()
     expect(await count('surrogate-')).toBe(1)
+    const [stored] = await (
+      await client.query({
+        query: "SELECT event FROM events WHERE message_id = 'surrogate-1'",
+        format: 'JSONEachRow',
+      })
+    ).json<{ event: string }>()
+    expect(stored).toEqual({ event: 'odd \ufffd name' })
   })
 
   it('fills the dedup index from ClickHouse (the window) and from the log ahead of the writer', async () => {
     const log = openLog('dedup-load')
-    const writer = new LogWriter({
-      client,
-      log,
-      logger: quietLogger,
-      flushIntervalMs: 10,
-      maxBatchRows: 10_000,
-    })
+    const writer = createWriter(log)
     await log.append(encodeEventRows([row('loaded-in-clickhouse', Date.now())]))
     writer.start()
     await drain(log, writer)
