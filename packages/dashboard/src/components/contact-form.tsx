@@ -5,7 +5,7 @@
  */
 import { request, useApi } from '../api.js'
 import { LIFECYCLE_STAGES, type Company, type Contact, type Page } from '../crm-types.js'
-import { Field, FormError, useForm } from './form.js'
+import { Field, FormActions, useForm } from './form.js'
 
 const TEXT_FIELDS = [
   { name: 'email', label: 'Email', type: 'email' },
@@ -63,15 +63,7 @@ export function ContactForm({
           )}
         </Field>
       </div>
-      <FormError form={form} />
-      <div class="actions">
-        <button type="submit" disabled={form.busy}>
-          Create contact
-        </button>
-        <button type="button" class="secondary" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions form={form} submit="Create contact" onCancel={onCancel} />
     </form>
   )
 }

@@ -8,7 +8,7 @@ import { request } from '../api.js'
 import { useApp } from '../app-context.js'
 import { getContactName, type Contact, type Deal, type Page, type Pipeline } from '../crm-types.js'
 import { parseMoney, toMajorText } from '../format.js'
-import { Field, FieldError, FormError, useForm, type FieldProps } from './form.js'
+import { Field, FieldError, FormActions, useForm, type FieldProps } from './form.js'
 
 const FIELDS = ['name', 'amountMinor', 'stageId', 'contactId', 'lostReason']
 
@@ -120,15 +120,7 @@ export function DealForm({
           </Field>
         )}
       </div>
-      <FormError form={form} />
-      <div class="actions">
-        <button type="submit" disabled={form.busy}>
-          {deal ? 'Save deal' : 'Create deal'}
-        </button>
-        <button type="button" class="secondary" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions form={form} submit={deal ? 'Save deal' : 'Create deal'} onCancel={onCancel} />
     </form>
   )
 }

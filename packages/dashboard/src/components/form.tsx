@@ -121,12 +121,43 @@ export function Field({
 }
 
 /** The form's error that names none of its fields (focusable, announced). */
-export function FormError({ form }: { form: FormState }) {
+function FormError({ form }: { form: FormState }) {
   if (!form.formError) return null
   return (
     <p class="error" role="alert" tabIndex={-1}>
       {form.formError.message}
     </p>
+  )
+}
+
+/**
+ * The end of every form: its error that names no field, then the submit button (`submit` is its
+ * label; disabled while the form is sending), Cancel, and any further buttons (`children`).
+ */
+export function FormActions({
+  form,
+  submit,
+  onCancel,
+  children,
+}: {
+  form: FormState
+  submit: string
+  onCancel: () => void
+  children?: ComponentChildren
+}) {
+  return (
+    <>
+      <FormError form={form} />
+      <div class="actions">
+        <button type="submit" disabled={form.busy}>
+          {submit}
+        </button>
+        <button type="button" class="secondary" onClick={onCancel}>
+          Cancel
+        </button>
+        {children}
+      </div>
+    </>
   )
 }
 

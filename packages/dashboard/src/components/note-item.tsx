@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import { request } from '../api.js'
 import { useApp } from '../app-context.js'
 import type { Note } from '../crm-types.js'
-import { Field, FormError, useForm } from './form.js'
+import { Field, FormActions, useForm } from './form.js'
 
 export function NoteItem({ note, onChanged }: { note: Note; onChanged: () => void }) {
   const { format, canEdit } = useApp()
@@ -49,15 +49,7 @@ export function NoteItem({ note, onChanged }: { note: Note; onChanged: () => voi
           <Field form={form} id={`note-${note.id}-body`} name="body" label="Note">
             {(props) => <textarea {...props} defaultValue={note.body} rows={3} maxLength={10_000} />}
           </Field>
-          <FormError form={form} />
-          <div class="actions">
-            <button type="submit" disabled={form.busy}>
-              Save note
-            </button>
-            <button type="button" class="secondary" onClick={() => setMode('read')}>
-              Cancel
-            </button>
-          </div>
+          <FormActions form={form} submit="Save note" onCancel={() => setMode('read')} />
         </form>
       </li>
     )

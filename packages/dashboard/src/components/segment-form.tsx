@@ -16,7 +16,7 @@ import {
   type Condition,
   type SegmentField,
 } from '../segment-filter.js'
-import { Field, FieldError, FormError, useForm } from './form.js'
+import { Field, FieldError, FormActions, useForm } from './form.js'
 
 export function SegmentForm({
   segment,
@@ -182,14 +182,7 @@ function SegmentFields({
           {note}
         </p>
       )}
-      <FormError form={form} />
-      <div class="actions">
-        <button type="submit" disabled={form.busy}>
-          Save segment
-        </button>
-        <button type="button" class="secondary" onClick={onCancel}>
-          Cancel
-        </button>
+      <FormActions form={form} submit="Save segment" onCancel={onCancel}>
         {segment &&
           (deleting ? (
             <button
@@ -204,7 +197,7 @@ function SegmentFields({
               Delete segment
             </button>
           ))}
-      </div>
+      </FormActions>
     </form>
   )
 }
