@@ -585,20 +585,23 @@ export class SegmentLog {
    * @throws the file system's error when the new segment cannot be created (the active one stays).
    */
   async roll(): Promise<void> {
-    while (this.#flushScheduled || this.#flushing) {
-      await (this.#flushScheduled ? new Promise((resolve) => setImmediate(resolve)) : this.#flushLoopDone)
-    }
+    await this.#waitForWrites()
     if (this.#closed || this.#segments[this.#segments.length - 1]!.size === 0) return
     this.#rotate()
     this.onCursorMoved()
   }
 
-  /** Writes what is pending, syncs, and closes the files. Appends after this are refused. */
-  async close(): Promise<void> {
-    if (this.#closed) return
+  /** Resolves once no write is scheduled or running (appends made meanwhile included). */
+  async #waitForWrites(): Promise<void> {
     while (this.#flushScheduled || this.#flushing) {
       await (this.#flushScheduled ? new Promise((resolve) => setImmediate(resolve)) : this.#flushLoopDone)
     }
+  }
+
+  /** Writes what is pending, syncs, and closes the files. Appends after this are refused. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    await this.#waitForWrites()
     this.#closed = true
     for (const timer of this.#timers) clearInterval(timer)
     fsyncSync(this.#fd)
