@@ -116,6 +116,46 @@ describe('CORS for the CRM', () => {
   })
 })
 
+describe('the CRM feed through the collector', () => {
+  it('scores an event sent twice once: ingest drops the copy, so the feed keeps no memory of ids', async () => {
+    const run = randomUUID().slice(0, 8)
+    const identify = (who: string) => ({
+      type: 'identify',
+      messageId: `identify-${who}-${run}`,
+      anonymousId: `anon-${who}-${run}`,
+      traits: { email: `${who}.${run}@example.com` },
+    })
+    const pageView = (who: string) => ({
+      type: 'page',
+      messageId: `page-${who}-${run}`,
+      anonymousId: `anon-${who}-${run}`,
+      properties: { path: '/' },
+    })
+    const contactOf = (who: string) =>
+      waitForRows<{ contact_id: string }>(
+        collector,
+        1,
+        `SELECT contact_id FROM crm_identities FINAL WHERE kind = 'email' AND value = {email:String}`,
+        { email: `${who}.${run}@example.com` },
+      ).then((rows) => rows[0]!.contact_id)
+    const scoreOf = async (who: string) => {
+      const response = await crmFetch(`/v1/crm/contacts/${await contactOf(who)}/score`)
+      return ((await response.json()) as { total: number }).total
+    }
+    // `twice` and `once` each view a page; `twice`'s view is sent again (a client retry).
+    await sendBatch(collector.url, [identify('twice'), pageView('twice'), identify('once'), pageView('once')])
+    await sendBatch(collector.url, [pageView('twice')])
+    await sendBatch(collector.url, [identify('marker')])
+    // The feed's cursor moves once a batch is handled, scores included.
+    const log = collector.app.ingestLog
+    const end = log.readableEnd
+    await waitFor('the CRM feed to handle the log', () => log.openCursor('crm').position >= end)
+    expect(await scoreOf('twice')).toBe(await scoreOf('once'))
+    // The page view counts: the score is above the email's alone.
+    expect(await scoreOf('once')).toBeGreaterThan(await scoreOf('marker'))
+  })
+})
+
 describe('GDPR delete through the collector', () => {
   it('anonymises the forward log and deletes forwarded ledger, retry and dead-letter rows with the events', async () => {
     const run = randomUUID().slice(0, 8)

@@ -74,6 +74,12 @@ export interface CrmOptions {
   now?: () => number
   /** On GDPR delete, before the CRM erases its own rows: erases what the host keeps about the person (the forwarding log). */
   onErase?: EraseHook
+  /**
+   * Message ids the event feed remembers to skip a redelivered event (default 200,000). 0 when the
+   * host already hands each id over once: the collector drops repeated ids at ingest (its dedup
+   * index, exact for 24 h), so a second memory of them would only cost CPU and heap.
+   */
+  feedRecentIds?: number
 }
 
 /** What the CRM exposes to its host (`fastify.crm`). */
@@ -146,6 +152,7 @@ async function crmPlugin(fastify: FastifyInstance, options: CrmOptions): Promise
       scores,
       getRetentionDays,
       defaultCountry: options.defaultPhoneCountry,
+      ...(options.feedRecentIds === undefined ? {} : { recentIdsLimit: options.feedRecentIds }),
     }),
     defaultCountry: options.defaultPhoneCountry,
     getRetentionDays,

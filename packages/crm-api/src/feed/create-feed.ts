@@ -28,7 +28,10 @@ export interface FeedOptions {
   scores: ScoreService
   getRetentionDays(tenantId: string): number
   defaultCountry: CountryCode | undefined
-  /** Message ids remembered to skip redeliveries. */
+  /**
+   * Message ids remembered to skip redeliveries (default 200,000); 0 remembers none, for a host
+   * that already delivers each id once (the collector drops repeated ids at ingest).
+   */
   recentIdsLimit?: number
 }
 
@@ -44,7 +47,8 @@ export type OnEvents = (rows: readonly CrmEventRow[]) => Promise<void>
 export function createFeed(options: FeedOptions): OnEvents {
   // O(1) eviction: a Set trimmed with `delete(values().next().value)` rescans its deleted slots on
   // every call, and past 200k ids that took more than half the feed's CPU (measured).
-  const recent = new LRUCache<string, true>({ max: options.recentIdsLimit ?? 200_000 })
+  const limit = options.recentIdsLimit ?? 200_000
+  const recent = limit > 0 ? new LRUCache<string, true>({ max: limit }) : undefined
 
   async function onTenantEvents(tenantId: string, rows: CrmEventRow[]): Promise<void> {
     const db = options.openDb(tenantId)
@@ -128,7 +132,7 @@ export function createFeed(options: FeedOptions): OnEvents {
       // Bots are not leads; heatmap points say nothing about a person (they are the dashboard's).
       if (Number(row.bot) === 1 || row.event === HEATMAP_EVENT) continue
       const key = `${row.tenant_id}\n${row.message_id}`
-      if (recent.has(key) || seen.has(key)) continue
+      if (recent?.has(key) || seen.has(key)) continue
       seen.add(key)
       const list = byTenant.get(row.tenant_id)
       if (list) list.push(row)
@@ -138,7 +142,7 @@ export function createFeed(options: FeedOptions): OnEvents {
       [...byTenant].map(async ([tenantId, tenantRows]) => {
         await options.writer.run(tenantId, () => onTenantEvents(tenantId, tenantRows))
         // Remembered once handled: a batch that failed is retried whole.
-        for (const row of tenantRows) recent.set(`${tenantId}\n${row.message_id}`, true)
+        if (recent) for (const row of tenantRows) recent.set(`${tenantId}\n${row.message_id}`, true)
       }),
     )
   }
