@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/cli.ts'],
+  // The CRM feed's worker thread is a script of its own (src/crm-feed/crm-feed-worker.ts starts it).
+  entry: { index: 'src/index.ts', cli: 'src/cli.ts', 'crm-feed-worker': 'src/crm-feed/feed-worker.ts' },
   format: ['esm'],
   dts: { entry: 'src/index.ts' },
   clean: true,

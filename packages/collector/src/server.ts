@@ -23,9 +23,10 @@ import type { EventSink } from './ingest/event-row.js'
 import { ingestRoutes } from './ingest/ingest-routes.js'
 import { VisitorIds } from './ingest/visitor-ids.js'
 import { VisitorSalt } from './ingest/visitor-salt.js'
-import { EventRowConsumer } from './log/event-row-consumer.js'
+import { RecordConsumer } from './log/record-consumer.js'
 import { LogEventSink } from './log/log-event-sink.js'
 import { SegmentLog } from './log/segment-log.js'
+import { CrmFeedWorker } from './crm-feed/crm-feed-worker.js'
 import { createForwarding } from './forward/create-forwarding.js'
 import { adminSqlRoutes } from './query/admin-sql-routes.js'
 import { analyticsRoutes } from './query/analytics-routes.js'
@@ -312,9 +313,6 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     resolveSession: (request) => request.dashboardSession ?? undefined,
     getRetentionDays: (tenantId) =>
       config.tenants.find((tenant) => tenant.id === tenantId)?.retentionDays ?? 1095,
-    // With the dedup index on, the log holds each (tenant, messageId) once within its window, so
-    // the feed need not remember ids (its 200k-id memory took 2.6% of the event loop, measured).
-    ...(dedupAtIngest ? { feedRecentIds: 0 } : {}),
     // GDPR delete: what forwarding and the heatmaps keep about the person's events goes before the
     // events do, and the log starts a new segment, so the one holding their raw events is deleted
     // as soon as every consumer has read it.
@@ -327,11 +325,26 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
       return erased
     },
   })
-  // The CRM reads accepted events from the log with its own cursor (identities, lead scores).
-  const crmFeed = new EventRowConsumer({
+  // The CRM reads accepted events from the log with its own cursor (identities, lead scores), and
+  // handles them in a worker thread, off the event loop that acknowledges ingest.
+  const { url, username, password, database } = config.clickhouse
+  const crmWorker = new CrmFeedWorker({
+    store: store.connection
+      ? { connection: store.connection }
+      : { server: { url: url!, username, password, database } },
+    writer: app.crm.writer,
+    insertSettings,
+    cluster,
+    retentionDays: Object.fromEntries(config.tenants.map((tenant) => [tenant.id, tenant.retentionDays])),
+    // With the dedup index on, the log holds each (tenant, messageId) once within its window, so
+    // the feed need not remember ids (its 200k-id memory took 2.6% of the event loop, measured).
+    recentIdsLimit: dedupAtIngest ? 0 : undefined,
+    logger: app.log,
+  })
+  const crmFeed = new RecordConsumer({
     log,
     name: 'crm',
-    handle: (rows) => app.crm.onEvents(rows),
+    handle: (payloads) => crmWorker.handle(payloads),
     logger: app.log,
   })
   crmFeed.start()
@@ -384,6 +397,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
 
   app.addHook('onClose', async () => {
     await crmFeed.close()
+    await crmWorker.close()
     await forwarding.close()
     await writer.close()
     await sink.close()

@@ -18,7 +18,7 @@ import { authenticate } from './auth/authenticate.js'
 import type { KeyResolver, SessionResolver } from './auth/crm-auth.js'
 import { createKeyStore } from './auth/create-key-store.js'
 import type { CrmServices } from './crm-services.js'
-import { createTenantWriter } from './db/create-tenant-writer.js'
+import { createTenantWriter, type TenantWriter } from './db/create-tenant-writer.js'
 import { TenantDb } from './db/tenant-db.js'
 import { createCrmError, toProblem } from './errors.js'
 import { createFeed, type OnEvents } from './feed/create-feed.js'
@@ -31,6 +31,7 @@ import { addRoutes } from './add-routes.js'
 import { createScoreService } from './scoring/create-score-service.js'
 import { CONTACT_COLUMNS, type ContactRow } from './contacts/contact-row.js'
 import { createWebhookSender } from './webhooks/create-webhook-sender.js'
+import { sendHotLeadWebhook } from './webhooks/hot-lead-webhook.js'
 import type { EraseHook } from './gdpr/gdpr-routes.js'
 
 const require = createRequire(import.meta.url)
@@ -74,12 +75,6 @@ export interface CrmOptions {
   now?: () => number
   /** On GDPR delete, before the CRM erases its own rows: erases what the host keeps about the person (the forwarding log). */
   onErase?: EraseHook
-  /**
-   * Message ids the event feed remembers to skip a redelivered event (default 200,000). 0 when the
-   * host already hands each id over once: the collector drops repeated ids at ingest (its dedup
-   * index, exact for 24 h), so a second memory of them would only cost CPU and heap.
-   */
-  feedRecentIds?: number
 }
 
 /** What the CRM exposes to its host (`fastify.crm`). */
@@ -93,6 +88,11 @@ export interface CrmApi {
   recomputeScores(tenantId: string, contactIds?: string[]): Promise<number>
   /** Resolves when queued writes and webhook deliveries are done. */
   whenIdle(): Promise<void>
+  /**
+   * The tenants' single writer: every CRM write of a tenant runs in it, one after another. A host
+   * running the event feed elsewhere (`@rastro/crm-api/feed`) runs each batch in it.
+   */
+  writer: TenantWriter
 }
 
 declare module 'fastify' {
@@ -125,21 +125,7 @@ async function crmPlugin(fastify: FastifyInstance, options: CrmOptions): Promise
     log: fastify.log,
     ...(options.webhookRetryDelaysMs ? { retryDelaysMs: options.webhookRetryDelaysMs } : {}),
   })
-  const scores = createScoreService({
-    now,
-    onHotLead(db, contact, score) {
-      webhooks.emit(db, 'contact.hot_lead', {
-        contact: {
-          id: contact.id,
-          email: contact.email,
-          phone: contact.phone,
-          firstName: contact.first_name,
-          lastName: contact.last_name,
-        },
-        score,
-      })
-    },
-  })
+  const scores = createScoreService({ now, onHotLead: sendHotLeadWebhook(webhooks) })
   const services: CrmServices = {
     client,
     writer,
@@ -152,7 +138,6 @@ async function crmPlugin(fastify: FastifyInstance, options: CrmOptions): Promise
       scores,
       getRetentionDays,
       defaultCountry: options.defaultPhoneCountry,
-      ...(options.feedRecentIds === undefined ? {} : { recentIdsLimit: options.feedRecentIds }),
     }),
     defaultCountry: options.defaultPhoneCountry,
     getRetentionDays,
@@ -174,6 +159,7 @@ async function crmPlugin(fastify: FastifyInstance, options: CrmOptions): Promise
       await writer.whenIdle()
       await webhooks.whenIdle()
     },
+    writer,
   } satisfies CrmApi)
 
   const routes: RouteDoc[] = []

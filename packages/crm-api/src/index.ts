@@ -13,6 +13,8 @@ export {
 export { crmMigrations } from './migrations/index.js'
 export type { CrmMigration } from './migrations/crm-migration.js'
 export type { CrmEventRow } from './feed/crm-event-row.js'
+export type { TenantWriter } from './db/create-tenant-writer.js'
+export { getVersionClock } from './db/version-clock.js'
 export type { KeyResolver, ResolvedKey, SessionResolver } from './auth/crm-auth.js'
 export { SCOPES, ROLE_SCOPES, type Scope, type Role } from './auth/scopes.js'
 export { signWebhook, WEBHOOK_EVENTS, type WebhookEvent } from './webhooks/create-webhook-sender.js'

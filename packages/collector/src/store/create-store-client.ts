@@ -5,7 +5,8 @@
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
-import { ChdbConnection } from '@rastro/chdb-connection'
+import { ChdbConnection, type Connection } from '@rastro/chdb-connection'
+import { createServerClient } from './create-server-client.js'
 
 /** Where ClickHouse lives. */
 export interface StoreOptions {
@@ -25,6 +26,8 @@ export interface StoreOptions {
 export interface Store {
   client: ClickHouseClient
   embedded: boolean
+  /** The embedded engine's connection under `client`, for the CRM feed's worker thread to reach it. */
+  connection?: Connection
   /** Human-readable location for logs, with no password in it. */
   location: string
 }
@@ -33,13 +36,7 @@ export interface Store {
 export function createStore(options: StoreOptions): Store {
   if (options.url) {
     const url = new URL(options.url)
-    const client = createClient({
-      url: options.url,
-      username: options.username ?? 'default',
-      password: options.password ?? '',
-      database: options.database ?? 'default',
-      request_timeout: 60_000,
-    })
+    const client = createServerClient({ ...options, url: options.url })
     url.password = ''
     return { client, embedded: false, location: url.toString() }
   }
@@ -49,6 +46,7 @@ export function createStore(options: StoreOptions): Store {
   const sessionSettings: Record<string, number> = threads
     ? { max_threads: threads, max_insert_threads: threads }
     : {}
-  const client = createClient({ connection: new ChdbConnection({ path, sessionSettings }) })
-  return { client, embedded: true, location: `embedded chDB at ${path}` }
+  const connection = new ChdbConnection({ path, sessionSettings })
+  const client = createClient({ connection })
+  return { client, embedded: true, connection, location: `embedded chDB at ${path}` }
 }

@@ -19,6 +19,7 @@ import { createChange, type ChangeInput, type WriteContext } from '../audit/crea
 import { toClickHouseTime, toNumber } from '../db/clickhouse-time.js'
 import { createId } from '../db/create-id.js'
 import type { TenantDb } from '../db/tenant-db.js'
+import { nextVersion } from '../db/version-clock.js'
 import { createCrmError } from '../errors.js'
 import { CONTACT_COLUMNS, LIFECYCLE_STAGES, type ContactRow } from '../contacts/contact-row.js'
 import { getPersonKeys } from './get-person-keys.js'
@@ -64,13 +65,6 @@ export interface UpsertResult {
 /** SHA-256 of a suppressed identity (`kind:value`), as kept in `crm_suppressions`. */
 export function hashIdentity(key: IdentityKey): string {
   return createHash('sha256').update(`${key.kind}:${key.value}`).digest('hex')
-}
-
-let lastIdentityVersion = 0
-/** Versions of identity rows: epoch ms, strictly increasing in this process, so a re-point always wins. */
-function nextIdentityVersion(): number {
-  lastIdentityVersion = Math.max(Date.now(), lastIdentityVersion + 1)
-  return lastIdentityVersion
 }
 
 const PATCH_COLUMNS = [
@@ -456,7 +450,7 @@ export class ContactBatch {
       kind: key.kind,
       value: key.value,
       contact_id: contactId,
-      version: nextIdentityVersion(),
+      version: nextVersion(),
       is_deleted: 0,
       source: this.#context.actor === 'feed' ? 'feed' : 'api',
       created_at: toClickHouseTime(this.#context.now),

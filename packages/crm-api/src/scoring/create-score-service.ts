@@ -11,6 +11,7 @@ import { getResolvedEventsSql } from '../db/event-sql.js'
 import { getPersonEventParams, getPersonEventsSql, getPersonKeys } from '../identity/get-person-keys.js'
 import type { TenantDb } from '../db/tenant-db.js'
 import { getTenantSetting, putTenantSetting } from '../db/tenant-settings.js'
+import { nextVersion } from '../db/version-clock.js'
 import {
   applyEvent,
   canScore,
@@ -42,6 +43,12 @@ export interface ScoreServiceOptions {
   now: () => number
   /** Called when a contact crosses the hot-lead threshold upwards. */
   onHotLead(db: TenantDb, contact: ContactRow, score: Score): void
+  /**
+   * Keep each tenant's rules in memory (default true): right when this service is the only one
+   * that changes them. The collector's event feed, in a worker thread while the API changes rules
+   * on the main one, reads them at every batch instead.
+   */
+  cacheRules?: boolean
 }
 
 export interface ScoreService {
@@ -103,14 +110,13 @@ function toScoredEvent(row: ReplayRow): ScoredEvent {
 
 export function createScoreService(options: ScoreServiceOptions): ScoreService {
   const rulesCache = new Map<string, ScoringRules>()
-  let lastVersion = 0
 
   async function getRules(db: TenantDb): Promise<ScoringRules> {
     const cached = rulesCache.get(db.tenantId)
     if (cached) return cached
     const stored = await getTenantSetting(db, SETTING)
     const rules = stored ? scoringRulesSchema.parse(stored) : DEFAULT_SCORING_RULES
-    rulesCache.set(db.tenantId, rules)
+    if (options.cacheRules !== false) rulesCache.set(db.tenantId, rules)
     return rules
   }
 
@@ -229,10 +235,9 @@ export function createScoreService(options: ScoreServiceOptions): ScoreService {
       const wasHot = previous.get(id)?.hot ?? false
       state.hot = score.total >= rules.hotLeadThreshold
       if (state.hot && !wasHot) options.onHotLead(db, contact, score)
-      lastVersion = Math.max(now, lastVersion + 1)
       rows.push({
         contact_id: id,
-        version: lastVersion,
+        version: nextVersion(),
         state: JSON.stringify(state),
         fit: score.fit,
         engagement: score.engagement,
@@ -250,7 +255,7 @@ export function createScoreService(options: ScoreServiceOptions): ScoreService {
 
     async putRules(db, rules) {
       await putTenantSetting(db, SETTING, rules)
-      rulesCache.set(db.tenantId, rules)
+      if (options.cacheRules !== false) rulesCache.set(db.tenantId, rules)
     },
 
     async applyEvents(db, events, rebuild, getContact) {

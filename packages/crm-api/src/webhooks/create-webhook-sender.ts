@@ -7,7 +7,6 @@
  * logged in `crm_webhook_deliveries`. Deliveries run in the background; `whenIdle` awaits them.
  */
 import { createHmac } from 'node:crypto'
-import type { FastifyBaseLogger } from 'fastify'
 import { toClickHouseTime } from '../db/clickhouse-time.js'
 import { createId } from '../db/create-id.js'
 import type { TenantDb } from '../db/tenant-db.js'
@@ -16,9 +15,15 @@ import type { TenantDb } from '../db/tenant-db.js'
 export const WEBHOOK_EVENTS = ['contact.hot_lead'] as const
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number]
 
+/** What the sender logs with (a pino or Fastify logger has it). */
+export interface WebhookLogger {
+  warn(object: object, message: string): void
+  error(object: object, message: string): void
+}
+
 export interface WebhookSenderOptions {
   fetch: typeof fetch
-  log: FastifyBaseLogger
+  log: WebhookLogger
   /** Waits before each retry (ms); default 1 s, 10 s, 60 s. */
   retryDelaysMs?: number[]
   /** Longest wait for an answer (ms). */

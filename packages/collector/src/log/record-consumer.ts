@@ -1,31 +1,24 @@
 /**
- * A log consumer that hands the accepted `events` rows to a handler (the CRM's identity and lead
- * scoring feed), in batches, with its own persisted cursor: the cursor moves only after the
- * handler resolved, so a crash replays the batch (the handler must be idempotent; the CRM is).
- * A batch the handler keeps refusing is skipped after `maxAttempts`, with an error logged, so a
- * failing consumer can never hold the log back until ingest has to refuse events.
+ * A log consumer that hands the payloads of accepted records to a handler (the CRM feed, which
+ * decodes them in its worker thread), in batches, with its own persisted cursor: the cursor moves
+ * only after the handler resolved, so a crash replays the batch (the handler must be idempotent;
+ * the CRM is). A batch the handler keeps refusing is skipped after `maxAttempts`, with an error
+ * logged, so a failing consumer can never hold the log back until ingest has to refuse events.
  *
  * Batches gather for `batchIntervalMs` while less than `batchBytes` waits: each batch costs a
  * cursor commit (write, fsync, rename) and the handler's queries, and under a stream of
  * single-event requests a consumer that took whatever had arrived spent more CPU on those than
  * on the events (measured: the CRM feed's cursor commits alone took 4% of the event loop).
  */
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
-import { decodeEventRows, type DecodedEventRow } from '../ingest/encode-event-rows.js'
 import type { LogCursor } from './log-cursor.js'
 import type { LogLogger, SegmentLog } from './segment-log.js'
 
-/**
- * Rows decoded between two turns given back to the event loop: a 1 MB batch is ~1,500 rows, and
- * decoding them in one go held up ingest's acks.
- */
-const ROWS_PER_TURN = 500
-
-export interface EventRowConsumerOptions {
+export interface RecordConsumerOptions {
   log: SegmentLog
   /** Cursor name (letters, digits, `-`, `_`). A new consumer starts at the oldest record on disk. */
   name: string
-  handle(rows: DecodedEventRow[]): Promise<void>
+  /** Handles the payloads of a batch of records, in log order. */
+  handle(payloads: Buffer[]): Promise<void>
   logger: LogLogger
   /** Bytes read from the log per batch. */
   batchBytes?: number
@@ -37,8 +30,8 @@ export interface EventRowConsumerOptions {
   batchIntervalMs?: number
 }
 
-export class EventRowConsumer {
-  readonly #options: Required<EventRowConsumerOptions>
+export class RecordConsumer {
+  readonly #options: Required<RecordConsumerOptions>
   readonly #cursor: LogCursor
   #stopping = false
   #running: Promise<void> | undefined
@@ -46,7 +39,7 @@ export class EventRowConsumer {
   /** When the last batch was read (epoch ms). */
   #lastBatchAt = 0
 
-  constructor(options: EventRowConsumerOptions) {
+  constructor(options: RecordConsumerOptions) {
     this.#options = {
       batchBytes: 1024 * 1024,
       maxAttempts: 5,
@@ -77,22 +70,12 @@ export class EventRowConsumer {
       this.#lastBatchAt = Date.now()
       try {
         const { records, next } = await this.#cursor.read(position, this.#options.batchBytes)
-        const rows: DecodedEventRow[] = []
-        let sinceTurn = 0
-        for (const record of records) {
-          const decoded = decodeEventRows(record.payload)
-          for (const row of decoded) rows.push(row)
-          sinceTurn += decoded.length
-          if (sinceTurn >= ROWS_PER_TURN) {
-            sinceTurn = 0
-            await yieldToEventLoop()
-          }
-        }
-        const outcome = rows.length > 0 ? await this.#handle(rows) : 'done'
+        const payloads = records.map((record) => record.payload)
+        const outcome = payloads.length > 0 ? await this.#handle(payloads) : 'done'
         if (outcome === 'stopped') return
         if (outcome === 'skipped') {
           logger.error(
-            { consumer: name, from: position, to: next, rows: rows.length },
+            { consumer: name, from: position, to: next, records: payloads.length },
             'log consumer: skipped a batch it kept failing',
           )
         }
@@ -105,11 +88,11 @@ export class EventRowConsumer {
   }
 
   /** @returns `done`, `skipped` after `maxAttempts` failures, or `stopped` (closing: the cursor stays). */
-  async #handle(rows: DecodedEventRow[]): Promise<'done' | 'skipped' | 'stopped'> {
+  async #handle(payloads: Buffer[]): Promise<'done' | 'skipped' | 'stopped'> {
     let waitMs = this.#options.retryMinMs
     for (let attempt = 1; attempt <= this.#options.maxAttempts; attempt++) {
       try {
-        await this.#options.handle(rows)
+        await this.#options.handle(payloads)
         return 'done'
       } catch (error) {
         this.#options.logger.warn(

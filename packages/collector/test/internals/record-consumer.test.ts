@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { encodeEventRows, type DecodedEventRow } from '../../src/ingest/encode-event-rows.js'
+import { decodeEventRows, encodeEventRows, type DecodedEventRow } from '../../src/ingest/encode-event-rows.js'
 import { toClickHouseTime } from '../../src/ingest/event-row.js'
 import { createRow } from '../../src/ingest/steps/index.js'
-import { EventRowConsumer } from '../../src/log/event-row-consumer.js'
+import { RecordConsumer } from '../../src/log/record-consumer.js'
 import { openTestLog, quietLogger, testSite } from '../helpers/test-site.js'
 
 const site = testSite('t')
@@ -32,14 +32,14 @@ async function until(check: () => boolean): Promise<void> {
   }
 }
 
-describe('EventRowConsumer', () => {
-  it('hands rows over in order, gathering what arrives within batchIntervalMs into one batch', async () => {
+describe('RecordConsumer', () => {
+  it('hands records over in order, gathering what arrives within batchIntervalMs into one batch', async () => {
     const log = openTestLog(join(dir, 'gather'))
     const batches: DecodedEventRow[][] = []
-    const consumer = new EventRowConsumer({
+    const consumer = new RecordConsumer({
       log,
       name: 'test',
-      handle: async (rows) => void batches.push(rows),
+      handle: async (payloads) => void batches.push(payloads.flatMap((payload) => decodeEventRows(payload))),
       logger: quietLogger,
       batchIntervalMs: 1000,
     })
@@ -58,7 +58,7 @@ describe('EventRowConsumer', () => {
     await log.close()
   })
 
-  it('hands over a batch of more rows than it decodes per event-loop turn whole and in order', async () => {
+  it('hands over a batch read in one go whole and in order', async () => {
     const log = openTestLog(join(dir, 'large'))
     // 1,200 rows in 24 requests of 50, appended before the consumer starts: one read.
     const ids = Array.from({ length: 1200 }, (_, i) => `m-${i}`)
@@ -66,10 +66,13 @@ describe('EventRowConsumer', () => {
       await log.append(ids.slice(i, i + 50).flatMap((id) => record(id)))
     }
     const batches: string[][] = []
-    const consumer = new EventRowConsumer({
+    const consumer = new RecordConsumer({
       log,
       name: 'test',
-      handle: async (rows) => void batches.push(rows.map((row) => row.message_id)),
+      handle: async (payloads) =>
+        void batches.push(
+          payloads.flatMap((payload) => decodeEventRows(payload).map((row) => row.message_id)),
+        ),
       logger: quietLogger,
     })
     consumer.start()

@@ -1,0 +1,147 @@
+/**
+ * The main thread's side of the CRM feed worker (`feed-worker.ts`): starts it, hands it batches
+ * of log records, runs its ClickHouse calls on the embedded engine, and holds the tenants' single
+ * writer for it while it writes. A worker that stops unexpectedly fails the batch in hand (the
+ * log consumer retries it) and is started again for the next one.
+ */
+import { Worker } from 'node:worker_threads'
+import type { ClickHouseSettings } from '@clickhouse/client'
+import { getVersionClock, type TenantWriter } from '@rastro/crm-api'
+import type { Connection } from '@rastro/chdb-connection'
+import type { LogLogger } from '../log/segment-log.js'
+import type { ServerOptions } from '../store/create-server-client.js'
+import type { FeedWorkerData, ToMain, ToWorker } from './feed-messages.js'
+import { runDbRequest } from './run-db-request.js'
+
+/**
+ * The worker's script: beside the built module (`dist/`). Tests run this module from `src/`
+ * under vitest, where Node cannot start a TypeScript worker: they use the package's build, which
+ * `npm test` makes first.
+ */
+const WORKER_URL = import.meta.url.endsWith('.ts')
+  ? new URL('../../dist/crm-feed-worker.js', import.meta.url)
+  : new URL('./crm-feed-worker.js', import.meta.url)
+
+export interface CrmFeedWorkerOptions {
+  /** Where ClickHouse is: the embedded engine's connection, or a server the worker opens itself. */
+  store: { connection: Connection } | { server: ServerOptions }
+  /** The CRM's single writer of each tenant (`app.crm.writer`). */
+  writer: TenantWriter
+  insertSettings: ClickHouseSettings | undefined
+  cluster: string | undefined
+  /** Days the CRM keeps its audit log and event links, per tenant id. */
+  retentionDays: Record<string, number>
+  /** Message ids the feed remembers to skip redeliveries (undefined: the CRM's default). */
+  recentIdsLimit: number | undefined
+  logger: LogLogger
+}
+
+interface Running {
+  worker: Worker
+  /** Batches handed over and not yet answered, by id. */
+  batches: Map<number, { resolve(): void; reject(error: Error): void }>
+  /** Releases of the tenant writers the worker holds, by lock id. */
+  held: Map<number, () => void>
+  exited: Promise<void>
+}
+
+export class CrmFeedWorker {
+  readonly #options: CrmFeedWorkerOptions
+  #running: Running | undefined
+  #nextBatchId = 0
+  #closing = false
+
+  constructor(options: CrmFeedWorkerOptions) {
+    this.#options = options
+  }
+
+  /**
+   * Hands `payloads` (log records of `events` rows) to the CRM; resolves once they are written.
+   * @throws Error when the CRM failed on them or the worker stopped.
+   */
+  handle(payloads: Buffer[]): Promise<void> {
+    if (this.#closing) return Promise.reject(new Error('the CRM feed worker is closing'))
+    const running = (this.#running ??= this.#start())
+    const id = this.#nextBatchId++
+    return new Promise<void>((resolve, reject) => {
+      running.batches.set(id, { resolve, reject })
+      running.worker.postMessage({ type: 'events', id, payloads } satisfies ToWorker)
+    })
+  }
+
+  #start(): Running {
+    const { store, logger } = this.#options
+    const workerData: FeedWorkerData = {
+      server: 'server' in store ? store.server : undefined,
+      insertSettings: this.#options.insertSettings,
+      cluster: this.#options.cluster,
+      retentionDays: this.#options.retentionDays,
+      recentIdsLimit: this.#options.recentIdsLimit,
+      versionClock: getVersionClock(),
+    }
+    const worker = new Worker(WORKER_URL, { workerData })
+    const running: Running = {
+      worker,
+      batches: new Map(),
+      held: new Map(),
+      exited: new Promise((resolve) => worker.once('exit', () => resolve())),
+    }
+    worker.on('message', (message: ToMain) => this.#onMessage(running, message))
+    worker.on('error', (error) => logger.error({ err: error }, 'CRM feed worker failed'))
+    worker.once('exit', (code) => {
+      if (this.#running === running) this.#running = undefined
+      for (const release of running.held.values()) release()
+      const stopped = new Error(`the CRM feed worker stopped (exit code ${code})`)
+      for (const batch of running.batches.values()) batch.reject(stopped)
+      if (!this.#closing)
+        logger.error({ code }, 'CRM feed worker stopped; it starts again with the next batch')
+    })
+    return running
+  }
+
+  #onMessage(running: Running, message: ToMain): void {
+    const { worker, batches, held } = running
+    switch (message.type) {
+      case 'db': {
+        if (!('connection' in this.#options.store)) return
+        void runDbRequest(this.#options.store.connection, message).then((answer) =>
+          worker.postMessage(answer),
+        )
+        break
+      }
+      case 'lock':
+        void this.#options.writer.run(
+          message.tenantId,
+          () =>
+            new Promise<void>((release) => {
+              held.set(message.id, release)
+              worker.postMessage({ type: 'locked', id: message.id } satisfies ToWorker)
+            }),
+        )
+        break
+      case 'unlock':
+        held.get(message.id)?.()
+        held.delete(message.id)
+        break
+      case 'handled': {
+        const batch = batches.get(message.id)
+        batches.delete(message.id)
+        if (message.error === undefined) batch?.resolve()
+        else batch?.reject(new Error(message.error))
+        break
+      }
+      case 'log':
+        this.#options.logger[message.level](message.object, message.message)
+        break
+    }
+  }
+
+  /** Lets the worker finish its webhook deliveries (retries waiting are given up) and stop. */
+  async close(): Promise<void> {
+    this.#closing = true
+    const running = this.#running
+    if (!running) return
+    running.worker.postMessage({ type: 'close' } satisfies ToWorker)
+    await running.exited
+  }
+}
