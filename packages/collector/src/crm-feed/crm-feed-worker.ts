@@ -34,6 +34,8 @@ export interface CrmFeedWorkerOptions {
   /** Message ids the feed remembers to skip redeliveries (undefined: the CRM's default). */
   recentIdsLimit: number | undefined
   logger: LogLogger
+  /** The worker's script (default: the built `crm-feed-worker.js`). */
+  workerUrl?: URL
 }
 
 interface Running {
@@ -42,6 +44,8 @@ interface Running {
   batches: Map<number, { resolve(): void; reject(error: Error): void }>
   /** Releases of the tenant writers the worker holds, by lock id. */
   held: Map<number, () => void>
+  /** Set when the worker exited: a writer it asked for and gets only now is released at once. */
+  stopped: boolean
   exited: Promise<void>
 }
 
@@ -79,16 +83,18 @@ export class CrmFeedWorker {
       recentIdsLimit: this.#options.recentIdsLimit,
       versionClock: getVersionClock(),
     }
-    const worker = new Worker(WORKER_URL, { workerData })
+    const worker = new Worker(this.#options.workerUrl ?? WORKER_URL, { workerData })
     const running: Running = {
       worker,
       batches: new Map(),
       held: new Map(),
+      stopped: false,
       exited: new Promise((resolve) => worker.once('exit', () => resolve())),
     }
     worker.on('message', (message: ToMain) => this.#onMessage(running, message))
     worker.on('error', (error) => logger.error({ err: error }, 'CRM feed worker failed'))
     worker.once('exit', (code) => {
+      running.stopped = true
       if (this.#running === running) this.#running = undefined
       for (const release of running.held.values()) release()
       const stopped = new Error(`the CRM feed worker stopped (exit code ${code})`)
@@ -114,6 +120,7 @@ export class CrmFeedWorker {
           message.tenantId,
           () =>
             new Promise<void>((release) => {
+              if (running.stopped) return release()
               held.set(message.id, release)
               worker.postMessage({ type: 'locked', id: message.id } satisfies ToWorker)
             }),
