@@ -327,11 +327,8 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   })
   // The CRM reads accepted events from the log with its own cursor (identities, lead scores), and
   // handles them in a worker thread, off the event loop that acknowledges ingest.
-  const { url, username, password, database } = config.clickhouse
   const crmWorker = new CrmFeedWorker({
-    store: store.connection
-      ? { connection: store.connection }
-      : { server: { url: url!, username, password, database } },
+    store,
     writer: app.crm.writer,
     insertSettings,
     cluster,

@@ -7,9 +7,8 @@
 import { Worker } from 'node:worker_threads'
 import type { ClickHouseSettings } from '@clickhouse/client'
 import { getVersionClock, type TenantWriter } from '@rastro/crm-api'
-import type { Connection } from '@rastro/chdb-connection'
 import type { LogLogger } from '../log/segment-log.js'
-import type { ServerOptions } from '../store/create-server-client.js'
+import type { Store } from '../store/create-store-client.js'
 import type { FeedWorkerData, ToMain, ToWorker } from './feed-messages.js'
 import { runDbRequest } from './run-db-request.js'
 
@@ -23,8 +22,8 @@ const WORKER_URL = import.meta.url.endsWith('.ts')
   : new URL('./crm-feed-worker.js', import.meta.url)
 
 export interface CrmFeedWorkerOptions {
-  /** Where ClickHouse is: the embedded engine's connection, or a server the worker opens itself. */
-  store: { connection: Connection } | { server: ServerOptions }
+  /** Where ClickHouse is: the embedded engine's connection, or a server the worker opens a client of. */
+  store: Pick<Store, 'connection' | 'server'>
   /** The CRM's single writer of each tenant (`app.crm.writer`). */
   writer: TenantWriter
   insertSettings: ClickHouseSettings | undefined
@@ -55,7 +54,10 @@ export class CrmFeedWorker {
   #nextBatchId = 0
   #closing = false
 
+  /** @throws TypeError when `store` has neither an embedded connection nor a server. */
   constructor(options: CrmFeedWorkerOptions) {
+    if (!options.store.connection && !options.store.server)
+      throw new TypeError('the CRM feed needs the embedded engine or a ClickHouse server')
     this.#options = options
   }
 
@@ -76,7 +78,7 @@ export class CrmFeedWorker {
   #start(): Running {
     const { store, logger } = this.#options
     const workerData: FeedWorkerData = {
-      server: 'server' in store ? store.server : undefined,
+      server: store.connection ? undefined : store.server,
       insertSettings: this.#options.insertSettings,
       cluster: this.#options.cluster,
       retentionDays: this.#options.retentionDays,
@@ -109,10 +111,8 @@ export class CrmFeedWorker {
     const { worker, batches, held } = running
     switch (message.type) {
       case 'db': {
-        if (!('connection' in this.#options.store)) return
-        void runDbRequest(this.#options.store.connection, message).then((answer) =>
-          worker.postMessage(answer),
-        )
+        const { connection } = this.#options.store
+        if (connection) void runDbRequest(connection, message).then((answer) => worker.postMessage(answer))
         break
       }
       case 'lock':

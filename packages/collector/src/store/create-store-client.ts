@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import { ChdbConnection, type Connection } from '@rastro/chdb-connection'
-import { createServerClient } from './create-server-client.js'
+import { createServerClient, type ServerOptions } from './create-server-client.js'
 
 /** Where ClickHouse lives. */
 export interface StoreOptions {
@@ -28,6 +28,8 @@ export interface Store {
   embedded: boolean
   /** The embedded engine's connection under `client`, for the CRM feed's worker thread to reach it. */
   connection?: Connection
+  /** The server `client` talks to, for the CRM feed's worker thread to open a client of its own. */
+  server?: ServerOptions
   /** Human-readable location for logs, with no password in it. */
   location: string
 }
@@ -36,9 +38,15 @@ export interface Store {
 export function createStore(options: StoreOptions): Store {
   if (options.url) {
     const url = new URL(options.url)
-    const client = createServerClient({ ...options, url: options.url })
+    const server = {
+      url: options.url,
+      username: options.username,
+      password: options.password,
+      database: options.database,
+    }
+    const client = createServerClient(server)
     url.password = ''
-    return { client, embedded: false, location: url.toString() }
+    return { client, embedded: false, server, location: url.toString() }
   }
   const path = resolve(options.dataDir, 'clickhouse')
   mkdirSync(path, { recursive: true })
