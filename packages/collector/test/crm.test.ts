@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
+import { DEFAULT_SCORING_RULES, signWebhook } from '@rastro/crm-api'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   createForwardingConfig,
@@ -153,6 +154,54 @@ describe('the CRM feed through the collector', () => {
     expect(await scoreOf('twice')).toBe(await scoreOf('once'))
     // The page view counts: the score is above the email's alone.
     expect(await scoreOf('once')).toBeGreaterThan(await scoreOf('marker'))
+  })
+
+  it("fires a signed hot-lead webhook from the feed's thread, scoring with rules the API changed a moment before", async () => {
+    const run = randomUUID().slice(0, 8)
+    const deliveries: { headers: Record<string, unknown>; body: string }[] = []
+    const receiver = createServer((request, response) => {
+      let body = ''
+      request.setEncoding('utf8').on('data', (chunk: string) => (body += chunk))
+      request.on('end', () => {
+        deliveries.push({ headers: request.headers, body })
+        response.writeHead(204).end()
+      })
+    })
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
+    receivers.push(receiver)
+    const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hot`
+    const put = (path: string, body: unknown, method = 'POST') =>
+      crmFetch(path, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    const hook = (await (
+      await put('/v1/crm/webhooks', { url: hookUrl, events: ['contact.hot_lead'] })
+    ).json()) as {
+      secret: string
+    }
+    // The feed scored earlier batches with the default rules; one page view of this path is hot now.
+    const rules = {
+      groups: [{ name: 'visits', kind: 'engagement', timeFrameDays: 30 }],
+      engagement: [{ group: 'visits', type: 'page', pathPrefix: `/hot-${run}`, points: 50 }],
+      hotLeadThreshold: 40,
+    }
+    expect((await put('/v1/crm/scoring/rules', rules, 'PUT')).status).toBe(200)
+    try {
+      const email = `hot.${run}@example.com`
+      const anonymousId = `anon-hot-${run}`
+      await sendBatch(collector.url, [
+        { type: 'identify', messageId: `hot-identify-${run}`, anonymousId, traits: { email } },
+        { type: 'page', messageId: `hot-page-${run}`, anonymousId, properties: { path: `/hot-${run}` } },
+      ])
+      const delivery = await waitFor('the hot-lead webhook', () => deliveries[0])
+      const body = JSON.parse(delivery.body) as { event: string; data: { contact: { email: string } } }
+      expect(body.event).toBe('contact.hot_lead')
+      expect(body.data.contact.email).toBe(email)
+      const timestamp = String(delivery.headers['x-rastro-webhook-timestamp'])
+      expect(delivery.headers['x-rastro-webhook-signature']).toBe(
+        signWebhook(hook.secret, timestamp, delivery.body),
+      )
+    } finally {
+      await put('/v1/crm/scoring/rules', DEFAULT_SCORING_RULES, 'PUT')
+    }
   })
 })
 
