@@ -5,4 +5,4 @@
 export { createCrmFeed, type CrmFeed, type CrmFeedOptions } from './feed/create-crm-feed.js'
 export type { CrmEventRow } from './feed/crm-event-row.js'
 export type { TenantWriter } from './db/create-tenant-writer.js'
-export { useVersionClock } from './db/version-clock.js'
+export { nextVersion, useVersionClock } from './db/version-clock.js'
