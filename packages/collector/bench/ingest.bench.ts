@@ -3,7 +3,8 @@
  * run on this machine: a bare Fastify route that only parses the same JSON and answers 200 (the
  * ceiling of the HTTP layer), and the full collector (`rastro serve`: auth, validation,
  * enrichment, dedup, the write-ahead log with its durability, the ClickHouse writer on the
- * embedded engine), each in its own process, loaded by autocannon from this one.
+ * embedded engine, the CRM feed in its worker thread), each in its own process, loaded by autocannon
+ * from this one.
  *
  * Scenarios: `/v1/batch` with 50 and 500 events per request, and single-event `/v1/track`.
  * For each: the most requests per second at 50 connections, then ack latency at 25% and 50% of the
@@ -376,7 +377,7 @@ async function main(): Promise<void> {
   ]
   for (const [durability, run] of runs) {
     lines.push(
-      `- \`${durability}\`: time-to-queryable (ack → visible in a \`SELECT\`, ${run.ttq.length} probes during the batch-of-50 half-load run, started with the log caught up) p50 ${fmt(quantile(run.ttq, 0.5))} ms, p99 ${fmt(quantile(run.ttq, 0.99))} ms; CPU per stored event ${fmt(run.cpuPerEvent.main)} µs on the main thread and ${fmt(run.cpuPerEvent.other)} µs on the others (the embedded ClickHouse, file I/O); collector RSS ${fmt(run.rss.rss)} MB at the end (${fmt(run.rss.file)} MB of it mapped from files, mostly the embedded engine's library), peak ${fmt(run.rss.peak)} MB; ${fmt(run.bytesPerEvent)} bytes per stored event (compressed).`,
+      `- \`${durability}\`: time-to-queryable (ack → visible in a \`SELECT\`, ${run.ttq.length} probes during the batch-of-50 half-load run, started with the log caught up) p50 ${fmt(quantile(run.ttq, 0.5))} ms, p99 ${fmt(quantile(run.ttq, 0.99))} ms; CPU per stored event ${fmt(run.cpuPerEvent.main)} µs on the main thread and ${fmt(run.cpuPerEvent.other)} µs on the others (the CRM feed's worker, the embedded ClickHouse, file I/O); collector RSS ${fmt(run.rss.rss)} MB at the end (${fmt(run.rss.file)} MB of it mapped from files, mostly the embedded engine's library), peak ${fmt(run.rss.peak)} MB; ${fmt(run.bytesPerEvent)} bytes per stored event (compressed).`,
     )
   }
   const table = lines.join('\n')
