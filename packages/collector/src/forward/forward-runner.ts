@@ -22,6 +22,7 @@ import type { DefaultConsent } from '../config/destination-schema.js'
 import { createError } from '../errors.js'
 import type { LogCursor } from '../log/log-cursor.js'
 import type { LogLogger, SegmentLog } from '../log/segment-log.js'
+import { WakeablePause } from '../log/wakeable-pause.js'
 import type { AttemptResult, Delivery, Destination } from './destination.js'
 import {
   isLineOfTenant,
@@ -142,7 +143,7 @@ export class ForwardRunner {
   #replay: (ReplayStatus & { fromMs: number; toMs: number; after: ReplayPosition | undefined }) | undefined
   #stopping = false
   #running: Promise<void> | undefined
-  #wake: (() => void) | undefined
+  readonly #pause = new WakeablePause()
 
   constructor(options: ForwardRunnerOptions) {
     this.#options = { batchEvents: 1000, now: Date.now, random: Math.random, ...options }
@@ -173,7 +174,7 @@ export class ForwardRunner {
         )
         this.#batch = undefined
         this.#readPosition = this.#cursor.position
-        await this.#pause(1000)
+        await this.#pause.sleep(1000)
       }
     }
   }
@@ -220,7 +221,7 @@ export class ForwardRunner {
       { destination: this.name, from: this.#replay.from, to: this.#replay.to },
       'forwarding: replay started',
     )
-    this.#wake?.()
+    this.#pause.wake()
     return this.replay!
   }
 
@@ -258,17 +259,7 @@ export class ForwardRunner {
     if (this.#nextRetryAt !== undefined)
       ms = Math.min(ms, Math.max(this.#nextRetryAt, this.#pausedUntil) - now)
     ms = Math.max(ms, 1)
-    await Promise.race([this.#options.log.waitForData(this.#readPosition, ms), this.#pause(ms)])
-  }
-
-  #pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms)
-      this.#wake = () => {
-        clearTimeout(timer)
-        resolve()
-      }
-    })
+    await Promise.race([this.#options.log.waitForData(this.#readPosition, ms), this.#pause.sleep(ms)])
   }
 
   /** Reads what the log holds past the batch, and handles the batch when it is full or old enough. */
@@ -733,7 +724,7 @@ export class ForwardRunner {
           'forwarding: ClickHouse call failed',
         )
         if (this.#stopping) return undefined
-        await this.#pause(waitMs)
+        await this.#pause.sleep(waitMs)
         if (this.#stopping) return undefined
         waitMs = Math.min(waitMs * 2, 30_000)
       }
@@ -746,7 +737,7 @@ export class ForwardRunner {
    */
   async close(): Promise<void> {
     this.#stopping = true
-    this.#wake?.()
+    this.#pause.wake()
     await this.#running
     if (this.#replay?.state === 'running') this.#replay.state = 'stopped'
     await this.destination.close()

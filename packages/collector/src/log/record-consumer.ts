@@ -12,6 +12,7 @@
  */
 import type { LogCursor } from './log-cursor.js'
 import type { LogLogger, SegmentLog } from './segment-log.js'
+import { WakeablePause } from './wakeable-pause.js'
 
 export interface RecordConsumerOptions {
   log: SegmentLog
@@ -35,7 +36,7 @@ export class RecordConsumer {
   readonly #cursor: LogCursor
   #stopping = false
   #running: Promise<void> | undefined
-  #wake: (() => void) | undefined
+  readonly #pause = new WakeablePause()
   /** When the last batch was read (epoch ms). */
   #lastBatchAt = 0
 
@@ -59,12 +60,12 @@ export class RecordConsumer {
     while (!this.#stopping) {
       const position = this.#cursor.position
       if (log.readableEnd <= position) {
-        await Promise.race([log.waitForData(position, 1000), this.#pause(1000)])
+        await Promise.race([log.waitForData(position, 1000), this.#pause.sleep(1000)])
         continue
       }
       const gatherMs = this.#lastBatchAt + this.#options.batchIntervalMs - Date.now()
       if (gatherMs > 0 && log.readableEnd - position < this.#options.batchBytes) {
-        await this.#pause(gatherMs)
+        await this.#pause.sleep(gatherMs)
         continue
       }
       this.#lastBatchAt = Date.now()
@@ -82,7 +83,7 @@ export class RecordConsumer {
         await this.#cursor.commit({ position: next })
       } catch (error) {
         logger.error({ err: error, consumer: name }, 'log consumer: cannot read the log; retrying')
-        await this.#pause(1000)
+        await this.#pause.sleep(1000)
       }
     }
   }
@@ -100,27 +101,17 @@ export class RecordConsumer {
           'log consumer: handler failed',
         )
         if (this.#stopping) return 'stopped'
-        await this.#pause(waitMs)
+        await this.#pause.sleep(waitMs)
         waitMs *= 2
       }
     }
     return 'skipped'
   }
 
-  #pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms)
-      this.#wake = () => {
-        clearTimeout(timer)
-        resolve()
-      }
-    })
-  }
-
   /** Stops after the batch in hand (its cursor then reflects what was handled). */
   async close(): Promise<void> {
     this.#stopping = true
-    this.#wake?.()
+    this.#pause.wake()
     await this.#running
   }
 }

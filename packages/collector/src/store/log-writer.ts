@@ -24,6 +24,7 @@ import { countRecordRows, EVENT_COLUMNS, getRecordMonth } from '../ingest/encode
 import type { LogRecord } from '../log/frame-records.js'
 import type { LogCursor } from '../log/log-cursor.js'
 import type { LogLogger, SegmentLog } from '../log/segment-log.js'
+import { WakeablePause } from '../log/wakeable-pause.js'
 
 /** What the writer reports, for metrics. */
 export interface LogWriterEvents {
@@ -84,7 +85,7 @@ export class LogWriter {
   #lastError: string | undefined
   #failingSince: number | undefined
   /** Resolves the current pause early (on close). */
-  #wake: (() => void) | undefined
+  readonly #pause = new WakeablePause()
 
   constructor(options: LogWriterOptions) {
     this.#options = {
@@ -125,7 +126,7 @@ export class LogWriter {
         this.#buffer = []
         this.#bufferedRows = 0
         this.#readPosition = this.#cursor.position
-        await this.#pause(1000)
+        await this.#pause.sleep(1000)
       }
     }
   }
@@ -147,9 +148,9 @@ export class LogWriter {
       if (due) {
         if (!(await this.#insertBuffered())) return
       } else if (this.#buffer.length > 0) {
-        await this.#pause(POLL_MS)
+        await this.#pause.sleep(POLL_MS)
       } else {
-        await Promise.race([this.#options.log.waitForData(this.#readPosition, 1000), this.#pause(1000)])
+        await Promise.race([this.#options.log.waitForData(this.#readPosition, 1000), this.#pause.sleep(1000)])
       }
     }
   }
@@ -166,16 +167,6 @@ export class LogWriter {
       this.#bufferedRows += rows
     }
     this.#readPosition = next
-  }
-
-  #pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms)
-      this.#wake = () => {
-        clearTimeout(timer)
-        resolve()
-      }
-    })
   }
 
   /**
@@ -250,7 +241,7 @@ export class LogWriter {
           'insert into ClickHouse failed',
         )
         if (this.#stopping) return false
-        await this.#pause(waitMs)
+        await this.#pause.sleep(waitMs)
         if (this.#stopping) return false
         waitMs = Math.min(waitMs * 2, this.#options.retryMaxMs)
       }
@@ -325,7 +316,7 @@ export class LogWriter {
   async close(drainMs = 5000): Promise<void> {
     const deadline = Date.now() + drainMs
     this.#stopping = true
-    this.#wake?.()
+    this.#pause.wake()
     await this.#running
     while (
       (this.#readPosition < this.#options.log.readableEnd || this.#buffer.length > 0) &&
