@@ -91,11 +91,13 @@ function fillIds(parts: string[]): string {
   return out
 }
 
+/** Starts `command` (a script with a shebang) or, when `args` alone are given, Node with them. */
 function startChild(
   args: string[],
   env: Record<string, string> = {},
+  command = process.execPath,
 ): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, args, {
+  const child = spawn(command, args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -291,20 +293,11 @@ async function runCollector(durability: string, bare: Map<string, LoadResult>): 
       tenants: [{ id: 'bench', sites: [{ id: 'web', writeKey: WRITE_KEY }] }],
     }),
   )
+  // The `rastro` command as users run it (its shebang sets glibc's malloc thresholds).
   const collector = await startChild(
-    [
-      join(packageDir, 'dist', 'cli.js'),
-      'serve',
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--data-dir',
-      dataDir,
-      '--config',
-      configPath,
-    ],
+    ['serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--config', configPath],
     { RASTRO_LOG_LEVEL: 'info', RASTRO_DURABILITY: durability },
+    join(packageDir, 'bin', 'rastro.js'),
   )
   const run: CollectorRun = {
     rows: [],
