@@ -45,6 +45,7 @@ import { CLICKHOUSE_CONSUMER, LogWriter } from './store/log-writer.js'
 import { runMigrations } from './store/run-migrations.js'
 import { createMetrics, type Metrics } from './util/create-metrics.js'
 import { handleError, handleNotFound } from './util/error-handler.js'
+import { ThreadPriorities } from './util/thread-priorities.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -392,7 +393,11 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     app.get('/', (_request, reply) => reply.redirect('/examples/landing-page/'))
   }
 
+  const threadPriorities = new ThreadPriorities(settings.backgroundNice)
+  threadPriorities.start()
+
   app.addHook('onClose', async () => {
+    threadPriorities.stop()
     await crmFeed.close()
     await crmWorker.close()
     await forwarding.close()

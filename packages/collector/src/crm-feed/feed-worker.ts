@@ -9,7 +9,6 @@
  * main thread's clock in shared memory. On the embedded engine, ClickHouse calls go through the
  * main thread (`PortConnection`); on a server, the worker opens its own client.
  */
-import { setPriority } from 'node:os'
 import { parentPort, workerData } from 'node:worker_threads'
 import { createClient } from '@clickhouse/client'
 import { createCrmFeed, useVersionClock, type TenantWriter } from '@rastro/crm-api/feed'
@@ -17,19 +16,6 @@ import { decodeEventRows } from '../ingest/encode-event-rows.js'
 import { createServerClient } from '../store/create-server-client.js'
 import type { FeedWorkerData, ToMain, ToWorker } from './feed-messages.js'
 import { PortConnection } from './port-connection.js'
-
-/**
- * Below the main thread when they compete for a core: acknowledging ingest comes first, the CRM
- * catches up. On Linux a nice value is a per-thread attribute (setpriority(2), "BUGS": under NPTL,
- * `setpriority(PRIO_PROCESS, 0)` sets the calling thread's), which is what `setPriority(n)` does.
- */
-const FEED_NICE = 10
-
-try {
-  setPriority(FEED_NICE)
-} catch {
-  // Not allowed here (a sandbox): the worker runs at the main thread's priority.
-}
 
 const data = workerData as FeedWorkerData
 const port = parentPort!
