@@ -159,6 +159,8 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   }
   const metrics = createMetrics()
   const keyRing = new KeyRing(config.tenants, config.adminKeySha256)
+  // Every thread but this one (and the log's fdatasync thread) yields the cores to the acks.
+  const threadPriorities = new ThreadPriorities(settings.backgroundNice)
   const log = SegmentLog.open({
     dir: join(settings.dataDir, 'log'),
     durability: settings.durability,
@@ -168,6 +170,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     fsyncIntervalMs: settings.fsyncIntervalMs,
     minFreeDiskBytes: settings.minFreeDiskBytes,
     logger: app.log,
+    onSyncThread: (threadId) => threadPriorities.keep(threadId),
   })
   const writer = new LogWriter({
     client: store.client,
@@ -393,7 +396,6 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     app.get('/', (_request, reply) => reply.redirect('/examples/landing-page/'))
   }
 
-  const threadPriorities = new ThreadPriorities(settings.backgroundNice)
   threadPriorities.start()
 
   app.addHook('onClose', async () => {

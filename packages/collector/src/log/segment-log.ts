@@ -15,7 +15,6 @@
 import { randomUUID } from 'node:crypto'
 import {
   closeSync,
-  fdatasync,
   fsyncSync,
   ftruncateSync,
   mkdirSync,
@@ -28,13 +27,11 @@ import {
 } from 'node:fs'
 import { open, statfs } from 'node:fs/promises'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { createError, type RastroError } from '../errors.js'
 import { frameRecords, parseRecords, RECORD_HEADER_BYTES, type LogRecord } from './frame-records.js'
+import { FsyncThread } from './fsync-thread.js'
 import { LogCursor, type CursorState } from './log-cursor.js'
 import { fsyncDirectory, writeFileAtomic } from '../util/write-file-atomic.js'
-
-const fdatasyncAsync = promisify(fdatasync)
 
 /** `fsync`: fdatasync before every ack (survives power loss); `os`: write before ack, fsync on an interval (survives `kill -9`). */
 export type Durability = 'fsync' | 'os'
@@ -67,8 +64,13 @@ export interface SegmentLogOptions {
   logger: LogLogger
   /** Seconds a refused client is told to wait (`Retry-After`). */
   retryAfterSeconds?: number
-  /** The file writes the log makes; tests pass failing ones (ENOSPC, EIO). Default: node:fs. */
+  /**
+   * The file writes the log makes; tests pass failing ones (ENOSPC, EIO). Default: node:fs's
+   * `writeSync`, and fdatasync on the log's own thread (`FsyncThread`).
+   */
   io?: { writeSync: typeof writeSync; fdatasync: (fd: number) => Promise<void> }
+  /** Told the Linux thread id of the log's fdatasync thread once it runs (default io only). */
+  onSyncThread?: (threadId: number) => void
 }
 
 interface Segment {
@@ -122,9 +124,17 @@ export class SegmentLog {
   readonly #openedAt = Date.now()
   #dataWaiters: (() => void)[] = []
   readonly #timers: NodeJS.Timeout[] = []
+  readonly #syncThread: FsyncThread | undefined
 
-  private constructor(options: Required<SegmentLogOptions>, id: string, segments: Segment[], fd: number) {
+  private constructor(
+    options: Required<SegmentLogOptions>,
+    id: string,
+    segments: Segment[],
+    fd: number,
+    syncThread: FsyncThread | undefined,
+  ) {
     this.#options = options
+    this.#syncThread = syncThread
     this.id = id
     this.#segments = segments
     this.#fd = fd
@@ -140,10 +150,12 @@ export class SegmentLog {
    * @throws the file system's error when the directory cannot be used.
    */
   static open(options: SegmentLogOptions): SegmentLog {
+    const syncThread = options.io ? undefined : new FsyncThread(options.onSyncThread)
     const resolved: Required<SegmentLogOptions> = {
       retryAfterSeconds: 5,
       segmentMaxAgeMs: 15 * 60_000,
-      io: { writeSync, fdatasync: fdatasyncAsync },
+      io: { writeSync, fdatasync: (fd) => syncThread!.fdatasync(fd) },
+      onSyncThread: () => {},
       ...options,
     }
     const { dir, logger } = resolved
@@ -202,7 +214,7 @@ export class SegmentLog {
       segments.push({ base: furthest, path, size: 0, mtimeMs: Date.now() })
     }
     const fd = openSync(segments[segments.length - 1]!.path, 'r+')
-    const log = new SegmentLog(resolved, id, segments, fd)
+    const log = new SegmentLog(resolved, id, segments, fd, syncThread)
     for (const [name, state] of cursorStates) {
       log.#cursors.set(name, new LogCursor(log, name, join(dir, 'cursors', `${name}.json`), state))
     }
@@ -604,6 +616,7 @@ export class SegmentLog {
     await this.#waitForWrites()
     this.#closed = true
     for (const timer of this.#timers) clearInterval(timer)
+    await this.#syncThread?.close()
     fsyncSync(this.#fd)
     closeSync(this.#fd)
     this.#wakeReaders()

@@ -7,17 +7,23 @@
  * with `fsync`, p50 / p99 15.8 / 171 → 1.8 / 32 ms.
  *
  * On Linux a nice value belongs to a thread (setpriority(2), "BUGS": under NPTL it is a per-thread
- * attribute, and a new thread inherits its creator's): {@link ThreadPriorities.apply} lowers each
- * thread it finds in `/proc/self/task`, and runs again every second for the threads started since.
- * Lowering needs no privilege. Elsewhere (no `/proc`), it does nothing.
+ * attribute, and a new thread inherits its creator's): {@link ThreadPriorities.apply}, run every
+ * second, lowers each thread of `/proc/self/task` that the pass before found too, which leaves a new
+ * thread that must keep the main thread's priority (the log's fdatasync thread) a pass to say so
+ * ({@link ThreadPriorities.keep}): lowering needs no privilege, raising back does. Elsewhere (no
+ * `/proc`), it does nothing.
  */
 import { readdirSync, readlinkSync } from 'node:fs'
 import { getPriority, setPriority } from 'node:os'
 
 export class ThreadPriorities {
   readonly #nice: number
-  /** The thread that stays at its priority (its id, a Linux TID), or undefined off Linux. */
-  readonly #kept: number | undefined
+  /** The calling thread (its Linux TID), or undefined off Linux. */
+  readonly #main: number | undefined
+  /** Threads that stay at their priority (TIDs). */
+  readonly #kept = new Set<number>()
+  /** Threads found by the last pass and not lowered yet (TIDs). */
+  #found = new Set<number>()
   /** Threads already lowered (TIDs), so a pass makes no system call for them. */
   #lowered = new Set<number>()
   #timer: NodeJS.Timeout | undefined
@@ -25,12 +31,17 @@ export class ThreadPriorities {
   /** @param nice the nice value of the other threads (0-19; 0 leaves them as they are). */
   constructor(nice: number) {
     this.#nice = nice
-    this.#kept = readThreadId()
+    this.#main = readThreadId()
   }
 
-  /** Lowers the threads not lowered yet; returns how many it lowered. Never throws. */
+  /** Leaves `threadId` (a Linux TID) at its priority, if no pass has lowered it yet. */
+  keep(threadId: number): void {
+    this.#kept.add(threadId)
+  }
+
+  /** Lowers the threads the last pass found; returns how many it lowered. Never throws. */
   apply(): number {
-    if (this.#kept === undefined || this.#nice === 0) return 0
+    if (this.#main === undefined || this.#nice === 0) return 0
     let threads: string[]
     try {
       threads = readdirSync('/proc/self/task')
@@ -38,12 +49,17 @@ export class ThreadPriorities {
       return 0
     }
     const lowered = new Set<number>()
+    const found = new Set<number>()
     let count = 0
     for (const name of threads) {
       const thread = Number(name)
-      if (thread === this.#kept) continue
+      if (thread === this.#main || this.#kept.has(thread)) continue
       if (this.#lowered.has(thread)) {
         lowered.add(thread)
+        continue
+      }
+      if (!this.#found.has(thread)) {
+        found.add(thread)
         continue
       }
       try {
@@ -57,14 +73,16 @@ export class ThreadPriorities {
       }
     }
     // Threads that ended are forgotten, so a reused id is lowered again.
+    for (const thread of this.#kept) if (!threads.includes(String(thread))) this.#kept.delete(thread)
     this.#lowered = lowered
+    this.#found = found
     return count
   }
 
   /** Applies now, then every `intervalMs` (ms) until {@link stop}; the timer keeps no process alive. */
   start(intervalMs = 1000): void {
     this.apply()
-    if (this.#kept === undefined || this.#nice === 0) return
+    if (this.#main === undefined || this.#nice === 0) return
     this.#timer = setInterval(() => this.apply(), intervalMs)
     this.#timer.unref()
   }

@@ -1,7 +1,7 @@
 /**
  * ThreadPriorities on this process's real threads (Linux): every thread but the calling one ends
- * at the nice value, a thread started later is lowered by the next pass, and the calling thread
- * keeps its own.
+ * at the nice value at the second pass that finds it, a thread started later is lowered by the
+ * timer's passes, and the calling thread and a kept thread keep their own.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
@@ -40,6 +40,7 @@ describe('ThreadPriorities', () => {
     const before = readNiceValues().get(calling)
     const priorities = new ThreadPriorities(7)
     await startWorker()
+    expect(priorities.apply()).toBe(0)
     expect(priorities.apply()).toBeGreaterThan(0)
     let values = readNiceValues()
     expect(values.get(calling)).toBe(before)
@@ -49,13 +50,27 @@ describe('ThreadPriorities', () => {
     const known = new Set(values.keys())
     priorities.start(20)
     await startWorker()
-    await new Promise((resolve) => setTimeout(resolve, 150))
+    await new Promise((resolve) => setTimeout(resolve, 200))
     priorities.stop()
     values = readNiceValues()
     const started = [...values.keys()].filter((thread) => !known.has(thread))
     expect(started.length).toBeGreaterThan(0)
     for (const thread of started) expect(values.get(thread), `thread ${thread}`).toBe(7)
     expect(values.get(calling)).toBe(before)
+  })
+
+  it('leaves a kept thread at its priority', async () => {
+    const priorities = new ThreadPriorities(9)
+    const known = new Set(readNiceValues().keys())
+    await startWorker()
+    const [kept] = [...readNiceValues().keys()].filter((thread) => !known.has(thread))
+    priorities.keep(kept!)
+    priorities.apply()
+    priorities.apply()
+    const values = readNiceValues()
+    expect(values.get(kept!)).toBe(0)
+    expect(values.get(calling)).toBe(0)
+    for (const [thread, nice] of values) if (thread !== calling && thread !== kept) expect(nice).toBe(9)
   })
 
   it('leaves every thread as it is with nice 0', async () => {
