@@ -5,7 +5,8 @@
  * then to get a core. This thread stays at the main thread's priority and does nothing else; it
  * tells its Linux thread id through `onThread` so the priorities leave it alone.
  * Measured on 2 cores with `fsync` durability, 2 runs each in alternation: ack p99 at 9k events/s
- * 27-33 → 19-20 ms, at 18k events/s 38-39 → 23-41 ms.
+ * 27-33 → 19-20 ms, at 18k events/s 38-39 → 23-41 ms; with the shared-memory calls below, 15-17
+ * and 20 ms.
  *
  * A call crosses threads through shared memory (`Atomics.notify`, `Atomics.waitAsync`), not
  * `postMessage`: with one message per group commit, `postMessage` took 3.6% of the main thread
