@@ -82,9 +82,9 @@ export class FsyncThread {
     worker.ref()
     try {
       for (let done = Atomics.load(shared, DONE); done !== request; done = Atomics.load(shared, DONE)) {
+        if (this.#worker !== worker) throw new Error('the log fsync thread stopped')
         const wait = Atomics.waitAsync(shared, DONE, done)
         if (wait.async) await wait.value
-        if (this.#worker !== worker) throw new Error('the log fsync thread stopped')
       }
     } finally {
       worker.unref()
