@@ -10,12 +10,22 @@
  * session opened read-only. A chDB session runs one statement at a time, so there are three:
  * `write` (inserts, DDL), `read` (queries: a slow one never holds up an insert) and `readonly`.
  *
+ * An insert's body goes to the engine as a file it reads itself (`INSERT … SELECT * FROM file()`),
+ * not through chDB's raw insert nor inline in the SQL: measured here on the collector's 10k-row
+ * `events` batches (935 bytes per row, `JSONCompactEachRow`), the engine took 10-13 µs of CPU per
+ * row through the raw insert, 17-21 µs inline and 4-6 µs reading a file, into a `Null` table
+ * (median 19.5 against 11.7 µs into `events`). The file is written to `<path>/insert-bodies`
+ * and deleted once the insert ends, long before the kernel would write it back to disk.
+ *
  * The engine runs on libuv's thread pool (`queryAsync`), not on the event loop: measured here, a
  * 200k-row insert left the loop's p99 delay at 7 ms. It is not in a worker thread because chdb
  * 3.4 segfaults when a worker thread that loaded it exits (terminate, natural exit or process
  * exit alike), which would crash every shutdown.
  */
 import { randomUUID } from 'node:crypto'
+import { mkdirSync, rmSync } from 'node:fs'
+import { rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { parseError, type createClient } from '@clickhouse/client'
 import { Session, type ChdbResult } from 'chdb'
@@ -38,10 +48,15 @@ const HTTP_ONLY_SETTINGS = new Set([
 
 const TRAILING_FORMAT = /\s+FORMAT\s+\w+\s*$/i
 
+/** A ClickHouse string literal. */
+function quoteString(value: string): string {
+  return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`
+}
+
 function toSettingLiteral(value: unknown): string {
   if (typeof value === 'number') return String(value)
   if (typeof value === 'boolean') return value ? '1' : '0'
-  return `'${String(value).replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`
+  return quoteString(String(value))
 }
 
 /**
@@ -69,15 +84,12 @@ export function applySettings(sql: string, settings: Settings): { sql: string; r
   return { sql: withSettings, readonly }
 }
 
-async function readAllBytes(values: ExecParams['values']): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  for await (const chunk of values!) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
-}
-
-/** `INSERT INTO t (a, b) FORMAT F` whose data comes as the body: the raw, zero-copy insert path. */
-const RAW_INSERT =
-  /^\s*INSERT\s+INTO\s+([\w.]+)\s*\(([\w\s,]+)\)\s*FORMAT\s+(JSONCompactEachRow|JSONEachRow|CSV|TSV|TabSeparated)\s*$/i
+/**
+ * `INSERT INTO t [(a, b)] FORMAT F` whose rows come as the body, in a text format the engine can
+ * read from a file (groups: table, column list, format).
+ */
+const BODY_INSERT =
+  /^\s*INSERT\s+INTO\s+([\w.]+)\s*(\([\w\s,]+\))?\s*FORMAT\s+(JSONCompactEachRow|JSONEachRow|CSV|CSVWithNames|TSV|TabSeparated|TSVWithNames|TabSeparatedWithNames)\s*$/i
 
 async function readAll(values: InsertParams['values']): Promise<string> {
   if (typeof values === 'string') return values
@@ -124,9 +136,16 @@ const NO_ROWS = { rowsRead: 0, bytesRead: 0, elapsed: 0 }
  */
 export class ChdbConnection implements Connection {
   readonly #sessions: Record<SessionName, Session>
+  /** Where insert bodies wait for the engine to read them (`<path>/insert-bodies`). */
+  readonly #bodyDir: string
   #closed = false
 
   constructor(options: ChdbConnectionOptions) {
+    this.#bodyDir = join(options.path, 'insert-bodies')
+    // Bodies left by a process that crashed mid-insert: their inserts never ended, and the caller
+    // inserts the rows again.
+    rmSync(this.#bodyDir, { recursive: true, force: true })
+    mkdirSync(this.#bodyDir, { recursive: true })
     this.#sessions = {
       write: new Session(options.path),
       read: new Session(options.path),
@@ -171,51 +190,43 @@ export class ChdbConnection implements Connection {
   }
 
   /**
-   * `INSERT INTO t (cols) FORMAT F` with its rows as the body goes through chDB's raw insert:
-   * the bytes go to the engine as they are, never decoded into a JS string and concatenated
-   * with the SQL (for a 10 MB batch, two copies and a UTF-8 round trip less on the event loop).
+   * Inserts a body matched by {@link BODY_INSERT}: writes it to a file (chunk by chunk, never
+   * decoded into a JS string) and has the engine read it with `INSERT INTO t (cols) SELECT * FROM
+   * file(path, format)`, the columns' types taken from the table. The file is deleted whether the
+   * insert succeeded or not.
    */
-  async #insertRaw(params: ExecParams, match: RegExpExecArray) {
+  async #insertBody(params: ExecParams | InsertParams, match: RegExpExecArray): Promise<ChdbResult> {
     if (this.#closed) throw new Error('the embedded ClickHouse is closed')
-    const settings: Record<string, string | number | boolean> = {}
-    for (const [name, value] of Object.entries(params.clickhouse_settings ?? {})) {
-      if (value !== undefined && !HTTP_ONLY_SETTINGS.has(name))
-        settings[name] = value as string | number | boolean
-    }
+    const [, table, columns, format] = match
+    const file = join(this.#bodyDir, `${randomUUID()}.body`)
     try {
-      const summary = await this.#sessions.write.insert({
-        table: match[1]!,
-        columns: match[2]!.split(',').map((column) => column.trim()),
-        values: await readAllBytes(params.values),
-        format: match[3] as 'JSONCompactEachRow',
-        settings,
-      })
-      return { rowsRead: summary.rowsWritten, bytesRead: summary.bytesWritten, elapsed: summary.elapsed }
-    } catch (error) {
-      throw parseError(error instanceof Error ? error.message : String(error))
+      await writeFile(file, params.values!)
+      const query = `INSERT INTO ${table}${columns ? ` ${columns}` : ''} SELECT * FROM file(${quoteString(file)}, ${format})`
+      return await this.#run({ ...params, query }, 'write')
+    } finally {
+      await rm(file, { force: true })
     }
   }
 
   async exec(params: ExecParams) {
-    const raw = params.values === undefined ? null : RAW_INSERT.exec(params.query)
-    if (raw) {
-      const result = await this.#insertRaw(params, raw)
+    const body = params.values === undefined ? null : BODY_INSERT.exec(params.query)
+    if (body) {
+      await this.#insertBody(params, body)
       return {
         stream: toStream(new Uint8Array(0)),
         query_id: params.query_id ?? randomUUID(),
         response_headers: {},
         http_status_code: 200,
-        summary: toSummary(result, true),
       }
     }
-    const body = params.values === undefined ? undefined : await readAll(params.values)
-    const result = await this.#run(params, 'write', body)
+    const values = params.values === undefined ? undefined : await readAll(params.values)
+    const result = await this.#run(params, 'write', values)
     return {
       stream: toStream(result.bytes()),
       query_id: params.query_id ?? randomUUID(),
       response_headers: {},
       http_status_code: 200,
-      summary: toSummary(result, body !== undefined),
+      summary: toSummary(result, values !== undefined),
     }
   }
 
@@ -231,9 +242,14 @@ export class ChdbConnection implements Connection {
 
   async insert(params: InsertParams) {
     const query_id = params.query_id ?? randomUUID()
-    const body = await readAll(params.values)
+    const body = BODY_INSERT.exec(params.query)
+    if (body) {
+      await this.#insertBody(params, body)
+      return { query_id, response_headers: {}, http_status_code: 200 }
+    }
+    const values = await readAll(params.values)
     // chDB answers "No data to insert" where a server inserts nothing.
-    const result = body.trim() === '' ? NO_ROWS : await this.#run(params, 'write', body)
+    const result = values.trim() === '' ? NO_ROWS : await this.#run(params, 'write', values)
     return { query_id, response_headers: {}, http_status_code: 200, summary: toSummary(result, true) }
   }
 

@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Readable } from 'node:stream'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { applySettings, ChdbConnection } from '../src/index.js'
@@ -85,5 +86,38 @@ describe('ChdbConnection through @clickhouse/client', () => {
       type: 'UNKNOWN_IDENTIFIER',
     })
     expect(await client.ping()).toEqual({ success: true })
+  })
+
+  it('inserts a body from a file the engine reads, chunk by chunk, and deletes the file either way', async () => {
+    await client.command({
+      query: `CREATE TABLE wide (id String, tags Array(String), note String DEFAULT 'none', n UInt8 DEFAULT 7)
+              ENGINE = MergeTree ORDER BY id`,
+    })
+    const bodies = join(dir, 'insert-bodies')
+    // Two chunks, a row split across them; the second row lacks the last two columns.
+    await client.exec({
+      query: 'INSERT INTO wide (id, tags, note, n) FORMAT JSONCompactEachRow',
+      values: Readable.from([Buffer.from('["x",["a","b"],"hi'), Buffer.from('",3]\n["y",[]]\n')]),
+      clickhouse_settings: { input_format_json_compact_allow_variable_number_of_columns: 1 },
+    })
+    await client.insert({ table: 'wide', columns: ['id'], values: [{ id: 'z' }], format: 'JSONEachRow' })
+    const rows = await (
+      await client.query({
+        query: 'SELECT id, tags, note, n FROM wide ORDER BY id',
+        format: 'JSONCompactEachRow',
+      })
+    ).json()
+    expect(rows).toEqual([
+      ['x', ['a', 'b'], 'hi', 3],
+      ['y', [], 'none', 7],
+      ['z', [], 'none', 7],
+    ])
+    await expect(
+      client.exec({
+        query: 'INSERT INTO wide (id, n) FORMAT JSONCompactEachRow',
+        values: Readable.from([Buffer.from('["w","not a number"]\n')]),
+      }),
+    ).rejects.toMatchObject({ type: expect.stringMatching(/^CANNOT_PARSE/) })
+    expect(readdirSync(bodies)).toEqual([])
   })
 })

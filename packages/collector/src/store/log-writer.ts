@@ -282,10 +282,9 @@ export class LogWriter {
 
   async #insert(records: LogRecord[], token: string): Promise<void> {
     const started = performance.now()
-    const body = Buffer.concat(records.map((record) => record.payload))
     const result = await this.#options.client.exec({
       query: `INSERT INTO ${this.#options.table} (${EVENT_COLUMNS.join(', ')}) FORMAT JSONCompactEachRow`,
-      values: Readable.from([body]),
+      values: Readable.from(records.map((record) => record.payload)),
       clickhouse_settings: {
         insert_deduplication_token: token,
         // JSON.stringify writes a lone UTF-16 surrogate as "\ud800"; ClickHouse refuses that
