@@ -88,7 +88,7 @@ describe('ChdbConnection through @clickhouse/client', () => {
     expect(await client.ping()).toEqual({ success: true })
   })
 
-  it('inserts a body from a file the engine reads, chunk by chunk, and deletes the file either way', async () => {
+  it('inserts a body sent in chunks from a file the engine reads, and deletes the file either way', async () => {
     await client.command({
       query: `CREATE TABLE wide (id String, tags Array(String), note String DEFAULT 'none', n UInt8 DEFAULT 7)
               ENGINE = MergeTree ORDER BY id`,

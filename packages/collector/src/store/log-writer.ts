@@ -284,7 +284,7 @@ export class LogWriter {
     const started = performance.now()
     const result = await this.#options.client.exec({
       query: `INSERT INTO ${this.#options.table} (${EVENT_COLUMNS.join(', ')}) FORMAT JSONCompactEachRow`,
-      values: Readable.from(records.map((record) => record.payload)),
+      values: Readable.from([Buffer.concat(records.map((record) => record.payload))]),
       clickhouse_settings: {
         insert_deduplication_token: token,
         // JSON.stringify writes a lone UTF-16 surrogate as "\ud800"; ClickHouse refuses that
