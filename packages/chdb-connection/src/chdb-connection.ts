@@ -24,7 +24,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { mkdirSync, rmSync } from 'node:fs'
-import { rm, writeFile } from 'node:fs/promises'
+import { open, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { parseError, type createClient } from '@clickhouse/client'
@@ -91,12 +91,21 @@ export function applySettings(sql: string, settings: Settings): { sql: string; r
 const BODY_INSERT =
   /^\s*INSERT\s+INTO\s+([\w.]+)\s*(\([\w\s,]+\))?\s*FORMAT\s+(JSONCompactEachRow|JSONEachRow|CSV|CSVWithNames|TSV|TabSeparated|TSVWithNames|TabSeparatedWithNames)\s*$/i
 
-/** The body as one buffer: written in one call, where a file write per chunk cost one system call each. */
-async function readAllBytes(values: InsertParams['values']): Promise<Buffer | string> {
-  if (typeof values === 'string') return values
+/**
+ * Writes the body to `file` in one system call, its chunks as they come (`writev`: no copy into
+ * one buffer on the event loop, where joining a 10 MB batch took up to tens of ms under load,
+ * and no write per chunk, which cost the writer a call per single-event record).
+ */
+async function writeBody(file: string, values: InsertParams['values']): Promise<void> {
+  if (typeof values === 'string') return writeFile(file, values)
   const chunks: Buffer[] = []
   for await (const chunk of values) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
+  const handle = await open(file, 'w')
+  try {
+    await handle.writev(chunks)
+  } finally {
+    await handle.close()
+  }
 }
 
 async function readAll(values: InsertParams['values']): Promise<string> {
@@ -208,7 +217,7 @@ export class ChdbConnection implements Connection {
     const [, table, columns, format] = match
     const file = join(this.#bodyDir, `${randomUUID()}.body`)
     try {
-      await writeFile(file, await readAllBytes(params.values!))
+      await writeBody(file, params.values!)
       const query = `INSERT INTO ${table}${columns ? ` ${columns}` : ''} SELECT * FROM file(${quoteString(file)}, ${format})`
       return await this.#run({ ...params, query }, 'write')
     } finally {

@@ -58,10 +58,10 @@ export type ToMain =
 /** From the main thread to the worker. */
 export type ToWorker =
   /**
-   * The payloads of a batch of log records (`events` rows, as encodeEventRows wrote them), one
-   * after the other in one buffer, whose memory moves to the worker (transferred, not copied).
+   * The payloads of a batch of log records (`events` rows, as encodeEventRows wrote them), whose
+   * memory moves to the worker (transferred, not copied).
    */
-  | { type: 'events'; id: number; rows: Uint8Array }
+  | { type: 'events'; id: number; payloads: Uint8Array[] }
   | { type: 'db'; id: number; result: DbResult; bytes: Uint8Array }
   | { type: 'db'; id: number; error: DbError }
   | { type: 'locked'; id: number }

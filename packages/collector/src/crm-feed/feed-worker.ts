@@ -80,9 +80,11 @@ const feed = createCrmFeed({
   },
 })
 
-async function handle(id: number, bytes: Uint8Array): Promise<void> {
+async function handle(id: number, payloads: Uint8Array[]): Promise<void> {
   try {
-    const rows = decodeEventRows(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+    const rows = payloads.flatMap((payload) =>
+      decodeEventRows(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)),
+    )
     if (rows.length > 0) await feed.onEvents(rows)
     post({ type: 'handled', id })
   } catch (error) {
@@ -100,7 +102,7 @@ port.on('message', (message: ToWorker) => {
       lockWaiters.delete(message.id)
       break
     case 'events':
-      void handle(message.id, message.rows)
+      void handle(message.id, message.payloads)
       break
     case 'close':
       void writer

@@ -75,7 +75,11 @@ export function createForwarding(options: ForwardingOptions): Forwarding {
   for (const consumer of log.consumers) {
     if (consumer.startsWith(CONSUMER_PREFIX) && !active.has(consumer)) {
       logger.info({ consumer }, 'forwarding: dropped the log cursor of a destination that is gone or off')
-      log.dropCursor(consumer)
+      log
+        .dropCursor(consumer)
+        .catch((error: unknown) =>
+          logger.error({ err: error, consumer }, 'forwarding: cannot delete the log segments it held back'),
+        )
     }
   }
   metrics.probes.forwardFailures = () =>

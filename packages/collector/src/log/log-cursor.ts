@@ -58,6 +58,6 @@ export class LogCursor {
   async commit(state: CursorState): Promise<void> {
     await writeFileAtomicAsync(this.#path, JSON.stringify(state))
     this.#state = { ...state }
-    this.#log.onCursorMoved()
+    await this.#log.onCursorMoved()
   }
 }

@@ -18,7 +18,10 @@ export interface RecordConsumerOptions {
   log: SegmentLog
   /** Cursor name (letters, digits, `-`, `_`). A new consumer starts at the oldest record on disk. */
   name: string
-  /** Handles the payloads of a batch of records, in log order. */
+  /**
+   * Handles the payloads of a batch of records, in log order. They are the handler's: it may
+   * transfer their memory to a worker thread (each attempt reads the batch anew).
+   */
   handle(payloads: Buffer[]): Promise<void>
   logger: LogLogger
   /** Bytes read from the log per batch. */
@@ -70,13 +73,11 @@ export class RecordConsumer {
       }
       this.#lastBatchAt = Date.now()
       try {
-        const { records, next } = await this.#cursor.read(position, this.#options.batchBytes)
-        const payloads = records.map((record) => record.payload)
-        const outcome = payloads.length > 0 ? await this.#handle(payloads) : 'done'
+        const { outcome, next, records } = await this.#handle(position)
         if (outcome === 'stopped') return
         if (outcome === 'skipped') {
           logger.error(
-            { consumer: name, from: position, to: next, records: payloads.length },
+            { consumer: name, from: position, to: next, records },
             'log consumer: skipped a batch it kept failing',
           )
         }
@@ -88,24 +89,39 @@ export class RecordConsumer {
     }
   }
 
-  /** @returns `done`, `skipped` after `maxAttempts` failures, or `stopped` (closing: the cursor stays). */
-  async #handle(payloads: Buffer[]): Promise<'done' | 'skipped' | 'stopped'> {
+  /**
+   * Reads the batch at `position` and hands it over, again on each attempt.
+   * @returns the outcome: `done`, `skipped` after `maxAttempts` failures, or `stopped` (closing:
+   * the cursor stays); where the batch ends; and its number of records.
+   * @throws Error when the log cannot be read.
+   */
+  async #handle(
+    position: number,
+  ): Promise<{ outcome: 'done' | 'skipped' | 'stopped'; next: number; records: number }> {
     let waitMs = this.#options.retryMinMs
+    let read = await this.#cursor.read(position, this.#options.batchBytes)
+    const result = (outcome: 'done' | 'skipped' | 'stopped') => ({
+      outcome,
+      next: read.next,
+      records: read.records.length,
+    })
+    if (read.records.length === 0) return result('done')
     for (let attempt = 1; attempt <= this.#options.maxAttempts; attempt++) {
+      if (attempt > 1) read = await this.#cursor.read(position, this.#options.batchBytes)
       try {
-        await this.#options.handle(payloads)
-        return 'done'
+        await this.#options.handle(read.records.map((record) => record.payload))
+        return result('done')
       } catch (error) {
         this.#options.logger.warn(
           { err: error, consumer: this.#options.name, attempt },
           'log consumer: handler failed',
         )
-        if (this.#stopping) return 'stopped'
+        if (this.#stopping) return result('stopped')
         await this.#pause.sleep(waitMs)
         waitMs *= 2
       }
     }
-    return 'skipped'
+    return result('skipped')
   }
 
   /** Stops after the batch in hand (its cursor then reflects what was handled). */

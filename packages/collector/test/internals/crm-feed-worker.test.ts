@@ -38,7 +38,7 @@ parentPort.on('message', (message) => {
   if (message.type === 'locked') locked.get(message.id)?.()
   if (message.type === 'close') parentPort.close()
   if (message.type !== 'events') return
-  const text = Buffer.from(message.rows).toString()
+  const text = Buffer.from(message.payloads[0]).toString()
   parentPort.postMessage({ type: 'lock', id: message.id, tenantId: 't' })
   if (text === 'k') process.exit(3)
   locked.set(message.id, () => {

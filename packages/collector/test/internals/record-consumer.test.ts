@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { MessageChannel } from 'node:worker_threads'
 import { afterAll, describe, expect, it } from 'vitest'
 import { decodeEventRows, encodeEventRows, type DecodedEventRow } from '../../src/ingest/encode-event-rows.js'
 import { toClickHouseTime } from '../../src/ingest/event-row.js'
@@ -80,5 +81,35 @@ describe('RecordConsumer', () => {
     expect(batches).toEqual([ids])
     await consumer.close()
     await log.close()
+  })
+
+  it('reads a batch anew for each attempt, so a handler may transfer its payloads away', async () => {
+    const log = openTestLog(join(dir, 'transfer'))
+    await log.append(record('kept'))
+    const attempts: string[][] = []
+    const { port1, port2 } = new MessageChannel()
+    const consumer = new RecordConsumer({
+      log,
+      name: 'test',
+      handle: async (payloads) => {
+        attempts.push(payloads.flatMap((payload) => decodeEventRows(payload).map((row) => row.message_id)))
+        // Moves the read buffers to another port (they are empty here afterwards), then fails once.
+        port1.postMessage(
+          payloads,
+          payloads.map((payload) => payload.buffer as ArrayBuffer),
+        )
+        expect(payloads[0]!.length).toBe(0)
+        if (attempts.length === 1) throw new Error('fails once')
+      },
+      logger: quietLogger,
+      retryMinMs: 1,
+    })
+    consumer.start()
+    await until(() => attempts.length === 2)
+    expect(attempts).toEqual([['kept'], ['kept']])
+    await consumer.close()
+    await log.close()
+    port1.close()
+    port2.close()
   })
 })

@@ -333,8 +333,8 @@ describe('SegmentLog', () => {
     log.openCursor('b', { start: 'head' })
     expect(log.consumers).toEqual(['a', 'b'])
     expect(() => log.openCursor('../escape')).toThrow(/invalid log consumer name/)
-    log.dropCursor('b')
-    log.dropCursor('b')
+    await log.dropCursor('b')
+    await log.dropCursor('b')
     expect(log.consumers).toEqual(['a'])
     await new Promise((resolve) => setTimeout(resolve, 30)) // a periodic fdatasync
     writeFileSync(join(dir, 'cursors', 'broken.json'), '{ not json')
