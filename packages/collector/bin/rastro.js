@@ -1,11 +1,14 @@
-#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=262144 node
+#!/bin/sh
+':' //; exec env MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-131072}" MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-262144}" UV_THREADPOOL_SIZE="${UV_THREADPOOL_SIZE:-8}" node "$0" "$@"
 // Committed entry point, so npm links the `rastro` command at install, before the first build.
-// The shebang fixes two glibc malloc thresholds before Node starts (glibc reads them once, at
-// the first allocation; they cannot be set from JavaScript): allocations of 128 KiB and more are
-// mmap'd and go back to the OS when freed, and a free tail over 256 KiB is trimmed. Without them
-// glibc raises both thresholds after the embedded ClickHouse frees its first insert buffers, and
-// keeps ~200 MB of freed memory resident after a burst of ingest (BENCHMARKS.md, Collector ingest).
-// `env -S` is GNU coreutils >= 8.30 or BSD/macOS env; macOS's malloc ignores the variables.
-// libuv reads its pool size once, at first use: set it before anything loads (see src/set-threadpool-size.ts).
-process.env.UV_THREADPOOL_SIZE ??= '8'
+// The file is both a shell script and a module: sh runs line 2, which starts Node on this same
+// file with three variables that must be set before Node starts, each unless already set; for
+// Node, line 2 is a string and a comment.
+// - glibc reads its malloc thresholds once, at the first allocation: allocations of 128 KiB and
+//   more are mmap'd and go back to the OS when freed, and a free tail over 256 KiB is trimmed.
+//   Without them glibc raises both thresholds after the embedded ClickHouse frees its first insert
+//   buffers, and keeps ~200 MB of freed memory resident after a burst of ingest (BENCHMARKS.md).
+// - libuv sizes its thread pool once, at first use, and Node's ES module loader uses the pool
+//   before a module's first line runs, so a module cannot set it: 8 threads, as the embedded
+//   engine runs each statement on one (docs/architecture.md, Embedded ClickHouse).
 await import('../dist/cli.js')

@@ -2,7 +2,6 @@
  * The `rastro` command: `serve` runs the collector, `sql` runs read-only SQL through a running
  * collector, `config-schema` prints the config file's JSON Schema.
  */
-import './set-threadpool-size.js'
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
