@@ -70,7 +70,10 @@ export const settingsSchema = z.strictObject({
   maxBatchRows: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   /** Hours a `messageId` is remembered to drop retried copies at ingest (hours). */
   dedupWindowHours: z.coerce.number().int().min(0).max(168).default(24),
-  /** Most message ids the dedup index holds, 16-32 bytes each; past it the oldest hour goes (ids). */
+  /**
+   * Most message ids the dedup index holds, in four tables of 16 bytes per id (at most 2^19 ids
+   * each, more tables past that); past it the oldest table goes (ids).
+   */
   dedupMaxIds: z.coerce.number().int().min(0).default(2_000_000),
   /**
    * Embedded ClickHouse only: most threads one query or insert may use (`max_threads`,

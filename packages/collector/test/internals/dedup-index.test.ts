@@ -8,8 +8,8 @@ import { HashSet64, hashString64 } from '../../src/util/hash-set-64.js'
 const HOUR = 3_600_000
 
 describe('HashSet64', () => {
-  it('holds a million hashes at 16-32 bytes each, with no false hit', () => {
-    const set = new HashSet64()
+  it('holds a million hashes at 16-32 bytes each, with no false hit, and refuses a new one when full', () => {
+    const set = new HashSet64(1_000_000)
     for (let i = 0; i < 1_000_000; i++) set.add(...hashString64(`tenant\u0000id-${i}`))
     expect(set.size).toBe(1_000_000)
     expect(set.bytes / set.size).toBeGreaterThanOrEqual(16)
@@ -19,11 +19,16 @@ describe('HashSet64', () => {
     for (let i = 0; i < 100_000; i++) if (set.has(...hashString64(`tenant\u0000other-${i}`))) falseHits++
     expect(falseHits).toBe(0)
     expect(set.add(...hashString64('tenant\u0000id-1'))).toBe(false)
+    // Its capacity is rounded up to 2^20.
+    for (let i = 1_000_000; i < 2 ** 20; i++) set.add(...hashString64(`tenant\u0000id-${i}`))
+    expect(set.full).toBe(true)
+    expect(set.add(...hashString64('tenant\u0000id-1'))).toBe(false)
+    expect(() => set.add(...hashString64('tenant\u0000one more'))).toThrow(RangeError)
   })
 })
 
 describe('DedupIndex', () => {
-  it('remembers ids for the window, per tenant, and forgets whole hours after it', () => {
+  it('remembers ids for the window, per tenant, and forgets them after it', () => {
     const index = new DedupIndex({ windowHours: 24, maxIds: 100 })
     const t0 = Date.UTC(2026, 0, 1, 10, 30)
     index.add(DedupIndex.hash('a', 'm1'), t0)
@@ -36,16 +41,21 @@ describe('DedupIndex', () => {
     expect(index.size).toBe(0)
   })
 
-  it('drops the oldest hour when full', () => {
-    const index = new DedupIndex({ windowHours: 24, maxIds: 3 })
+  it('fills generations of a quarter of maxIds and drops the oldest when full', () => {
+    const index = new DedupIndex({ windowHours: 24, maxIds: 8 })
     const t0 = Date.UTC(2026, 0, 1, 10)
-    index.add(DedupIndex.hash('a', 'old-1'), t0)
-    index.add(DedupIndex.hash('a', 'old-2'), t0)
-    index.add(DedupIndex.hash('a', 'new-1'), t0 + HOUR)
-    index.add(DedupIndex.hash('a', 'new-2'), t0 + HOUR)
-    expect(index.size).toBe(2)
-    expect(index.has(DedupIndex.hash('a', 'old-1'), t0 + HOUR)).toBe(false)
-    expect(index.has(DedupIndex.hash('a', 'new-2'), t0 + HOUR)).toBe(true)
+    for (let i = 0; i < 8; i++) index.add(DedupIndex.hash('a', `id-${i}`), t0 + i)
+    expect(index.size).toBe(8)
+    expect(index.bytes).toBe(4 * 4 * 8) // 4 generations of 2 ids: 4 slots of 8 bytes each
+    index.add(DedupIndex.hash('a', 'id-8'), t0 + 8)
+    // The first generation (id-0, id-1) made way.
+    expect(index.size).toBe(7)
+    expect(index.has(DedupIndex.hash('a', 'id-1'), t0 + 9)).toBe(false)
+    for (let i = 2; i <= 8; i++) expect(index.has(DedupIndex.hash('a', `id-${i}`), t0 + 9)).toBe(true)
+    // A generation goes once its newest id is out of the window.
+    expect(index.has(DedupIndex.hash('a', 'id-4'), t0 + 5 + 24 * HOUR)).toBe(false)
+    expect(index.has(DedupIndex.hash('a', 'id-6'), t0 + 5 + 24 * HOUR)).toBe(true)
+    expect(index.size).toBe(3)
   })
 })
 
