@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -88,36 +88,52 @@ describe('ChdbConnection through @clickhouse/client', () => {
     expect(await client.ping()).toEqual({ success: true })
   })
 
-  it('inserts a body sent in chunks from a file the engine reads, and deletes the file either way', async () => {
+  it('inserts a large body from a file the engine reads, a small one inline, and deletes the file either way', async () => {
     await client.command({
       query: `CREATE TABLE wide (id String, tags Array(String), note String DEFAULT 'none', n UInt8 DEFAULT 7)
               ENGINE = MergeTree ORDER BY id`,
     })
     const bodies = join(dir, 'insert-bodies')
-    // Two chunks, a row split across them; the second row lacks the last two columns.
+    // 6,000 rows of ~110 bytes on average (over 512 KiB: through a file), in chunks that split rows; every
+    // other row lacks the last two columns.
+    const note = 'x'.repeat(180)
+    const text = Array.from({ length: 6000 }, (_, i) =>
+      i % 2 ? `["r${i}",["a"]]\n` : `["r${i}",["a","b"],"${note}",3]\n`,
+    ).join('')
+    expect(text.length).toBeGreaterThan(512 * 1024)
+    const bytes = Buffer.from(text)
+    const chunks = Array.from({ length: Math.ceil(bytes.length / 10_000) }, (_, i) =>
+      bytes.subarray(i * 10_000, (i + 1) * 10_000),
+    )
     await client.exec({
       query: 'INSERT INTO wide (id, tags, note, n) FORMAT JSONCompactEachRow',
-      values: Readable.from([Buffer.from('["x",["a","b"],"hi'), Buffer.from('",3]\n["y",[]]\n')]),
+      values: Readable.from(chunks),
       clickhouse_settings: { input_format_json_compact_allow_variable_number_of_columns: 1 },
     })
     await client.insert({ table: 'wide', columns: ['id'], values: [{ id: 'z' }], format: 'JSONEachRow' })
     const rows = await (
       await client.query({
-        query: 'SELECT id, tags, note, n FROM wide ORDER BY id',
-        format: 'JSONCompactEachRow',
+        query: `SELECT count() AS rows, countIf(n = 3 AND note = '${note}' AND length(tags) = 2) AS full,
+                  countIf(n = 7 AND note = 'none') AS defaults FROM wide`,
+        format: 'JSONEachRow',
       })
     ).json()
-    expect(rows).toEqual([
-      ['x', ['a', 'b'], 'hi', 3],
-      ['y', [], 'none', 7],
-      ['z', [], 'none', 7],
-    ])
+    expect(rows).toEqual([{ rows: '6001', full: '3000', defaults: '3001' }])
     await expect(
       client.exec({
         query: 'INSERT INTO wide (id, n) FORMAT JSONCompactEachRow',
-        values: Readable.from([Buffer.from('["w","not a number"]\n')]),
+        values: Readable.from([bytes.subarray(0, 600_000), Buffer.from('["w","not a number"]\n')]),
       }),
     ).rejects.toMatchObject({ type: expect.stringMatching(/^CANNOT_PARSE/) })
     expect(readdirSync(bodies)).toEqual([])
+    // With no directory to write bodies to, a large insert fails and a small one still works.
+    rmSync(bodies, { recursive: true })
+    writeFileSync(bodies, '')
+    await expect(
+      client.exec({ query: 'INSERT INTO wide FORMAT JSONCompactEachRow', values: Readable.from(chunks) }),
+    ).rejects.toMatchObject({ code: 'ENOTDIR' })
+    await client.insert({ table: 'wide', columns: ['id'], values: [['small']], format: 'JSONCompactEachRow' })
+    rmSync(bodies)
+    mkdirSync(bodies)
   })
 })
