@@ -4,6 +4,7 @@
  * writer for it while it writes. A worker that stops unexpectedly fails the batch in hand (the
  * log consumer retries it) and is started again for the next one.
  */
+import * as workerThreads from 'node:worker_threads'
 import { Worker } from 'node:worker_threads'
 import type { ClickHouseSettings } from '@clickhouse/client'
 import { getVersionClock, type TenantWriter } from '@rastro/crm-api'
@@ -11,6 +12,14 @@ import type { LogLogger } from '../log/segment-log.js'
 import type { Store } from '../store/create-store-client.js'
 import type { FeedWorkerData, ToMain, ToWorker } from './feed-messages.js'
 import { runDbRequest } from './run-db-request.js'
+
+/**
+ * Whether `buffer` is one Node refuses to transfer (its shared pool): Node ≥ 21 tells, and throws
+ * when such a buffer is in a transfer list; Node 20 cannot tell, and copies it instead.
+ */
+const isMarkedAsUntransferable =
+  (workerThreads as { isMarkedAsUntransferable?: (value: object) => boolean }).isMarkedAsUntransferable ??
+  (() => false)
 
 /**
  * The worker's script: beside the built module (`dist/`). Tests run this module from `src/`
@@ -75,7 +84,9 @@ export class CrmFeedWorker {
     // of CPU per MB on the event loop, and joining them into one buffer to transfer 0.6-0.8
     // (measured), in stretches of tens of ms under load. The record consumer reads the batch
     // again for a retry.
-    const buffers = [...new Set(payloads.map((payload) => payload.buffer as ArrayBuffer))]
+    const buffers = [...new Set(payloads.map((payload) => payload.buffer as ArrayBuffer))].filter(
+      (buffer) => !isMarkedAsUntransferable(buffer),
+    )
     return new Promise<void>((resolve, reject) => {
       running.batches.set(id, { resolve, reject })
       running.worker.postMessage({ type: 'events', id, payloads } satisfies ToWorker, buffers)
