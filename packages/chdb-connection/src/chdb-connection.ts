@@ -123,9 +123,7 @@ async function writeChunks(file: string, chunks: Buffer[]): Promise<void> {
 
 async function readAll(values: InsertParams['values']): Promise<string> {
   if (typeof values === 'string') return values
-  const chunks: Buffer[] = []
-  for await (const chunk of values) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)
-  return Buffer.concat(chunks).toString('utf8')
+  return Buffer.concat(await readChunks(values)).toString('utf8')
 }
 
 function toStream(bytes: Uint8Array): Readable {
