@@ -126,9 +126,13 @@ describe('browser capture plugins', () => {
     await flush(page)
     await context.close()
 
+    // Page views and Page Left events can come in different requests, stored by different inserts:
+    // wait for both.
     const stored = await waitFor(async () => {
       const all = await rows('spa')
-      return all.filter((row) => row.type == 'page').length >= 7 ? all : undefined
+      const views = all.filter((row) => row.type == 'page').length
+      const lefts = all.filter((row) => row.event == 'Page Left').length
+      return views >= 7 && lefts >= 6 ? all : undefined
     })
     const pageViews = stored.filter((row) => row.type == 'page')
     expect(pageViews.map((row) => row.url)).toEqual([
