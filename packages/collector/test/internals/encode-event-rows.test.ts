@@ -1,11 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import {
-  decodeEventRows,
-  encodeEventRow,
-  encodeEventRows,
-  EVENT_COLUMNS,
-} from '../../src/ingest/encode-event-rows.js'
+import { decodeEventRows, encodeEventRows, EVENT_COLUMNS } from '../../src/ingest/encode-event-rows.js'
 import { toClickHouseTime, type EventRow } from '../../src/ingest/event-row.js'
 import { createRow } from '../../src/ingest/steps/index.js'
 import { testSite } from '../helpers/test-site.js'
@@ -38,7 +33,14 @@ function expectedLine(row: EventRow): string {
   return `${JSON.stringify(values)}\n`
 }
 
-describe('encodeEventRow', () => {
+/** The text of the one payload `rows` (all of one month) are encoded as. */
+function encodeText(rows: EventRow[]): string {
+  const payloads = encodeEventRows(rows)
+  expect(payloads).toHaveLength(1)
+  return payloads[0]!.toString('utf8')
+}
+
+describe('encodeEventRows', () => {
   it('writes the text JSON.stringify would, for any strings (lone surrogates as U+FFFD) and numbers, row after row', () => {
     const text = fc.oneof(
       fc.constantFrom(
@@ -66,10 +68,8 @@ describe('encodeEventRow', () => {
     })
     fc.assert(
       fc.property(fc.array(row, { minLength: 1, maxLength: 6 }), (parts) => {
-        for (const part of parts) {
-          const full = { ...blank, ...part }
-          expect(encodeEventRow(full)).toBe(expectedLine(full))
-        }
+        const rows = parts.map((part) => ({ ...blank, ...part }))
+        expect(encodeText(rows)).toBe(rows.map(expectedLine).join(''))
       }),
       { numRuns: 2000 },
     )
@@ -93,10 +93,30 @@ describe('encodeEventRow', () => {
     fc.assert(
       fc.property(row, (part) => {
         const full = { ...blank, ...part }
-        expect(decodeEventRows(Buffer.from(encodeEventRow(full)))).toEqual([asStored(full)])
+        expect(decodeEventRows(Buffer.from(encodeText([full])))).toEqual([asStored(full)])
       }),
       { numRuns: 2000 },
     )
+  })
+
+  it('writes values longer than its first buffer, and one payload per month in first-seen order', () => {
+    const long = 'é"'.repeat(100_000)
+    const at = (month: number, i: number) => ({
+      ...blank,
+      message_id: `m-${i}`,
+      title: i === 1 ? long : '',
+      timestamp: toClickHouseTime(Date.UTC(2026, month, 5)),
+    })
+    const rows = [at(10, 0), at(11, 1), at(10, 2), at(9, 3), at(11, 4)]
+    const payloads = encodeEventRows(rows)
+    expect(payloads.map((payload) => payload.toString('utf8'))).toEqual([
+      [rows[0]!, rows[2]!].map(expectedLine).join(''),
+      [rows[1]!, rows[4]!].map(expectedLine).join(''),
+      expectedLine(rows[3]!),
+    ])
+    // The buffer grown for the long title is reused, and written from its start again.
+    expect(encodeText([at(10, 5)])).toBe(expectedLine(at(10, 5)))
+    expect(encodeEventRows([])).toEqual([])
   })
 })
 
