@@ -91,8 +91,11 @@ interface Waiter {
 
 const SEGMENT_SUFFIX = '.seg'
 const DISK_CHECK_INTERVAL_MS = 1000
-/** How many bytes the reader asks the file system for at once when scanning (bytes). */
-const READ_CHUNK_BYTES = 4 * 1024 * 1024
+/**
+ * Fewest bytes the reader asks the file system for at once (bytes): holds a record's header, so a
+ * record cut off by the end of a read is read whole next.
+ */
+const MIN_READ_BYTES = 64 * 1024
 
 function segmentName(base: number): string {
   return `${String(base).padStart(20, '0')}${SEGMENT_SUFFIX}`
@@ -477,7 +480,7 @@ export class SegmentLog {
         position = next.base
         continue
       }
-      const want = Math.min(segmentEnd - position, Math.max(maxBytes - bytes, READ_CHUNK_BYTES))
+      const want = Math.min(segmentEnd - position, Math.max(maxBytes - bytes, MIN_READ_BYTES))
       const chunk = await this.#readAt(segment.path, position - segment.base, want)
       const parsed = parseRecords(chunk, position)
       records.push(...parsed.records)

@@ -262,6 +262,18 @@ describe('SegmentLog', () => {
     expect(rest.records.map((record) => record.payload.length)).toEqual([big.length])
   })
 
+  it('reads about maxBytes: whole records up to it, and the one that crosses it', async () => {
+    const { log } = openLog(tempDir(), { segmentBytes: 64 * 1024 * 1024 })
+    const payloads = Array.from({ length: 40 }, (_, i) => Buffer.alloc(100_000, i))
+    await log.append(payloads)
+    // Records of 100,008 bytes framed: 10 fit in 1 MiB, the 11th crosses it.
+    const first = await log.read(0, 1024 * 1024)
+    expect(first.records).toHaveLength(11)
+    expect(first.next).toBe(11 * 100_008)
+    const rest = await log.read(first.next, 64 * 1024 * 1024)
+    expect(rest.records.map((record) => record.payload[0])).toEqual(payloads.slice(11).map((_, i) => 11 + i))
+  })
+
   it('wakes a waiting reader when data arrives', async () => {
     const { log } = openLog(tempDir())
     const waited = log.waitForData(0, 5000)
