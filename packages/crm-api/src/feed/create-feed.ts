@@ -65,7 +65,13 @@ export function createFeed(options: FeedOptions): OnEvents {
       properties.push(readJsonColumn(row.properties))
       identities.push(getEventIdentity(row, options.defaultCountry, properties[i]))
     }
-    await batch.preload(identities.flatMap((identity) => identity.keys))
+    // The tenant's rules are read while the identities load: three round trips to ClickHouse at
+    // once rather than one after the other (under load each took 3-50 ms, most of a batch's time).
+    const [dealRules, scoringRules] = await Promise.all([
+      getDealRules(db),
+      options.scores.getRules(db),
+      batch.preload(identities.flatMap((identity) => identity.keys)),
+    ])
     const attributed: AttributedEvent[] = []
     const links: Record<string, unknown>[] = []
     const results = []
@@ -115,14 +121,21 @@ export function createFeed(options: FeedOptions): OnEvents {
     }
     await batch.flush()
     await db.insert('crm_event_links', links)
-    const rules = await getDealRules(db)
-    const triggers = attributed.map((event) => getDealTrigger(rules, event)).filter(Boolean) as DealTrigger[]
-    await applyDealRules(db, rules, triggers, {
+    const triggers = attributed
+      .map((event) => getDealTrigger(dealRules, event))
+      .filter(Boolean) as DealTrigger[]
+    await applyDealRules(db, dealRules, triggers, {
       getContact: (id) => batch.getContact(id),
       retentionDays: options.getRetentionDays(tenantId),
     })
     // Contacts that gained an identity may own older events now (the anonymous history): replay them.
-    await options.scores.applyEvents(db, attributed, batch.reidentified, (id) => batch.getContact(id))
+    await options.scores.applyEvents(
+      db,
+      attributed,
+      batch.reidentified,
+      (id) => batch.getContact(id),
+      scoringRules,
+    )
   }
 
   return async function onEvents(rows) {

@@ -56,13 +56,15 @@ export interface ScoreService {
   putRules(db: TenantDb, rules: ScoringRules): Promise<void>
   /**
    * Adds attributed events to their contacts' states. Contacts in `rebuild` (that just gained an
-   * identity, so older events now belong to them) are first replayed from ClickHouse.
+   * identity, so older events now belong to them) are first replayed from ClickHouse. `rules`:
+   * the tenant's, when the caller has read them already (default: read with {@link getRules}).
    */
   applyEvents(
     db: TenantDb,
     events: AttributedEvent[],
     rebuild: ReadonlySet<string>,
     getContact: (id: string) => ContactRow | undefined,
+    rules?: ScoringRules,
   ): Promise<void>
   /** Rebuilds the states of `contactIds` (all scored contacts when undefined) from stored events. @returns contacts written. */
   recompute(
@@ -258,8 +260,8 @@ export function createScoreService(options: ScoreServiceOptions): ScoreService {
       if (options.cacheRules !== false) rulesCache.set(db.tenantId, rules)
     },
 
-    async applyEvents(db, events, rebuild, getContact) {
-      const rules = await getRules(db)
+    async applyEvents(db, events, rebuild, getContact, given) {
+      const rules = given ?? (await getRules(db))
       const scored = events.filter(({ event }) => canScore(rules, event))
       const ids = [...new Set([...scored.map((event) => event.contactId), ...rebuild])]
       if (ids.length === 0) return
