@@ -72,15 +72,26 @@ export class DedupIndex {
     return false
   }
 
-  /** Remembers a pair acknowledged at `atMs` (epoch ms); ignored when older than the window. */
+  /**
+   * Remembers a pair acknowledged at `atMs` (epoch ms); ignored when older than the window. A pair
+   * held already (ids loaded at start from both ClickHouse and the log) stays where it is, counted
+   * once, and is kept for the window from `atMs` on.
+   */
   add([high, low]: IdHash, atMs = Date.now(), nowMs = atMs): void {
     if (atMs <= nowMs - this.#options.windowHours * HOUR_MS) return
+    for (let i = this.#generations.length - 1; i >= 0; i--) {
+      const generation = this.#generations[i]!
+      if (generation.ids.has(high, low)) {
+        generation.newestMs = Math.max(generation.newestMs, atMs)
+        return
+      }
+    }
     let current = this.#generations.at(-1)
     if (!current || current.ids.full) {
       current = { ids: new HashSet64(this.#capacity), newestMs: atMs }
       this.#generations.push(current)
     }
-    if (!current.ids.add(high, low)) return
+    current.ids.add(high, low)
     this.#size++
     current.newestMs = Math.max(current.newestMs, atMs)
     while (this.#size > this.#options.maxIds && this.#generations.length > 1) this.#dropOldest()

@@ -59,6 +59,23 @@ describe('DedupIndex', () => {
   })
 })
 
+describe('DedupIndex, an id added again', () => {
+  it('counts it once, wherever it is held, and keeps it for the window from its latest arrival', () => {
+    const index = new DedupIndex({ windowHours: 24, maxIds: 8 })
+    const t0 = Date.UTC(2026, 0, 1, 10)
+    for (let i = 0; i < 6; i++) index.add(DedupIndex.hash('a', `id-${i}`), t0 + i)
+    // id-0 is in the first generation, which is full; the third takes new ids.
+    index.add(DedupIndex.hash('a', 'id-0'), t0 + 2 * HOUR)
+    index.add(DedupIndex.hash('a', 'id-5'), t0 + 2 * HOUR)
+    expect(index.size).toBe(6)
+    // Its generation now lives until a window after t0 + 2 h, and the ones after it with it.
+    expect(index.has(DedupIndex.hash('a', 'id-0'), t0 + 25 * HOUR)).toBe(true)
+    expect(index.size).toBe(6)
+    expect(index.has(DedupIndex.hash('a', 'id-0'), t0 + 27 * HOUR)).toBe(false)
+    expect(index.size).toBe(0)
+  })
+})
+
 function rows(...ids: string[]): EventRow[] {
   return ids.map((message_id) => ({ tenant_id: 't', message_id }) as EventRow)
 }
