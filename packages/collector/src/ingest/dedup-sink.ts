@@ -9,10 +9,24 @@
 import { DedupIndex, type IdHash } from './dedup-index.js'
 import type { EventRow, EventSink } from './event-row.js'
 
+/**
+ * An id being written: the low half of its hash and the write (undefined while the request that
+ * holds it is still sorting its events), chained to the other ids of the same high half.
+ */
+interface InFlight {
+  low: number
+  written: Promise<void> | undefined
+  next: InFlight | undefined
+}
+
 export class DedupSink implements EventSink {
   readonly #inner: EventSink
   readonly #index: DedupIndex
-  readonly #inFlight = new Map<string, Promise<void>>()
+  /**
+   * Ids being written, by the high half of their hash as an int32: a small-integer key, where a
+   * string key cost a few allocations per event and kept them alive until the write was durable.
+   */
+  readonly #inFlight = new Map<number, InFlight>()
   readonly #onDuplicates: (count: number) => void
 
   constructor(inner: EventSink, index: DedupIndex, onDuplicates: (count: number) => void = () => {}) {
@@ -24,39 +38,61 @@ export class DedupSink implements EventSink {
   async write(rows: EventRow[]): Promise<void> {
     const fresh: EventRow[] = []
     const hashes: IdHash[] = []
-    const keys: string[] = []
+    const entries: InFlight[] = []
     const waits: Promise<void>[] = []
     const now = Date.now()
-    const inRequest = new Set<string>()
-    for (const row of rows) {
-      const hash = DedupIndex.hash(row.tenant_id, row.message_id)
-      const key = `${hash[0]}:${hash[1]}`
-      const first = this.#inFlight.get(key)
-      if (first) waits.push(first)
-      else if (inRequest.has(key) || this.#index.has(hash, now)) {
-        // A copy of an acknowledged event: acknowledged again, stored once.
-      } else {
-        inRequest.add(key)
-        fresh.push(row)
-        hashes.push(hash)
-        keys.push(key)
-        continue
+    try {
+      for (const row of rows) {
+        const hash = DedupIndex.hash(row.tenant_id, row.message_id)
+        const first = this.#find(hash)
+        if (first) {
+          // Undefined: a copy within this request, stored once.
+          if (first.written) waits.push(first.written)
+        } else if (this.#index.has(hash, now)) {
+          // A copy of an acknowledged event: acknowledged again, stored once.
+        } else {
+          fresh.push(row)
+          hashes.push(hash)
+          entries.push(this.#add(hash))
+        }
       }
-    }
-    const duplicates = rows.length - fresh.length
-    if (duplicates > 0) this.#onDuplicates(duplicates)
-    if (fresh.length > 0) {
-      const written = this.#inner.write(fresh)
-      for (const key of keys) this.#inFlight.set(key, written)
-      try {
+      const duplicates = rows.length - fresh.length
+      if (duplicates > 0) this.#onDuplicates(duplicates)
+      if (fresh.length > 0) {
+        const written = this.#inner.write(fresh)
+        for (const entry of entries) entry.written = written
         await written
         const at = Date.now()
         for (const hash of hashes) this.#index.add(hash, at)
-      } finally {
-        for (const key of keys) this.#inFlight.delete(key)
       }
+    } finally {
+      for (const [i, hash] of hashes.entries()) this.#remove(hash, entries[i]!)
     }
     if (waits.length > 0) await Promise.all(waits)
+  }
+
+  #find([high, low]: IdHash): InFlight | undefined {
+    for (let entry = this.#inFlight.get(high | 0); entry; entry = entry.next)
+      if (entry.low === low) return entry
+    return undefined
+  }
+
+  #add([high, low]: IdHash): InFlight {
+    const entry: InFlight = { low, written: undefined, next: this.#inFlight.get(high | 0) }
+    this.#inFlight.set(high | 0, entry)
+    return entry
+  }
+
+  #remove([high]: IdHash, entry: InFlight): void {
+    const key = high | 0
+    let previous: InFlight | undefined
+    for (let at = this.#inFlight.get(key); at; previous = at, at = at.next) {
+      if (at !== entry) continue
+      if (previous) previous.next = at.next
+      else if (at.next) this.#inFlight.set(key, at.next)
+      else this.#inFlight.delete(key)
+      return
+    }
   }
 
   check(): void {

@@ -120,6 +120,50 @@ describe('DedupSink', () => {
     await expect(first).rejects.toThrow('write failed')
     await expect(copy).rejects.toThrow('write failed')
   })
+
+  it('tells apart ids in flight whose hashes share their high half', async () => {
+    // Two message ids whose hashes share the high 32 bits (a birthday search over ~2^16 ids).
+    const seen = new Map<number, string>()
+    let pair: [string, string] | undefined
+    for (let i = 0; !pair; i++) {
+      const id = `id-${i}`
+      const [high] = DedupIndex.hash('t', id)
+      const other = seen.get(high)
+      if (other) pair = [other, id]
+      else seen.set(high, id)
+    }
+    const [a, b] = pair
+    const releases: (() => void)[] = []
+    const written: string[][] = []
+    const inner: EventSink = {
+      write: (batch) =>
+        new Promise<void>((resolve) => {
+          written.push(batch.map((row) => row.message_id))
+          releases.push(resolve)
+        }),
+      async close() {},
+    }
+    const sink = new DedupSink(inner, new DedupIndex({ windowHours: 24, maxIds: 1000 }))
+    const first = sink.write(rows(a))
+    const second = sink.write(rows(b, a))
+    const copyOfB = sink.write(rows(b))
+    expect(written).toEqual([[a], [b]])
+    let copyDone = false
+    void copyOfB.then(() => (copyDone = true))
+    releases[0]!()
+    await first
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    // The copy of b waits for b's write, not a's; a's write done, b is still in flight.
+    expect(copyDone).toBe(false)
+    const laterCopyOfB = sink.write(rows(b))
+    expect(written).toEqual([[a], [b]])
+    releases[1]!()
+    await Promise.all([second, copyOfB, laterCopyOfB])
+    const last = sink.write(rows(a, b, 'c'))
+    expect(written).toEqual([[a], [b], ['c']])
+    releases[2]!()
+    await last
+  })
 })
 
 describe('RateLimiter', () => {
