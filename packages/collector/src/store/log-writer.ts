@@ -57,15 +57,23 @@ export interface LogWriterOptions {
 /** The log consumer name of the ClickHouse writer. */
 export const CLICKHOUSE_CONSUMER = 'clickhouse'
 
+const NEWLINE = 0x0a
+
 /** ClickHouse errors about the data itself: retrying the same rows cannot succeed. */
 const DATA_ERROR =
   /^(CANNOT_PARSE|CANNOT_READ|INCORRECT_DATA|TYPE_MISMATCH|TOO_LARGE_STRING|ARGUMENT_OUT_OF_BOUND|CANNOT_CONVERT)/
+
+/** Whether `error` is ClickHouse's about the data itself ({@link DATA_ERROR}). */
+function isDataError(error: unknown): boolean {
+  const type = (error as { type?: unknown } | undefined)?.type
+  return typeof type === 'string' && DATA_ERROR.test(type)
+}
+
 /** How long the loop waits between looks at the log once it holds rows (ms). */
 const POLL_MS = 50
 /**
  * Bytes the writer reads from the log at a time (bytes): each read's records are checked (CRC) on
- * the event loop, so a batch is read in several reads rather than one of 16 MB (the log reads
- * 4 MB at least).
+ * the event loop, so a batch is read in several reads rather than one of 16 MB.
  */
 const READ_BYTES = 4 * 1024 * 1024
 
@@ -260,10 +268,9 @@ export class LogWriter {
     try {
       await this.#insert(records, `${this.#options.log.id}:${from}-${to}`)
     } catch (error) {
-      const type = (error as { type?: unknown }).type
-      if (typeof type !== 'string' || !DATA_ERROR.test(type)) throw error
+      if (!isDataError(error)) throw error
       if (records.length === 1) {
-        this.#rejectRecord(records[0]!, error as Error)
+        await this.#insertSplittingLines(records[0]!, 0, records[0]!.payload.length, error as Error)
         return
       }
       // Split at a record boundary; each half keeps a stable token of its own range.
@@ -274,16 +281,50 @@ export class LogWriter {
     }
   }
 
-  #rejectRecord(record: LogRecord, error: Error): void {
+  /**
+   * Inserts the lines of `record` between byte offsets `start` and `end` of its payload (a record
+   * holds a request's rows, up to 500), halving at line boundaries down to the lines ClickHouse
+   * cannot parse, which alone are set aside: the good events beside a bad one are stored. Each
+   * part's token is its record's range and its offsets, so a part inserted before a stop is
+   * stored once.
+   */
+  async #insertSplittingLines(record: LogRecord, start: number, end: number, error: Error): Promise<void> {
+    const payload = record.payload
+    // The start of the line that holds the middle byte, or of the next one: never `start`.
+    const lineStart = payload.lastIndexOf(NEWLINE, (start + end) >> 1) + 1
+    const middle = lineStart > start ? lineStart : payload.indexOf(NEWLINE, start) + 1
+    if (middle <= start || middle >= end) {
+      this.#rejectLines(record, start, end, error)
+      return
+    }
+    for (const [from, to] of [
+      [start, middle],
+      [middle, end],
+    ] as const) {
+      try {
+        await this.#insert(
+          [{ ...record, payload: payload.subarray(from, to) }],
+          `${this.#options.log.id}:${record.position}-${record.end}/${from}-${to}`,
+        )
+      } catch (partError) {
+        if (!isDataError(partError)) throw partError
+        await this.#insertSplittingLines(record, from, to, partError as Error)
+      }
+    }
+  }
+
+  /** Sets aside the lines of `record` between payload offsets `start` and `end`. */
+  #rejectLines(record: LogRecord, start: number, end: number, error: Error): void {
     this.#options.events?.onRejectedRecord?.()
     this.#options.logger.error(
-      { err: error, position: record.position },
+      { err: error, position: record.position, offset: start },
       'ClickHouse cannot parse a log record; set aside in rejected-records.jsonl',
     )
     const line = JSON.stringify({
       position: record.position,
+      offset: start,
       error: error.message,
-      payload: record.payload.toString('utf8'),
+      payload: record.payload.toString('utf8', start, end),
     })
     appendFileSync(join(this.#options.log.dir, 'rejected-records.jsonl'), `${line}\n`)
   }

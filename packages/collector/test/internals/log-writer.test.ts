@@ -154,6 +154,25 @@ describe('LogWriter', () => {
     expect(JSON.parse(setAside[0]!)).toMatchObject({ payload: '["not a time", "w"]\n' })
   })
 
+  it('sets aside only the lines ClickHouse cannot parse of a record holding many rows', async () => {
+    const log = openLog('poison-lines')
+    const writer = createWriter(log)
+    const good = (n: number) => encodeEventRows([row(`lines-ok-${n}`, Date.now())])[0]!.toString()
+    const bad = '["not a time", "w"]\n'
+    // One record of several rows, as a batch request makes.
+    await log.append([Buffer.from([good(1), good(2), bad, good(3), good(4), good(5)].join(''))])
+    writer.start()
+    await drain(log, writer)
+    await writer.close()
+    await log.close()
+    expect(await count('lines-ok-')).toBe(5)
+    const setAside = readFileSync(join(dir, 'poison-lines', 'rejected-records.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { payload: string; offset: number })
+    expect(setAside).toEqual([expect.objectContaining({ payload: bad, offset: 2 * good(0).length })])
+  })
+
   it('stores a lone UTF-16 surrogate instead of failing the insert', async () => {
     const log = openLog('surrogate')
     const writer = createWriter(log)
