@@ -165,6 +165,9 @@ describe('delivery to the collector', () => {
     proxy.answerNext(1, 429, { 'retry-after': '1' })
     const ids = Array.from({ length: 10 }, () => client.track({ userId, event: 'First Batch' }))
     const flushed = client.flush()
+    // The second batch comes once the 429 is answered (and read: 200 ms), so the client knows of it;
+    // a fixed wait from the flush failed once on a loaded machine, the 429 not yet back.
+    while (proxy.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 10))
     await new Promise((resolve) => setTimeout(resolve, 200))
     ids.push(...Array.from({ length: 10 }, () => client.track({ userId, event: 'Second Batch' })))
     await Promise.all([flushed, client.flush()])
