@@ -49,7 +49,7 @@ async function serve(args: string[]): Promise<void> {
     }).filter(([, value]) => value !== undefined),
   )
   const config = loadConfig({ configPath: values.config, flags })
-  const app = await createServer({ config })
+  const app = await createServer({ config, ownsProcess: true })
   const { generatedKeys } = config
   if (generatedKeys) {
     const lines = Object.entries(generatedKeys)

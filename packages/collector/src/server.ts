@@ -75,6 +75,13 @@ export interface CreateServerOptions {
    * one ClickHouse, as behind a load balancer); migrated and closed with the server all the same.
    */
   store?: Store
+  /**
+   * Whether the collector is its process's only work (`rastro serve` says so): only then are its
+   * background threads kept at `backgroundNice`. A priority belongs to a thread, and lowering
+   * them takes every thread of the process but the one that acknowledges ingest, so a host that
+   * embeds the collector (a test runner, an app) keeps its own threads' priorities. Default false.
+   */
+  ownsProcess?: boolean
 }
 
 /** The built dashboard's folder (`@rastro/dashboard`'s `dist/`), or undefined when it is not there. */
@@ -160,7 +167,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   const metrics = createMetrics()
   const keyRing = new KeyRing(config.tenants, config.adminKeySha256)
   // Every thread but this one (and the log's fdatasync thread) yields the cores to the acks.
-  const threadPriorities = new ThreadPriorities(settings.backgroundNice)
+  const threadPriorities = new ThreadPriorities(options.ownsProcess ? settings.backgroundNice : 0)
   const log = SegmentLog.open({
     dir: join(settings.dataDir, 'log'),
     durability: settings.durability,

@@ -1,13 +1,16 @@
 /**
  * The `rastro` command as npm links it (bin/rastro.js, started by sh, which starts Node on it):
  * it serves, its Node process starts with glibc's malloc thresholds and libuv's pool size set
- * (none can be set once Node runs), each unless the caller set it, and SIGTERM stops it cleanly.
+ * (none can be set once Node runs), each unless the caller set it, its threads but the main one
+ * go to `backgroundNice`, and SIGTERM stops it cleanly. A collector embedded with `createServer`
+ * leaves its host's threads as they are.
  */
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { startCollector } from './helpers/start-collector.js'
 
 const command = new URL('../bin/rastro.js', import.meta.url).pathname
 const dataDir = mkdtempSync(join(tmpdir(), 'rastro-command-'))
@@ -15,8 +18,27 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
 
 const VARIABLES = ['MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_', 'UV_THREADPOOL_SIZE']
 
-/** Serves with `set` added to the environment; returns the served Node process's initial environment. */
-async function serveAndStop(set: Record<string, string>): Promise<string[]> {
+/** The nice value of each thread of process `pid`, by thread id (proc(5): field 19 of `stat`). */
+function readNiceValues(pid: number | 'self'): Map<number, number> {
+  const values = new Map<number, number>()
+  for (const thread of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${thread}/stat`, 'utf8')
+      values.set(Number(thread), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]))
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return values
+}
+
+/**
+ * Serves with `set` added to the environment; returns the served Node process's initial
+ * environment and the nice values of its threads once some are lowered (or after 10 s).
+ */
+async function serveAndStop(
+  set: Record<string, string>,
+): Promise<{ environment: string[]; niceValues: Map<number, number>; pid: number }> {
   const env: NodeJS.ProcessEnv = { ...process.env, RASTRO_LOG_LEVEL: 'info' }
   for (const name of VARIABLES) delete env[name]
   Object.assign(env, set)
@@ -36,30 +58,55 @@ async function serveAndStop(set: Record<string, string>): Promise<string[]> {
     void exited.then((code) => reject(new Error(`rastro exited (${code}): ${output}`)))
   })
   let environment: string[]
+  let niceValues: Map<number, number>
+  const pid = child.pid!
   try {
     expect((await fetch(`${url}/health/live`)).status).toBe(200)
     // sh exec's Node in the same process: its initial environment is Node's.
-    environment = readFileSync(`/proc/${child.pid}/environ`, 'utf8').split('\0')
-    expect(readFileSync(`/proc/${child.pid}/comm`, 'utf8').trim()).toBe('node')
+    environment = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')
+    expect(readFileSync(`/proc/${pid}/comm`, 'utf8').trim()).toBe('node')
+    // Threads are lowered on the second pass that finds them, a pass a second.
+    const deadline = Date.now() + 10_000
+    do {
+      await new Promise((resolve) => setTimeout(resolve, 250))
+      niceValues = readNiceValues(pid)
+    } while (![...niceValues.values()].some((nice) => nice > 0) && Date.now() < deadline)
   } finally {
     child.kill('SIGTERM')
   }
   expect(await exited).toBe(0)
-  return environment
+  return { environment, niceValues, pid }
 }
 
 describe('the rastro command', () => {
   it('serves with the malloc thresholds and a pool of 8 in its environment and exits 0 on SIGTERM', async () => {
-    const environment = await serveAndStop({})
+    const { environment, niceValues, pid } = await serveAndStop({})
     expect(environment).toContain('MALLOC_MMAP_THRESHOLD_=131072')
     expect(environment).toContain('MALLOC_TRIM_THRESHOLD_=262144')
     expect(environment).toContain('UV_THREADPOOL_SIZE=8')
+    // The main thread keeps its priority; the pool, the engine's threads and V8's go to 10.
+    expect(niceValues.get(pid)).toBe(0)
+    expect([...niceValues.values()].filter((nice) => nice === 10).length).toBeGreaterThanOrEqual(8)
   }, 60_000)
 
   it('keeps the values its caller set', async () => {
-    const environment = await serveAndStop({ MALLOC_TRIM_THRESHOLD_: '1048576', UV_THREADPOOL_SIZE: '16' })
+    const { environment } = await serveAndStop({
+      MALLOC_TRIM_THRESHOLD_: '1048576',
+      UV_THREADPOOL_SIZE: '16',
+    })
     expect(environment).toContain('MALLOC_MMAP_THRESHOLD_=131072')
     expect(environment).toContain('MALLOC_TRIM_THRESHOLD_=1048576')
     expect(environment).toContain('UV_THREADPOOL_SIZE=16')
+  }, 60_000)
+
+  it('leaves the threads of a process that embeds the collector at their priority', async () => {
+    const collector = await startCollector()
+    try {
+      // Two passes would have lowered them (the engine sets a few threads' priorities itself).
+      await new Promise((resolve) => setTimeout(resolve, 2_500))
+      expect([...readNiceValues('self').values()]).not.toContain(10)
+    } finally {
+      await collector.stop()
+    }
   }, 60_000)
 })

@@ -81,9 +81,10 @@ export const settingsSchema = z.strictObject({
    */
   embeddedMaxThreads: z.coerce.number().int().min(0).max(256).default(1),
   /**
-   * Linux: the nice value (0-19) of every thread but the one that acknowledges ingest (libuv's
-   * pool, where the embedded ClickHouse parses inserts; the engine's threads; the CRM feed's
-   * worker), so acks go first when they compete for a core; 0: all at the same priority.
+   * Linux, `rastro serve`: the nice value (0-19) of every thread but the one that acknowledges
+   * ingest (libuv's pool, where the embedded ClickHouse parses inserts; the engine's threads; the
+   * CRM feed's worker), so acks go first when they compete for a core; 0: all at the same
+   * priority. A collector embedded with `createServer` leaves its host's threads alone.
    */
   backgroundNice: z.coerce.number().int().min(0).max(19).default(10),
   /** How long a dashboard session lasts after sign-in (ms); the cookie's Max-Age too. */
