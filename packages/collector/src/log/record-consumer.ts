@@ -24,7 +24,11 @@ export interface RecordConsumerOptions {
    */
   handle(payloads: Buffer[]): Promise<void>
   logger: LogLogger
-  /** Bytes read from the log per batch. */
+  /**
+   * Bytes read from the log per batch (default 4 MiB): each batch costs the CRM feed three
+   * ClickHouse calls, on the engine the writer's inserts use. Batches of 1 MiB held less memory
+   * (RSS at the end of a burst 501-508 against 548-627 MB) for four times the calls.
+   */
   batchBytes?: number
   /** Attempts at one batch before it is skipped. */
   maxAttempts?: number
@@ -45,7 +49,7 @@ export class RecordConsumer {
 
   constructor(options: RecordConsumerOptions) {
     this.#options = {
-      batchBytes: 1024 * 1024,
+      batchBytes: 4 * 1024 * 1024,
       maxAttempts: 5,
       retryMinMs: 500,
       batchIntervalMs: 250,
