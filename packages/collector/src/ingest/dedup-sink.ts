@@ -66,7 +66,7 @@ export class DedupSink implements EventSink {
         for (const hash of hashes) this.#index.add(hash, at)
       }
     } finally {
-      for (const [i, hash] of hashes.entries()) this.#remove(hash, entries[i]!)
+      for (let i = 0; i < entries.length; i++) this.#remove(hashes[i]!, entries[i]!)
     }
     if (waits.length > 0) await Promise.all(waits)
   }

@@ -283,7 +283,7 @@ export class LogWriter {
 
   /**
    * Inserts the lines of `record` between byte offsets `start` and `end` of its payload (a record
-   * holds a request's rows, up to 500), halving at line boundaries down to the lines ClickHouse
+   * holds a request's rows, up to 2,500), halving at line boundaries down to the lines ClickHouse
    * cannot parse, which alone are set aside: the good events beside a bad one are stored. Each
    * part's token is its record's range and its offsets, so a part inserted before a stop is
    * stored once.
