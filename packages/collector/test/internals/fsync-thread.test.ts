@@ -1,12 +1,27 @@
 /**
  * FsyncThread on real files: fdatasync resolves, a file system error rejects with its code, the
- * thread tells its Linux id, and close waits for the calls in flight.
+ * thread tells its Linux id, close waits for the calls in flight, and a thread that stops while a
+ * call waits fails that call and is started again by the next.
  */
 import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import type { Worker } from 'node:worker_threads'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { FsyncThread } from '../../src/log/fsync-thread.js'
+
+/** Every thread FsyncThread starts, so a test can stop one as a crash would. */
+const started = vi.hoisted(() => [] as Worker[])
+vi.mock('node:worker_threads', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('node:worker_threads')>()
+  class RecordedWorker extends actual.Worker {
+    constructor(...args: ConstructorParameters<typeof actual.Worker>) {
+      super(...args)
+      started.push(this)
+    }
+  }
+  return { ...actual, Worker: RecordedWorker }
+})
 
 const dir = mkdtempSync(join(tmpdir(), 'rastro-fsync-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -38,5 +53,23 @@ describe('FsyncThread', () => {
     // No process holds a million open files here: not a descriptor.
     await expect(thread.fdatasync(1_000_000)).rejects.toMatchObject({ code: 'EBADF' })
     await thread.close()
+  })
+
+  it('fails a call waiting when the thread stops, and starts a new thread for the next', async () => {
+    const thread = new FsyncThread()
+    const fd = openSync(join(dir, 'b'), 'w')
+    writeSync(fd, 'event')
+    const before = started.length
+    const waiting = thread.fdatasync(fd)
+    // The call starts the thread a microtask later; stopped at once, it has not booted, so it
+    // cannot have answered.
+    for (let turn = 0; turn < 10 && started.length === before; turn++) await Promise.resolve()
+    expect(started).toHaveLength(before + 1)
+    await started[before]!.terminate()
+    await expect(waiting).rejects.toThrow('the log fsync thread stopped')
+    await expect(thread.fdatasync(fd)).resolves.toBeUndefined()
+    expect(started).toHaveLength(before + 2)
+    await thread.close()
+    closeSync(fd)
   })
 })
