@@ -335,6 +335,8 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
       await log.roll()
       return erased
     },
+    // The feed runs in a worker thread (below): app.crm.whenIdle() waits for its webhooks too.
+    whenFeedIdle: () => crmWorker.whenIdle(),
   })
   // The CRM reads accepted events from the log with its own cursor (identities, lead scores), and
   // handles them in a worker thread, off the event loop that acknowledges ingest.

@@ -156,16 +156,19 @@ describe('the CRM feed through the collector', () => {
     expect(await scoreOf('once')).toBeGreaterThan(await scoreOf('marker'))
   })
 
-  it("fires a signed hot-lead webhook from the feed's thread, scoring with rules the API changed a moment before", async () => {
+  it("fires a signed hot-lead webhook from the feed's thread, scoring with rules the API changed a moment before; app.crm.whenIdle() waits for it", async () => {
     const run = randomUUID().slice(0, 8)
     const deliveries: { headers: Record<string, unknown>; body: string }[] = []
     const receiver = createServer((request, response) => {
       let body = ''
       request.setEncoding('utf8').on('data', (chunk: string) => (body += chunk))
-      request.on('end', () => {
-        deliveries.push({ headers: request.headers, body })
-        response.writeHead(204).end()
-      })
+      // Answered half a second late, and counted once answered: a delivery still in flight is not.
+      request.on('end', () =>
+        setTimeout(
+          () => response.writeHead(204).end(() => deliveries.push({ headers: request.headers, body })),
+          500,
+        ),
+      )
     })
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
     receivers.push(receiver)
@@ -191,7 +194,11 @@ describe('the CRM feed through the collector', () => {
         { type: 'identify', messageId: `hot-identify-${run}`, anonymousId, traits: { email } },
         { type: 'page', messageId: `hot-page-${run}`, anonymousId, properties: { path: `/hot-${run}` } },
       ])
-      const delivery = await waitFor('the hot-lead webhook', () => deliveries[0])
+      // Once the feed has read the batch, whenIdle waits for the worker's delivery: no polling.
+      await waitFor('the CRM feed to read the batch', () => collector.app.ingestLog.getLag('crm').bytes === 0)
+      await collector.app.crm.whenIdle()
+      expect(deliveries).toHaveLength(1)
+      const delivery = deliveries[0]!
       const body = JSON.parse(delivery.body) as { event: string; data: { contact: { email: string } } }
       expect(body.event).toBe('contact.hot_lead')
       expect(body.data.contact.email).toBe(email)

@@ -75,6 +75,12 @@ export interface CrmOptions {
   now?: () => number
   /** On GDPR delete, before the CRM erases its own rows: erases what the host keeps about the person (the forwarding log). */
   onErase?: EraseHook
+  /**
+   * For a host that runs the event feed elsewhere (`@rastro/crm-api/feed`, e.g. in a worker
+   * thread, as the collector does): resolves once that feed's batches in hand and the webhook
+   * deliveries they started are done. `fastify.crm.whenIdle()` waits for it too.
+   */
+  whenFeedIdle?: () => Promise<void>
 }
 
 /** What the CRM exposes to its host (`fastify.crm`). */
@@ -86,7 +92,10 @@ export interface CrmApi {
   onEvents: OnEvents
   /** Rebuilds lead scores of a tenant (or some contacts) from stored events. @returns contacts scored. */
   recomputeScores(tenantId: string, contactIds?: string[]): Promise<number>
-  /** Resolves when queued writes and webhook deliveries are done. */
+  /**
+   * Resolves when queued writes and webhook deliveries are done, the host's feed's among them
+   * (`whenFeedIdle`).
+   */
   whenIdle(): Promise<void>
   /**
    * The tenants' single writer: every CRM write of a tenant runs in it, one after another. A host
@@ -158,6 +167,7 @@ async function crmPlugin(fastify: FastifyInstance, options: CrmOptions): Promise
     whenIdle: async () => {
       await writer.whenIdle()
       await webhooks.whenIdle()
+      await options.whenFeedIdle?.()
     },
     writer,
   } satisfies CrmApi)

@@ -52,6 +52,8 @@ interface Running {
   batches: Map<number, { resolve(): void; reject(error: Error): void }>
   /** Releases of the tenant writers the worker holds, by lock id. */
   held: Map<number, () => void>
+  /** Callers of {@link CrmFeedWorker.whenIdle} waiting for the worker's answer, by id. */
+  idleWaiters: Map<number, () => void>
   /** Set when the worker exited: a writer it asked for and gets only now is released at once. */
   stopped: boolean
   exited: Promise<void>
@@ -61,6 +63,7 @@ export class CrmFeedWorker {
   readonly #options: CrmFeedWorkerOptions
   #running: Running | undefined
   #nextBatchId = 0
+  #nextIdleId = 0
   #closing = false
 
   /** @throws TypeError when `store` has neither an embedded connection nor a server. */
@@ -108,6 +111,7 @@ export class CrmFeedWorker {
       worker,
       batches: new Map(),
       held: new Map(),
+      idleWaiters: new Map(),
       stopped: false,
       exited: new Promise((resolve) => worker.once('exit', () => resolve())),
     }
@@ -119,6 +123,7 @@ export class CrmFeedWorker {
       for (const release of running.held.values()) release()
       const stopped = new Error(`the CRM feed worker stopped (exit code ${code})`)
       for (const batch of running.batches.values()) batch.reject(stopped)
+      for (const idle of running.idleWaiters.values()) idle()
       if (!this.#closing)
         logger.error({ code }, 'CRM feed worker stopped; it starts again with the next batch')
     })
@@ -155,10 +160,29 @@ export class CrmFeedWorker {
         else batch?.reject(new Error(message.error))
         break
       }
+      case 'idle':
+        running.idleWaiters.get(message.id)?.()
+        running.idleWaiters.delete(message.id)
+        break
       case 'log':
         this.#options.logger[message.level](message.object, message.message)
         break
     }
+  }
+
+  /**
+   * Resolves once the batches handed over so far are handled (or failed) and the hot-lead webhook
+   * deliveries they started, retries included, are done; at once when no worker runs, and when
+   * the worker stops meanwhile.
+   */
+  whenIdle(): Promise<void> {
+    const running = this.#running
+    if (!running) return Promise.resolve()
+    const id = this.#nextIdleId++
+    return new Promise<void>((resolve) => {
+      running.idleWaiters.set(id, resolve)
+      running.worker.postMessage({ type: 'whenIdle', id } satisfies ToWorker)
+    })
   }
 
   /** Lets the worker finish its webhook deliveries (retries waiting are given up) and stop. */

@@ -53,6 +53,8 @@ export type ToMain =
   | { type: 'unlock'; id: number }
   /** The `events` message `id` is handled (`error`: it failed). */
   | { type: 'handled'; id: number; error?: string }
+  /** Answers `whenIdle` `id`: the batches before it are handled and their webhook deliveries done. */
+  | { type: 'idle'; id: number }
   | { type: 'log'; level: 'warn' | 'error'; object: object; message: string }
 
 /** From the main thread to the worker. */
@@ -65,5 +67,7 @@ export type ToWorker =
   | { type: 'db'; id: number; result: DbResult; bytes: Uint8Array }
   | { type: 'db'; id: number; error: DbError }
   | { type: 'locked'; id: number }
+  /** Answer with `idle` once the batches handed over and their webhook deliveries are done. */
+  | { type: 'whenIdle'; id: number }
   /** Finish: give up webhook retries, await deliveries in flight, then exit. */
   | { type: 'close' }

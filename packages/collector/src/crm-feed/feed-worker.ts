@@ -80,6 +80,9 @@ const feed = createCrmFeed({
   },
 })
 
+/** Batches being handled. */
+const handling = new Set<Promise<void>>()
+
 async function handle(id: number, payloads: Uint8Array[]): Promise<void> {
   try {
     const rows = payloads.flatMap((payload) =>
@@ -101,9 +104,20 @@ port.on('message', (message: ToWorker) => {
       lockWaiters.get(message.id)?.()
       lockWaiters.delete(message.id)
       break
-    case 'events':
-      void handle(message.id, message.payloads)
+    case 'events': {
+      const handled = handle(message.id, message.payloads).finally(() => handling.delete(handled))
+      handling.add(handled)
       break
+    }
+    case 'whenIdle': {
+      const { id } = message
+      void (async () => {
+        while (handling.size > 0) await Promise.allSettled([...handling])
+        await writer.whenIdle()
+        await feed.whenIdle()
+      })().finally(() => post({ type: 'idle', id }))
+      break
+    }
     case 'close':
       void writer
         .whenIdle()
