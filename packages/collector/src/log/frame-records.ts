@@ -12,11 +12,27 @@ export const RECORD_HEADER_BYTES = 8
 /** Largest payload one record may hold (bytes): far above a 500 KiB batch, far below u32. */
 export const MAX_RECORD_BYTES = 64 * 1024 * 1024
 
-/** Frames `payloads` as consecutive records in one buffer (one `write` for a whole group commit). */
+/** Frames up to this size are built in the reused buffer of {@link frameRecords} (bytes). */
+const REUSED_FRAME_MAX_BYTES = 4 * 1024 * 1024
+
+/** The buffer frames are built in, grown by doubling up to {@link REUSED_FRAME_MAX_BYTES}. */
+let frameBuffer = Buffer.allocUnsafeSlow(64 * 1024)
+
+/**
+ * Frames `payloads` as consecutive records in one buffer (one `write` for a whole group commit).
+ * The frame is a view of a buffer the next call reuses (a frame over 4 MiB gets its own), so
+ * write it before the next call: a new buffer per group commit cost its pages' first-touch
+ * faults, and copying the payloads into it took ~2 µs per event at the maximum (profiled).
+ */
 export function frameRecords(payloads: readonly Buffer[]): Buffer {
   let total = 0
   for (const payload of payloads) total += RECORD_HEADER_BYTES + payload.length
-  const out = Buffer.allocUnsafe(total)
+  if (total > frameBuffer.length && total <= REUSED_FRAME_MAX_BYTES) {
+    let size = frameBuffer.length
+    while (size < total) size *= 2
+    frameBuffer = Buffer.allocUnsafeSlow(Math.min(size, REUSED_FRAME_MAX_BYTES))
+  }
+  const out = total <= frameBuffer.length ? frameBuffer.subarray(0, total) : Buffer.allocUnsafe(total)
   let at = 0
   for (const payload of payloads) {
     out.writeUInt32LE(payload.length, at)
@@ -48,11 +64,18 @@ export interface ParsedRecords {
   nextRecordBytes: number | undefined
 }
 
+/** A range of log positions, `from` inclusive, `to` exclusive. */
+export interface LogRange {
+  from: number
+  to: number
+}
+
 /**
  * Parses the records in `bytes`, which starts at log position `position`. Payloads are views of
- * `bytes`, not copies.
+ * `bytes`, not copies. The CRC of a record that lies within `checked` is not computed again (see
+ * `SegmentLog.read`); every other record's is.
  */
-export function parseRecords(bytes: Buffer, position: number): ParsedRecords {
+export function parseRecords(bytes: Buffer, position: number, checked?: LogRange): ParsedRecords {
   const records: LogRecord[] = []
   let at = 0
   while (at < bytes.length) {
@@ -68,7 +91,8 @@ export function parseRecords(bytes: Buffer, position: number): ParsedRecords {
       return { records, validBytes: at, stop: 'partial', nextRecordBytes: RECORD_HEADER_BYTES + length }
     }
     const payload = bytes.subarray(at + RECORD_HEADER_BYTES, end)
-    if (crc32(payload) !== bytes.readUInt32LE(at + 4)) {
+    const known = checked !== undefined && position + at >= checked.from && position + end <= checked.to
+    if (!known && crc32(payload) !== bytes.readUInt32LE(at + 4)) {
       return { records, validBytes: at, stop: 'corrupt', nextRecordBytes: undefined }
     }
     records.push({ position: position + at, end: position + end, payload })

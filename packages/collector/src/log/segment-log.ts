@@ -28,7 +28,13 @@ import {
 import { open, statfs, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createError, type RastroError } from '../errors.js'
-import { frameRecords, parseRecords, RECORD_HEADER_BYTES, type LogRecord } from './frame-records.js'
+import {
+  frameRecords,
+  parseRecords,
+  RECORD_HEADER_BYTES,
+  type LogRange,
+  type LogRecord,
+} from './frame-records.js'
 import { FsyncThread } from './fsync-thread.js'
 import { LogCursor, type CursorState } from './log-cursor.js'
 import { fsyncDirectory, writeFileAtomic } from '../util/write-file-atomic.js'
@@ -111,6 +117,8 @@ export class SegmentLog {
   #fd: number
   #head: number
   #durable: number
+  /** The records whose CRC this process has checked (read back from their file), one range. */
+  #checked: LogRange
   #diskBytes: number
   #pending: Buffer[] = []
   #pendingBytes = 0
@@ -143,6 +151,8 @@ export class SegmentLog {
     this.#fd = fd
     const last = segments[segments.length - 1]!
     this.#head = this.#durable = last.base + last.size
+    // `open` checked the last segment's records, cutting off a torn tail.
+    this.#checked = { from: last.base, to: this.#head }
     this.#diskBytes = segments.reduce((sum, segment) => sum + segment.size, 0)
   }
 
@@ -463,6 +473,11 @@ export class SegmentLog {
    * {@link readableEnd}. A corrupt record in the middle of the log (a damaged disk) is logged
    * and skipped up to the next segment.
    *
+   * Each record's CRC is checked once in a process, by the first read that gets it back from its
+   * file: the consumers (the ClickHouse writer, the CRM feed) read the same records, and checking
+   * them again took ~6% of the main thread's CPU at the maximum (profiled; CRC-32 of bytes just
+   * read into a new buffer runs at ~1.4 GB/s here).
+   *
    * @returns the records and the position to read next.
    */
   async read(from: number, maxBytes: number): Promise<{ records: LogRecord[]; next: number }> {
@@ -482,7 +497,8 @@ export class SegmentLog {
       }
       const want = Math.min(segmentEnd - position, Math.max(maxBytes - bytes, MIN_READ_BYTES))
       const chunk = await this.#readAt(segment.path, position - segment.base, want)
-      const parsed = parseRecords(chunk, position)
+      const parsed = parseRecords(chunk, position, this.#checked)
+      this.#noteChecked(position, position + parsed.validBytes)
       records.push(...parsed.records)
       bytes += parsed.validBytes
       position += parsed.validBytes
@@ -500,7 +516,8 @@ export class SegmentLog {
           position - segment.base,
           parsed.nextRecordBytes ?? want * 2,
         )
-        const again = parseRecords(whole, position)
+        const again = parseRecords(whole, position, this.#checked)
+        this.#noteChecked(position, position + again.validBytes)
         if (again.records.length === 0) break
         records.push(...again.records)
         bytes += again.validBytes
@@ -508,6 +525,21 @@ export class SegmentLog {
       }
     }
     return { records, next: position }
+  }
+
+  /**
+   * Adds `from`-`to` to the checked range when the two meet; otherwise keeps whichever ends
+   * nearer the head, where the consumers read.
+   */
+  #noteChecked(from: number, to: number): void {
+    const checked = this.#checked
+    if (to <= from) return
+    if (from <= checked.to && to >= checked.from) {
+      checked.from = Math.min(checked.from, from)
+      checked.to = Math.max(checked.to, to)
+    } else if (to > checked.to) {
+      this.#checked = { from, to }
+    }
   }
 
   #findSegment(position: number): number {

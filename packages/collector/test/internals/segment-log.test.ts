@@ -69,8 +69,26 @@ describe('frameRecords / parseRecords', () => {
     const flipped = Buffer.from(framed)
     flipped[framed.length - 1] = flipped[framed.length - 1]! ^ 1
     expect(parseRecords(flipped, 0)).toMatchObject({ validBytes: 11, stop: 'corrupt' })
+    // Within a range already checked, the CRC is not computed again; outside it, it is.
+    expect(parseRecords(flipped, 0, { from: 0, to: 22 })).toMatchObject({ validBytes: 22, stop: undefined })
+    expect(parseRecords(flipped, 0, { from: 0, to: 21 })).toMatchObject({ validBytes: 11, stop: 'corrupt' })
     // A zero-filled tail (file extended, data never written) is not a run of empty records.
     expect(parseRecords(Buffer.alloc(16), 0)).toMatchObject({ records: [], stop: 'corrupt' })
+  })
+})
+
+describe('frameRecords', () => {
+  it('builds frames in one reused buffer, grown as needed, and a frame over 4 MiB in its own', () => {
+    const first = frameRecords([Buffer.from('a')])
+    expect(frameRecords([Buffer.from('b')]).buffer).toBe(first.buffer)
+    const large = Buffer.alloc(200_000, 1)
+    const grown = frameRecords([large, Buffer.from('c')])
+    expect(grown.buffer.byteLength).toBeGreaterThanOrEqual(200_000 + 17)
+    expect(parseRecords(grown, 0).records.map((record) => record.payload)).toEqual([large, Buffer.from('c')])
+    const huge = frameRecords([Buffer.alloc(5 * 1024 * 1024, 2)])
+    expect(huge.buffer).not.toBe(grown.buffer)
+    expect(parseRecords(huge, 0).records[0]!.payload.every((byte) => byte === 2)).toBe(true)
+    expect(frameRecords([Buffer.from('d')]).buffer).toBe(grown.buffer)
   })
 })
 
@@ -335,6 +353,30 @@ describe('SegmentLog', () => {
     log = reopened.log
     expect(text((await log.read(0, 1024)).records)).toContain('second-segment')
     expect(reopened.logger.lines).toContainEqual(expect.objectContaining({ level: 'error' }))
+  })
+
+  it("checks a record's CRC when a read first gets it back from its file, and not again", async () => {
+    const dir = tempDir()
+    const { log, logger } = openLog(dir, { segmentBytes: 64 })
+    for (const word of ['first-segment-record-one', 'first-segment-record-two', 'second-segment']) {
+      await log.append([Buffer.from(word)])
+    }
+    const [first, second] = readdirSync(dir)
+      .filter((name) => name.endsWith('.seg'))
+      .sort()
+    /** Flips a payload byte of the segment's first record, as a damaged disk would. */
+    const damage = (name: string) => {
+      const bytes = readFileSync(join(dir, name))
+      bytes[8] = bytes[8]! ^ 0x20
+      writeFileSync(join(dir, name), bytes)
+    }
+    // Damaged before any read: found, logged, and the rest of its segment skipped.
+    damage(first!)
+    expect(text((await log.read(0, 1024)).records)).toEqual(['second-segment'])
+    expect(logger.lines).toContainEqual(expect.objectContaining({ level: 'error' }))
+    // Damaged after a read checked it: the consumers' later reads of it trust that check.
+    damage(second!)
+    expect(text((await log.read(0, 1024)).records)).toEqual(['Second-segment'])
   })
 
   it('lists, drops and validates consumers, ignores stray cursor files, and reports lag of older records', async () => {
