@@ -6,6 +6,7 @@
 import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type * as WorkerThreads from 'node:worker_threads'
 import type { Worker } from 'node:worker_threads'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { FsyncThread } from '../../src/log/fsync-thread.js'
@@ -13,7 +14,7 @@ import { FsyncThread } from '../../src/log/fsync-thread.js'
 /** Every thread FsyncThread starts, so a test can stop one as a crash would. */
 const started = vi.hoisted(() => [] as Worker[])
 vi.mock('node:worker_threads', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('node:worker_threads')>()
+  const actual = await importOriginal<typeof WorkerThreads>()
   class RecordedWorker extends actual.Worker {
     constructor(...args: ConstructorParameters<typeof actual.Worker>) {
       super(...args)
