@@ -10,6 +10,7 @@ import { resolve } from 'node:path'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { crm, type CrmOptions } from './crm-plugin.js'
+import { createServerClient } from './db/create-server-client.js'
 import { crmMigrations } from './migrations/index.js'
 
 export interface CreateCrmServerOptions extends CrmOptions {
@@ -39,15 +40,7 @@ export interface CrmStoreOptions {
 
 /** Opens a ClickHouse client. The embedded engine must not be open in another process (chDB is one process per directory). */
 export async function openCrmStore(options: CrmStoreOptions): Promise<ClickHouseClient> {
-  if (options.url) {
-    return createClient({
-      url: options.url,
-      username: options.username ?? 'default',
-      password: options.password ?? '',
-      database: options.database ?? 'default',
-      request_timeout: 60_000,
-    })
-  }
+  if (options.url) return createServerClient({ ...options, url: options.url })
   const path = resolve(options.dataDir ?? './data', 'clickhouse')
   mkdirSync(path, { recursive: true })
   // The collector's connection, not chdb/connection's: that one applies a query's settings to every

@@ -6,3 +6,4 @@ export { createCrmFeed, type CrmFeed, type CrmFeedOptions } from './feed/create-
 export type { CrmEventRow } from './feed/crm-event-row.js'
 export type { TenantWriter } from './db/create-tenant-writer.js'
 export { nextVersion, useVersionClock } from './db/version-clock.js'
+export { createServerClient, type ServerOptions } from './db/create-server-client.js'

@@ -11,9 +11,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { createClient } from '@clickhouse/client'
-import { createCrmFeed, useVersionClock, type TenantWriter } from '@rastro/crm-api/feed'
+import { createCrmFeed, createServerClient, useVersionClock, type TenantWriter } from '@rastro/crm-api/feed'
 import { decodeEventRows } from '../ingest/encode-event-rows.js'
-import { createServerClient } from '../store/create-server-client.js'
 import type { FeedWorkerData, ToMain, ToWorker } from './feed-messages.js'
 import { PortConnection } from './port-connection.js'
 

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import { ChdbConnection, type Connection } from '@rastro/chdb-connection'
-import { createServerClient, type ServerOptions } from './create-server-client.js'
+import { createServerClient, type ServerOptions } from '@rastro/crm-api'
 
 /** Where ClickHouse lives. */
 export interface StoreOptions {

@@ -1,4 +1,7 @@
-/** A client of a ClickHouse server (`CLICKHOUSE_URL`), as the collector and its CRM feed worker open it. */
+/**
+ * A client of a ClickHouse server (`CLICKHOUSE_URL`), as Rastro opens it everywhere: the collector,
+ * its CRM feed worker and the standalone CRM (`openCrmStore`).
+ */
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 
 /** Where a ClickHouse server is, and who the collector is to it. */
@@ -11,6 +14,7 @@ export interface ServerOptions {
   database?: string | undefined
 }
 
+/** A client of the server `options` describe (user `default`, no password and database `default` when unset; 60 s request timeout). */
 export function createServerClient(options: ServerOptions): ClickHouseClient {
   return createClient({
     url: options.url,
