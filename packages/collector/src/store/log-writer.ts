@@ -344,6 +344,10 @@ export class LogWriter {
         input_format_json_read_objects_as_strings: 1,
         // A record written before a column was added lacks it: the column takes its default.
         input_format_json_compact_allow_variable_number_of_columns: 1,
+        // No ReplacingMergeTree pass over each inserted block: ingest's dedup index already keeps
+        // an id once, and merges and FINAL still collapse copies. It cost ~19% of a 10k-row
+        // insert's time (149 against 121-123 ms, 12 alternating inserts each, twice).
+        optimize_on_insert: 0,
         ...this.#options.insertSettings,
       },
     })
