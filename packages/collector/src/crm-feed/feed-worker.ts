@@ -114,7 +114,10 @@ port.on('message', (message: ToWorker) => {
         while (handling.size > 0) await Promise.allSettled([...handling])
         await writer.whenIdle()
         await feed.whenIdle()
-      })().finally(() => post({ type: 'idle', id }))
+      })()
+        // Answered whatever happened: a waiter on the main thread must never hang.
+        .catch(() => undefined)
+        .then(() => post({ type: 'idle', id }))
       break
     }
     case 'close':
