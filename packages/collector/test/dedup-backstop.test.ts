@@ -2,7 +2,7 @@
  * With the dedup index off (`dedupWindowHours: 0`), a retried messageId is stored more than once,
  * in one insert and across inserts (the writer skips ReplacingMergeTree's pass over each inserted
  * block), and queries still count it once: `ReplacingMergeTree` with `FINAL` is the backstop
- * (issue "collector hot path", Dedup). Its own file: chDB opens one data directory per process.
+ * (issue "collector hot path", Dedup), and a merge keeps one copy. Its own file: chDB opens one data directory per process.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { keys, queryRows, startCollector, type RunningCollector } from './helpers/start-collector.js'
@@ -46,4 +46,12 @@ it('counts a retried messageId once in FINAL reads and in the stats', async () =
   ).json()) as { events: { event: string; count: number }[] }
   expect(stats.events.find((row) => row.event === 'Backstop')?.count).toBe(1)
   await collector.app.store.client.command({ query: 'SYSTEM START MERGES events' })
+  // A merge keeps one copy; events' merges run column by column (migration 100).
+  const [table] = await queryRows<{ engine_full: string }>(
+    collector,
+    `SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = 'events'`,
+  )
+  expect(table?.engine_full).toContain('vertical_merge_algorithm_min_rows_to_activate = 1')
+  await collector.app.store.client.command({ query: 'OPTIMIZE TABLE events FINAL' })
+  expect(await count('')).toEqual([{ n: '1' }])
 })

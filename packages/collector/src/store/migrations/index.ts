@@ -11,6 +11,7 @@ import { createForwardDeadLetters } from './0053-create-forward-dead-letters.js'
 import { createHeatmapClicks } from './0070-create-heatmap-clicks.js'
 import { createDashboardSessions } from './0080-create-dashboard-sessions.js'
 import { addEventsCountry } from './0090-add-events-country.js'
+import { eventsVerticalMerges } from './0100-events-vertical-merges.js'
 
 /** A CRM migration (versions 60-69) rendered like the collector's own, for one ClickHouse or a cluster. */
 function fromCrm(migration: CrmMigration): Migration {
@@ -43,4 +44,5 @@ export const migrations: Migration[] = [
   createHeatmapClicks,
   createDashboardSessions,
   addEventsCountry,
+  eventsVerticalMerges,
 ]

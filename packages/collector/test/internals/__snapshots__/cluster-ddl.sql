@@ -553,3 +553,5 @@ ENGINE = Distributed(`rastro`, currentDatabase(), dashboard_sessions_local, city
 ALTER TABLE events_local ON CLUSTER `rastro` ADD COLUMN IF NOT EXISTS country LowCardinality(String);
 
 ALTER TABLE events ON CLUSTER `rastro` ADD COLUMN IF NOT EXISTS country LowCardinality(String);
+
+ALTER TABLE events_local ON CLUSTER `rastro` MODIFY SETTING vertical_merge_algorithm_min_rows_to_activate = 1, vertical_merge_algorithm_min_columns_to_activate = 1;

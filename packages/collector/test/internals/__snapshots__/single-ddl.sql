@@ -471,3 +471,5 @@ ORDER BY token_sha256
 TTL toDateTime(expires_at);
 
 ALTER TABLE events ADD COLUMN IF NOT EXISTS country LowCardinality(String);
+
+ALTER TABLE events MODIFY SETTING vertical_merge_algorithm_min_rows_to_activate = 1, vertical_merge_algorithm_min_columns_to_activate = 1;
