@@ -1,6 +1,7 @@
 /**
- * Checks that a webhook came from your Rastro collector. The collector signs each delivery with
- * the destination's secret: `X-Rastro-Timestamp` is the Unix time in seconds, and
+ * Checks that a webhook came from your Rastro collector. The collector signs each delivery (of a
+ * webhook destination, or of a CRM `contact.hot_lead` subscription) with that webhook's secret:
+ * `X-Rastro-Timestamp` is the Unix time in seconds, and
  * `X-Rastro-Signature` the lower-case hex HMAC-SHA256 of `<timestamp>.<raw body>`. A valid
  * signature with a timestamp within the tolerance proves who sent the body and limits replays
  * (the scheme of Stripe's and Slack's webhook signatures).
@@ -24,7 +25,7 @@ export interface VerifyWebhookOptions {
   /** The body exactly as received, before any JSON parsing (`express.raw()`, Fastify's `parseAs: 'buffer'`). */
   rawBody: string | Uint8Array
   headers: WebhookHeaders
-  /** The destination's secret; several while you rotate it (any one may match). */
+  /** The webhook's secret; several while you rotate it (any one may match). */
   secret: string | readonly string[]
   /** Largest distance between the signing time and now, either way (seconds); default 300. */
   toleranceSeconds?: number

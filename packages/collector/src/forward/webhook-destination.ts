@@ -5,6 +5,7 @@
  * retried copy. Any 2xx is a delivery; 408, 425, 429, 5xx and no answer are retried; other 4xx
  * are dead-lettered.
  */
+import { signWebhook } from '@rastro/crm-api'
 import type { WebhookDestinationConfig } from '../config/destination-schema.js'
 import {
   classifyHttpAnswer,
@@ -20,7 +21,6 @@ import { parseRetryAfter } from './get-retry-delay.js'
 import { createEventNamer } from './map-event.js'
 import { mapConcurrently } from './map-concurrently.js'
 import { createHttpPool, postJson } from './post-json.js'
-import { signWebhook } from './sign-webhook.js'
 
 /** 4xx answers retried: request timeout, too early, too many requests. */
 const WEBHOOK_RETRYABLE = [408, 425, 429]

@@ -1,15 +1,15 @@
 /**
  * Delivers CRM webhooks to the tenant's subscriptions for an event (filtered by event name, as
- * Twenty users ask in twentyhq/twenty#6664). Each delivery is signed like Twenty's: HMAC-SHA256
- * with the subscription's secret over `<timestamp>:<body>`, sent as
- * `X-Rastro-Webhook-Signature: sha256=<hex>` with `X-Rastro-Webhook-Timestamp` (Unix seconds).
+ * Twenty users ask in twentyhq/twenty#6664). Each delivery is signed with the subscription's secret
+ * like every Rastro webhook (`X-Rastro-Timestamp`, `X-Rastro-Signature`: see `sign-webhook.ts`, and
+ * `verifyWebhookSignature` of `@rastro/node`), and names its delivery in `X-Rastro-Webhook-Id`.
  * A non-2xx answer or a network error is retried after each of `retryDelaysMs`; every attempt is
  * logged in `crm_webhook_deliveries`. Deliveries run in the background; `whenIdle` awaits them.
  */
-import { createHmac } from 'node:crypto'
 import { toClickHouseTime } from '../db/clickhouse-time.js'
 import { createId } from '../db/create-id.js'
 import type { TenantDb } from '../db/tenant-db.js'
+import { signWebhook } from './sign-webhook.js'
 
 /** Events a subscription can ask for. */
 export const WEBHOOK_EVENTS = ['contact.hot_lead'] as const
@@ -39,11 +39,6 @@ export interface WebhookSender {
   close(): Promise<void>
 }
 
-/** `sha256=<hex>` signature of a delivery. */
-export function signWebhook(secret: string, timestamp: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(`${timestamp}:${body}`).digest('hex')}`
-}
-
 export function createWebhookSender(options: WebhookSenderOptions): WebhookSender {
   const delays = options.retryDelaysMs ?? [1_000, 10_000, 60_000]
   const running = new Set<Promise<void>>()
@@ -70,7 +65,6 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
     deliveryId: string,
   ) {
     for (let attempt = 1; attempt <= delays.length + 1; attempt += 1) {
-      const timestamp = String(Math.floor(Date.now() / 1000))
       let status = 0
       let error = ''
       try {
@@ -79,8 +73,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
           headers: {
             'content-type': 'application/json',
             'x-rastro-webhook-id': deliveryId,
-            'x-rastro-webhook-timestamp': timestamp,
-            'x-rastro-webhook-signature': signWebhook(hook.secret, timestamp, body),
+            ...signWebhook(body, hook.secret, Date.now()),
           },
           body,
           signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),

@@ -53,7 +53,7 @@ export function addWebhookRoutes(router: Router, services: CrmServices): void {
     tag: 'webhooks',
     summary: 'Subscribe a URL to CRM events',
     description:
-      'Deliveries are POSTs of `{ id, event, createdAt, data }` signed with `X-Rastro-Webhook-Signature: sha256=HMAC-SHA256(secret, "<X-Rastro-Webhook-Timestamp>:<body>")`, retried after 1 s, 10 s and 60 s.',
+      'Deliveries are POSTs of `{ id, event, createdAt, data }` signed like every Rastro webhook: `X-Rastro-Timestamp` (Unix seconds) and `X-Rastro-Signature`, the hex HMAC-SHA256 of `<timestamp>.<raw body>` keyed with the secret (`verifyWebhookSignature` of `@rastro/node` checks it); retried after 1 s, 10 s and 60 s.',
     body: z.strictObject({
       url: z.url({ protocol: /^https?$/ }),
       events: z.array(z.enum(WEBHOOK_EVENTS)).min(1),
