@@ -14,8 +14,9 @@
  * when each was due (open-loop.ts), at two half loads, each started with the log caught up: half
  * the sustained rate (the steady state: storage keeps up) and half the maximum (often past what
  * storage sustains, so work queues). During both, for batches of 50, time-to-queryable: probe
- * events polled in ClickHouse until they are visible. RSS: the
- * collector's peak (VmHWM). CPU: the collector's main thread and its other threads (the embedded
+ * events polled in ClickHouse until they are visible. RSS: the collector's at idle (started, no
+ * event yet), its median and highest during the batch-of-50 run at half the sustained rate (the
+ * steady state), at the end, and its peak (VmHWM). CPU: the collector's main thread and its other threads (the embedded
  * ClickHouse, file I/O), per stored event over the whole run.
  *
  * Environment: BENCH_SECONDS (per measurement, default 10), BENCH_DURABILITY (`fsync,os`: each is
@@ -289,7 +290,8 @@ interface CollectorRun {
   cpuPerEvent: { main: number; other: number }
   /** Time-to-queryable (ms) of the probes at half the sustained rate, and at half the maximum. */
   ttq: { halfSustained: number[]; halfMax: number[] }
-  rss: { rss: number; peak: number; file: number }
+  /** RSS (MB) at idle, sampled during the batch-of-50 run at half the sustained rate, and at the end. */
+  rss: { idle: number; steady: number[]; end: { rss: number; peak: number; file: number } }
   bytesPerEvent: number
 }
 
@@ -309,11 +311,13 @@ async function runCollector(durability: string, bare: Map<string, LoadResult>): 
     { RASTRO_LOG_LEVEL: 'info', RASTRO_DURABILITY: durability },
     join(packageDir, 'bin', 'rastro.js'),
   )
+  // Idle: settled after start (the engine's background threads up), before the first event.
+  await new Promise((resolve) => setTimeout(resolve, 2_000))
   const run: CollectorRun = {
     rows: [],
     cpuPerEvent: { main: NaN, other: NaN },
     ttq: { halfSustained: [], halfMax: [] },
-    rss: { rss: NaN, peak: NaN, file: NaN },
+    rss: { idle: readRssMb(collector.child.pid!).rss, steady: [], end: { rss: NaN, peak: NaN, file: NaN } },
     bytesPerEvent: NaN,
   }
   const cpuAtStart = readCpuSeconds(collector.child.pid!)
@@ -324,14 +328,24 @@ async function runCollector(durability: string, bare: Map<string, LoadResult>): 
       const sustained = (max.eventsPerSecond * SECONDS) / (SECONDS + catchUp)
       const probed = scenario.name === 'batch of 50'
       /** Open-loop load at `requestsPerSecond`, with probes when this scenario has them. */
-      const measure = async (requestsPerSecond: number, ttq: number[]): Promise<OpenLoopResult> => {
+      const measure = async (
+        requestsPerSecond: number,
+        ttq: number[],
+        rss?: number[],
+      ): Promise<OpenLoopResult> => {
         const loaded = loadAtRate(collector.url, scenario, Math.max(1, requestsPerSecond))
+        const sampler = rss && setInterval(() => rss.push(readRssMb(collector.child.pid!).rss), 250)
         if (probed) ttq.push(...(await probeTimeToQueryable(collector.url, loaded)))
         const result = await loaded
+        clearInterval(sampler)
         await waitForCatchUp(collector.url)
         return result
       }
-      const halfSustained = await measure(sustained / scenario.events / 2, run.ttq.halfSustained)
+      const halfSustained = await measure(
+        sustained / scenario.events / 2,
+        run.ttq.halfSustained,
+        probed ? run.rss.steady : undefined,
+      )
       const half = await measure(max.requestsPerSecond / 2, run.ttq.halfMax)
       const baseline = bare.get(scenario.name)!
       const latency = (at: OpenLoopResult) => `${fmt(at.p50Ms, 1)} / ${fmt(at.p99Ms, 1)}`
@@ -353,7 +367,7 @@ async function runCollector(durability: string, bare: Map<string, LoadResult>): 
       other: ((cpu.other - cpuAtStart.other) * 1e6) / Number(parts?.rows),
     }
   } finally {
-    run.rss = readRssMb(collector.child.pid!)
+    run.rss.end = readRssMb(collector.child.pid!)
     await stopChild(collector.child)
     rmSync(dataDir, { recursive: true, force: true })
   }
@@ -384,7 +398,7 @@ async function main(): Promise<void> {
   const ttq = (ms: number[]) => `${fmt(quantile(ms, 0.5))} / ${fmt(quantile(ms, 0.99))} (${ms.length} probes)`
   for (const [durability, run] of runs) {
     lines.push(
-      `- \`${durability}\`: time-to-queryable (ack → visible in a \`SELECT\`, probes during the batch-of-50 runs, each started with the log caught up) p50 / p99 ${ttq(run.ttq.halfSustained)} ms at half the sustained rate, ${ttq(run.ttq.halfMax)} ms at half the maximum; CPU per stored event ${fmt(run.cpuPerEvent.main)} µs on the main thread and ${fmt(run.cpuPerEvent.other)} µs on the others (the CRM feed's worker, the embedded ClickHouse, file I/O); collector RSS ${fmt(run.rss.rss)} MB at the end (${fmt(run.rss.file)} MB of it mapped from files, mostly the embedded engine's library), peak ${fmt(run.rss.peak)} MB; ${fmt(run.bytesPerEvent)} bytes per stored event (compressed).`,
+      `- \`${durability}\`: time-to-queryable (ack → visible in a \`SELECT\`, probes during the batch-of-50 runs, each started with the log caught up) p50 / p99 ${ttq(run.ttq.halfSustained)} ms at half the sustained rate, ${ttq(run.ttq.halfMax)} ms at half the maximum; CPU per stored event ${fmt(run.cpuPerEvent.main)} µs on the main thread and ${fmt(run.cpuPerEvent.other)} µs on the others (the CRM feed's worker, the embedded ClickHouse, file I/O); collector RSS ${fmt(run.rss.idle)} MB at idle (started, no event yet), ${fmt(quantile(run.rss.steady, 0.5))} MB median and ${fmt(Math.max(...run.rss.steady))} MB highest during the batch-of-50 run at half the sustained rate, ${fmt(run.rss.end.rss)} MB at the end (${fmt(run.rss.end.file)} MB of it mapped from files, mostly the embedded engine's library), peak ${fmt(run.rss.end.peak)} MB; ${fmt(run.bytesPerEvent)} bytes per stored event (compressed).`,
     )
   }
   const table = lines.join('\n')
