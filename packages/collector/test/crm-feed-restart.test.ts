@@ -7,7 +7,14 @@
  */
 import type * as WorkerThreads from 'node:worker_threads'
 import { afterAll, beforeAll, expect, it, vi } from 'vitest'
-import { keys, queryRows, startCollector, type RunningCollector } from './helpers/start-collector.js'
+import {
+  keys,
+  postBatch,
+  queryRows,
+  startCollector,
+  type RunningCollector,
+} from './helpers/start-collector.js'
+import { waitFor } from './helpers/start-forwarding-collector.js'
 
 const started = vi.hoisted(() => [] as { url: string; worker: WorkerThreads.Worker }[])
 vi.mock('node:worker_threads', async (importOriginal) => {
@@ -34,24 +41,7 @@ afterAll(async () => {
 
 const crmWorkers = () => started.filter((entry) => entry.url.endsWith('crm-feed-worker.js'))
 
-function send(batch: unknown[]) {
-  return fetch(`${collector.url}/v1/batch`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      authorization: `Basic ${Buffer.from(`${keys.writeKey}:`).toString('base64')}`,
-    },
-    body: JSON.stringify({ batch }),
-  })
-}
-
-async function waitFor(what: string, check: () => Promise<boolean> | boolean): Promise<void> {
-  const deadline = Date.now() + 15_000
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
+const send = (batch: unknown[]) => postBatch(collector, batch)
 
 /** The lead score of the contact with `email`, once the CRM has it. */
 async function scoreOf(email: string): Promise<number> {

@@ -5,7 +5,13 @@
  * (issue "collector hot path", Dedup), and a merge keeps one copy. Its own file: chDB opens one data directory per process.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { keys, queryRows, startCollector, type RunningCollector } from './helpers/start-collector.js'
+import {
+  keys,
+  postBatch,
+  queryRows,
+  startCollector,
+  type RunningCollector,
+} from './helpers/start-collector.js'
 
 let collector: RunningCollector
 
@@ -16,16 +22,7 @@ afterAll(async () => {
   await collector?.stop()
 })
 
-function send(batch: unknown[]) {
-  return fetch(`${collector.url}/v1/batch`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      authorization: `Basic ${Buffer.from(`${keys.writeKey}:`).toString('base64')}`,
-    },
-    body: JSON.stringify({ batch }),
-  })
-}
+const send = (batch: unknown[]) => postBatch(collector, batch)
 
 it('counts a retried messageId once in FINAL reads and in the stats', async () => {
   // No merge collapses the copies before the reads below.

@@ -108,3 +108,15 @@ export async function queryRows<T = Record<string, unknown>>(
   })
   return result.json<T>()
 }
+
+/** POSTs `batch` to the collector's `/v1/batch` with the test site's write key. */
+export function postBatch(collector: RunningCollector, batch: unknown[]): Promise<Response> {
+  return fetch(`${collector.url}/v1/batch`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Basic ${Buffer.from(`${keys.writeKey}:`).toString('base64')}`,
+    },
+    body: JSON.stringify({ batch }),
+  })
+}
