@@ -1,9 +1,10 @@
 /**
  * Editing the CRM from the built-in dashboard (issue 9) in a real Chromium against the real
  * collector: an owner creates a contact (the CRM's field error shown beside its field first), adds,
- * edits and wins a deal, edits and deletes a note, saves a segment and sees the list filtered by
- * it, and creates a deal on the pipeline board; every change is read back through the API or after
- * a reload. A viewer's key sees none of the editing controls.
+ * edits and wins a deal, takes a deal off the contact and deletes another, edits and deletes a
+ * note, saves a segment and sees the list filtered by it, and creates a deal on the pipeline board;
+ * every change is read back through the API or after a reload. A viewer's key sees none of the
+ * editing controls.
  */
 import { mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -197,6 +198,36 @@ describe('an owner edits the CRM from /app/', () => {
     )
   })
 
+  it('takes a deal off the contact, where it stays on the board, and deletes another after asking twice', async () => {
+    const create = async (name: string) =>
+      (await api('POST', '/v1/crm/deals', { name, contactId, pipelineId: 'default', currency: 'EUR' })).body
+        .id
+    const [kept, removed] = [await create('Grinder trial'), await create('Spare parts')]
+    await page.reload()
+    const deals = page.getByRole('region', { name: 'Deals' })
+    // The deals listed (the region also holds a status line that names what was done).
+    const listed = async () => (await deals.getByRole('listitem').allTextContents()).join('\n')
+    await expect.poll(listed).toContain('Spare parts')
+
+    await deals.getByRole('button', { name: 'Take Grinder trial off this contact' }).click()
+    await expect.poll(listed).not.toContain('Grinder trial')
+    expect((await api('GET', `/v1/crm/deals/${kept}`)).body).toMatchObject({ contactId: '', status: 'open' })
+    const board = (await api('GET', '/v1/crm/pipelines/default/board')).body
+    expect(board.stages.flatMap((column: any) => column.deals.map((deal: any) => deal.id))).toContain(kept)
+
+    await deals.getByRole('button', { name: 'Delete Spare parts' }).click()
+    // Asked twice: nothing is deleted until "Delete for good"; "Keep" gives up.
+    await deals.getByRole('button', { name: 'Keep' }).click()
+    expect((await api('GET', `/v1/crm/deals/${removed}`)).status).toBe(200)
+    await deals.getByRole('button', { name: 'Delete Spare parts' }).click()
+    await deals.getByRole('button', { name: 'Delete Spare parts for good' }).click()
+    await expect.poll(listed).not.toContain('Spare parts')
+    expect((await api('GET', `/v1/crm/deals/${removed}`)).status).toBe(404)
+    await page.reload()
+    await page.getByRole('region', { name: 'Timeline' }).getByText('deal.deleted').waitFor()
+    expect(await page.getByRole('region', { name: 'Deals' }).textContent()).toContain('Roaster lease')
+  })
+
   it('saves a segment and filters the list by it, also after a reload; a bad value is named', async () => {
     await page.getByRole('link', { name: 'Contacts', exact: true }).click()
     const table = page.getByRole('table', { name: 'Contacts' })
@@ -244,6 +275,18 @@ describe('an owner edits the CRM from /app/', () => {
     await page.getByLabel('Segment').selectOption({ label: 'Customers' })
     await expect.poll(() => table.textContent()).not.toContain('Bea Lead')
     expect(await table.textContent()).toContain('Carla Mendes')
+  })
+
+  it('waits out the key’s rate limit (429 with Retry-After) instead of failing a view', async () => {
+    // On the contacts list, where the test before left the page.
+    const table = page.getByRole('table', { name: 'Contacts' })
+    // The owner key's requests for this second spent: the CRM allows 100 a second per key.
+    const burst = await Promise.all(Array.from({ length: 120 }, () => api('GET', '/v1/crm/pipelines')))
+    expect(burst.some((answer) => answer.status === 429)).toBe(true)
+    await page.reload()
+    // The CRM's window is 10 s: the list shows once it has passed, with no error.
+    await expect.poll(() => table.textContent(), { timeout: 20_000 }).toContain('Carla Mendes')
+    expect(await page.getByRole('alert').count()).toBe(0)
   })
 
   it('creates a deal on the pipeline board for a contact picked by name', async () => {

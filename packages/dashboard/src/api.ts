@@ -30,21 +30,50 @@ export interface ApiResult<T> {
   etag: string | null
 }
 
-/** Sends a request; a JSON body is serialised. @throws ApiError on a non-2xx answer. */
+/** Times a request refused with 429 is sent again, after the answer's `Retry-After`. */
+const RATE_LIMIT_RETRIES = 2
+/** Longest wait for a `Retry-After` before giving up with the 429 (ms): the CRM's default window. */
+const MAX_RETRY_AFTER_MS = 10_000
+
+/**
+ * The wait a 429's `Retry-After` asks for (ms; seconds or an HTTP date, RFC 9110 §10.2.3), or
+ * undefined when it is missing or longer than {@link MAX_RETRY_AFTER_MS}.
+ */
+function getRetryAfterMs(response: Response): number | undefined {
+  const header = response.headers.get('retry-after')
+  if (header === null) return undefined
+  const ms = /^\d+$/.test(header.trim()) ? Number(header) * 1000 : Date.parse(header) - Date.now()
+  return Number.isFinite(ms) && ms <= MAX_RETRY_AFTER_MS ? Math.max(0, ms) : undefined
+}
+
+/**
+ * Sends a request; a JSON body is serialised. A 429 (the key's rate limit: the request was not
+ * processed) is sent again after its `Retry-After`, up to {@link RATE_LIMIT_RETRIES} times.
+ * @throws ApiError on a non-2xx answer.
+ */
 export async function request<T>(
   path: string,
   options: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
 ): Promise<ApiResult<T>> {
-  const response = await fetch(path, {
-    method: options.method ?? 'GET',
-    credentials: 'same-origin',
-    headers: {
-      accept: 'application/json',
-      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...options.headers,
-    },
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-  })
+  const send = () =>
+    fetch(path, {
+      method: options.method ?? 'GET',
+      credentials: 'same-origin',
+      headers: {
+        accept: 'application/json',
+        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...options.headers,
+      },
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+    })
+  let response = await send()
+  for (let retry = 0; retry < RATE_LIMIT_RETRIES && response.status === 429; retry++) {
+    const waitMs = getRetryAfterMs(response)
+    if (waitMs === undefined) break
+    await response.body?.cancel()
+    await new Promise((resolve) => setTimeout(resolve, waitMs))
+    response = await send()
+  }
   const text = await response.text()
   const json = text ? (JSON.parse(text) as Record<string, unknown>) : {}
   if (!response.ok) {

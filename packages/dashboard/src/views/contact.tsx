@@ -1,7 +1,8 @@
 /**
  * A contact: who they are, their lead score and its groups, their deals, notes and the full
  * timeline: web, server and device events and CRM changes, newest first. Editors add a deal (in the
- * first pipeline), edit one or mark it won or lost, and add, edit and delete notes.
+ * first pipeline), edit one, mark it won or lost, take it off the contact or delete it, and add,
+ * edit and delete notes.
  */
 import { useState } from 'preact/hooks'
 import { request, useApi, type Loaded } from '../api.js'
@@ -148,7 +149,11 @@ export function ContactView({ id }: { id: string }) {
   )
 }
 
-/** The contact's deals; editors add one, edit one, or mark an open one won or lost. */
+/**
+ * The contact's deals; editors add one, edit one, mark an open one won or lost, take one off the
+ * contact (`PATCH` `contactId: ""`: it stays on the pipeline board) or delete one (`DELETE`, which
+ * archives it; asked twice, as for a note).
+ */
 function DealsCard({
   contactId,
   deals,
@@ -161,6 +166,8 @@ function DealsCard({
   const { format, canEdit } = useApp()
   const pipelines = useApi<{ results: Pipeline[] }>('/v1/crm/pipelines')
   const [editing, setEditing] = useState<string>()
+  /** The deal whose "Delete" was pressed once, waiting for "Delete for good" or "Keep". */
+  const [deleting, setDeleting] = useState<string>()
   const [error, setError] = useState<Error>()
   const [status, setStatus] = useState('')
   useReturnFocus(editing !== undefined)
@@ -169,19 +176,24 @@ function DealsCard({
   const stageName = (deal: Deal) =>
     pipelineOf(deal)?.stages.find((stage) => stage.id === deal.stageId)?.name ?? deal.stageId
 
-  async function close(deal: Deal, outcome: 'won' | 'lost') {
-    const stage = pipelineOf(deal)?.stages.find((candidate) =>
-      outcome === 'won' ? candidate.isWon : candidate.isLost,
-    )
-    if (!stage) return
+  /** Runs a change of `deal`, then says `done` or shows the error, and reloads the deals. */
+  async function change(work: () => Promise<unknown>, done: string) {
     setError(undefined)
     try {
-      await patchDeal(deal, { stageId: stage.id })
-      setStatus(`${deal.name} marked ${outcome}.`)
+      await work()
+      setStatus(done)
     } catch (caught) {
       setError(caught as Error)
     }
+    setDeleting(undefined)
     onChanged()
+  }
+
+  function close(deal: Deal, outcome: 'won' | 'lost') {
+    const stage = pipelineOf(deal)?.stages.find((candidate) =>
+      outcome === 'won' ? candidate.isWon : candidate.isLost,
+    )
+    if (stage) void change(() => patchDeal(deal, { stageId: stage.id }), `${deal.name} marked ${outcome}.`)
   }
 
   const saved = (deal: Deal, verb: string) => {
@@ -226,7 +238,7 @@ function DealsCard({
                               type="button"
                               class="link"
                               aria-label={`Mark won: ${deal.name}`}
-                              onClick={() => void close(deal, 'won')}
+                              onClick={() => close(deal, 'won')}
                             >
                               Mark won
                             </button>
@@ -234,11 +246,56 @@ function DealsCard({
                               type="button"
                               class="link"
                               aria-label={`Mark lost: ${deal.name}`}
-                              onClick={() => void close(deal, 'lost')}
+                              onClick={() => close(deal, 'lost')}
                             >
                               Mark lost
                             </button>
                           </>
+                        )}
+                        <button
+                          type="button"
+                          class="link"
+                          aria-label={`Take ${deal.name} off this contact`}
+                          onClick={() =>
+                            void change(
+                              () => patchDeal(deal, { contactId: '' }),
+                              `${deal.name} taken off this contact; it stays on the pipeline board.`,
+                            )
+                          }
+                        >
+                          Unlink
+                        </button>
+                        {deleting === deal.id ? (
+                          <>
+                            <button
+                              type="button"
+                              class="danger"
+                              aria-label={`Delete ${deal.name} for good`}
+                              onClick={() =>
+                                void change(
+                                  () =>
+                                    request(`/v1/crm/deals/${encodeURIComponent(deal.id)}`, {
+                                      method: 'DELETE',
+                                    }),
+                                  `${deal.name} deleted.`,
+                                )
+                              }
+                            >
+                              Delete for good
+                            </button>
+                            <button type="button" class="secondary" onClick={() => setDeleting(undefined)}>
+                              Keep
+                            </button>
+                          </>
+                        ) : (
+                          <button
+                            type="button"
+                            class="link"
+                            aria-label={`Delete ${deal.name}`}
+                            onClick={() => setDeleting(deal.id)}
+                          >
+                            Delete
+                          </button>
                         )}
                       </div>
                     )}

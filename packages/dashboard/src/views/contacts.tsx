@@ -3,7 +3,7 @@
  * a saved segment. One API call per page of 50. Editors create a contact (then land on its page)
  * and create or edit segments; a saved segment is picked to filter the list.
  */
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import { request, useApi } from '../api.js'
 import { useApp } from '../app-context.js'
 import { ContactForm } from '../components/contact-form.js'
@@ -24,8 +24,11 @@ export function ContactsView() {
   useReturnFocus(editing !== undefined)
   const [page, setPage] = useState<Page<Contact>>()
   const [error, setError] = useState<Error>()
+  /** The newest list asked for: an answer to an older one (another segment, older text) is dropped. */
+  const latest = useRef(0)
 
   async function load(cursor?: string) {
+    const call = ++latest.current
     setError(undefined)
     try {
       const next = segment
@@ -45,9 +48,13 @@ export function ContactsView() {
               },
             })
           ).data
+      if (call !== latest.current) return
       setPage(cursor && page ? { results: [...page.results, ...next.results], paging: next.paging } : next)
     } catch (caught) {
+      if (call !== latest.current) return
       setError(caught as Error)
+      // No list under a filter it does not match: a failed first page drops the one shown.
+      if (!cursor) setPage(undefined)
     }
   }
   useEffect(() => {
