@@ -35,7 +35,9 @@ const dealInputSchema = z.strictObject({
     .string()
     .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR')
     .optional(),
+  /** The deal's contact; `""` takes the deal off its contact (it stays in its pipeline). */
   contactId: z.string().max(64).optional(),
+  /** The deal's company; `""` takes the deal off its company. */
   companyId: z.string().max(64).optional(),
   expectedCloseDate: z.iso.date().nullable().optional(),
   lostReason: z.string().max(1000).optional(),
