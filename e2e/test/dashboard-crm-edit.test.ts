@@ -220,6 +220,7 @@ describe('an owner edits the CRM from /app/', () => {
     await deals.getByRole('button', { name: 'Keep' }).click()
     expect((await api('GET', `/v1/crm/deals/${removed}`)).status).toBe(200)
     await deals.getByRole('button', { name: 'Delete Spare parts' }).click()
+    await expect.poll(() => focusedLabel(page)).toBe('Delete Spare parts for good')
     await deals.getByRole('button', { name: 'Delete Spare parts for good' }).click()
     await expect.poll(listed).not.toContain('Spare parts')
     expect((await api('GET', `/v1/crm/deals/${removed}`)).status).toBe(404)

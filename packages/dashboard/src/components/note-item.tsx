@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import { request } from '../api.js'
 import { useApp } from '../app-context.js'
 import type { Note } from '../crm-types.js'
+import { ConfirmDelete } from './confirm-delete.js'
 import { Field, FormActions, useForm } from './form.js'
 
 export function NoteItem({ note, onChanged }: { note: Note; onChanged: () => void }) {
@@ -65,14 +66,7 @@ export function NoteItem({ note, onChanged }: { note: Note; onChanged: () => voi
       {canEdit && (
         <div class="actions" ref={actions}>
           {mode === 'delete' ? (
-            <>
-              <button type="button" class="danger" onClick={() => void remove()}>
-                Delete for good
-              </button>
-              <button type="button" class="secondary" onClick={() => setMode('read')}>
-                Keep
-              </button>
-            </>
+            <ConfirmDelete onDelete={() => void remove()} onKeep={() => setMode('read')} />
           ) : (
             <>
               <button

@@ -7,6 +7,7 @@
 import { useState } from 'preact/hooks'
 import { request, useApi, type Loaded } from '../api.js'
 import { useApp } from '../app-context.js'
+import { ConfirmDelete } from '../components/confirm-delete.js'
 import { DealForm, patchDeal } from '../components/deal-form.js'
 import { useReturnFocus } from '../components/form.js'
 import { NoteItem } from '../components/note-item.js'
@@ -266,27 +267,19 @@ function DealsCard({
                           Unlink
                         </button>
                         {deleting === deal.id ? (
-                          <>
-                            <button
-                              type="button"
-                              class="danger"
-                              aria-label={`Delete ${deal.name} for good`}
-                              onClick={() =>
-                                void change(
-                                  () =>
-                                    request(`/v1/crm/deals/${encodeURIComponent(deal.id)}`, {
-                                      method: 'DELETE',
-                                    }),
-                                  `${deal.name} deleted.`,
-                                )
-                              }
-                            >
-                              Delete for good
-                            </button>
-                            <button type="button" class="secondary" onClick={() => setDeleting(undefined)}>
-                              Keep
-                            </button>
-                          </>
+                          <ConfirmDelete
+                            label={`Delete ${deal.name} for good`}
+                            onDelete={() =>
+                              void change(
+                                () =>
+                                  request(`/v1/crm/deals/${encodeURIComponent(deal.id)}`, {
+                                    method: 'DELETE',
+                                  }),
+                                `${deal.name} deleted.`,
+                              )
+                            }
+                            onKeep={() => setDeleting(undefined)}
+                          />
                         ) : (
                           <button
                             type="button"
