@@ -25,11 +25,11 @@ export function NoteItem({ note, onChanged }: { note: Note; onChanged: () => voi
     onChanged()
   })
   const opened = useRef(false)
-  // Focus follows the mode: the text when editing, the confirming button when deleting, and the
-  // "Edit" button again when either is done.
+  // Focus follows the mode: the text when editing (the confirming button takes it when deleting),
+  // and the "Edit" button again when either is done.
   useEffect(() => {
     if (mode === 'edit') form.ref.current?.querySelector('textarea')?.focus()
-    else if (mode === 'delete' || opened.current) actions.current?.querySelector('button')?.focus()
+    else if (mode === 'read' && opened.current) actions.current?.querySelector('button')?.focus()
     opened.current = mode !== 'read'
   }, [mode])
 

@@ -177,7 +177,7 @@ function DealsCard({
   const stageName = (deal: Deal) =>
     pipelineOf(deal)?.stages.find((stage) => stage.id === deal.stageId)?.name ?? deal.stageId
 
-  /** Runs a change of `deal`, then says `done` or shows the error, and reloads the deals. */
+  /** Runs `work` (a write to one deal), then says `done` or shows the error, and reloads the deals. */
   async function change(work: () => Promise<unknown>, done: string) {
     setError(undefined)
     try {
