@@ -12,7 +12,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { createClient } from '@clickhouse/client'
 import { createCrmFeed, createServerClient, useVersionClock, type TenantWriter } from '@rastro/crm-api/feed'
-import { decodeEventRows } from '../ingest/encode-event-rows.js'
+import { decodeCrmRows } from './decode-crm-rows.js'
 import type { FeedWorkerData, ToMain, ToWorker } from './feed-messages.js'
 import { PortConnection } from './port-connection.js'
 
@@ -85,7 +85,7 @@ const handling = new Set<Promise<void>>()
 async function handle(id: number, payloads: Uint8Array[]): Promise<void> {
   try {
     const rows = payloads.flatMap((payload) =>
-      decodeEventRows(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)),
+      decodeCrmRows(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)),
     )
     if (rows.length > 0) await feed.onEvents(rows)
     post({ type: 'handled', id })

@@ -70,13 +70,11 @@ const everyColumn: Exclude<keyof EventRow, (typeof EVENT_COLUMNS)[number]> exten
 void everyColumn
 
 /** The columns before the JSON-text ones, which go into the line as they are. */
-const HEAD_COLUMNS = EVENT_COLUMNS.slice(0, EVENT_COLUMNS.indexOf('properties'))
+export const HEAD_COLUMNS = EVENT_COLUMNS.slice(0, EVENT_COLUMNS.indexOf('properties'))
 
 const QUOTE = 0x22
 const BACKSLASH = 0x5c
 const COMMA = 0x2c
-const OPEN_BRACE = 0x7b
-const CLOSE_BRACE = 0x7d
 const OPEN_BRACKET = 0x5b
 const CLOSE_BRACKET = 0x5d
 const NEWLINE = 0x0a
@@ -253,165 +251,6 @@ export function countRecordRows(payload: Buffer): number {
   while (at !== -1) {
     rows++
     at = payload.indexOf(10, at + 1)
-  }
-  return rows
-}
-
-/**
- * A row read back from the log, as it was encoded: `properties`, `traits` and `context` are their
- * JSON object text, for the consumer to parse only what it reads (the CRM feed reads `properties`
- * and, when it holds `traits` or `device`, `context`: parsing every column of every row cost the
- * feed more CPU per event than the whole ingest pipeline, measured).
- */
-export type DecodedEventRow = EventRow
-
-/**
- * The index just past the JSON string that opens at `at`; -1 when it never closes. Jumps from
- * quote to quote (`indexOf` is native; a character loop cost more than `JSON.parse` of the line).
- */
-function skipString(line: string, at: number): number {
-  let from = at + 1
-  for (;;) {
-    const quote = line.indexOf('"', from)
-    if (quote === -1) return -1
-    let backslash = quote - 1
-    while (line.charCodeAt(backslash) === BACKSLASH) backslash--
-    // An even run of backslashes escapes itself, not the quote.
-    if ((quote - 1 - backslash) % 2 === 0) return quote + 1
-    from = quote + 1
-  }
-}
-
-/** The index just past the JSON object that opens at `at`; -1 when `at` is no `{` or it never closes. */
-function skipObject(line: string, at: number): number {
-  if (line.charCodeAt(at) !== OPEN_BRACE) return -1
-  let depth = 0
-  for (let i = at; i < line.length; i++) {
-    const code = line.charCodeAt(i)
-    if (code === QUOTE) {
-      const end = skipString(line, i)
-      if (end === -1) return -1
-      i = end - 1
-    } else if (code === OPEN_BRACE) depth++
-    else if (code === CLOSE_BRACE && --depth === 0) return i + 1
-  }
-  return -1
-}
-
-/**
- * A row from its decoded parts, as an object literal in {@link EVENT_COLUMNS} order: one hidden
- * class for every row (assigning 40 computed keys one by one made each row a slow dictionary
- * object, which cost more than parsing the line, measured). The round-trip test checks the order.
- */
-function toRow(head: unknown[], properties: string, traits: string, context: string, tail: unknown[]) {
-  return {
-    timestamp: head[0],
-    tenant_id: head[1],
-    site_id: head[2],
-    message_id: head[3],
-    type: head[4],
-    event: head[5],
-    name: head[6],
-    anonymous_id: head[7],
-    user_id: head[8],
-    session_id: head[9],
-    original_timestamp: head[10],
-    sent_at: head[11],
-    received_at: head[12],
-    url: head[13],
-    path: head[14],
-    referrer: head[15],
-    title: head[16],
-    utm_source: head[17],
-    utm_medium: head[18],
-    utm_campaign: head[19],
-    utm_term: head[20],
-    utm_content: head[21],
-    browser: head[22],
-    browser_version: head[23],
-    os: head[24],
-    os_version: head[25],
-    device_type: head[26],
-    user_agent: head[27],
-    ip: head[28],
-    library_name: head[29],
-    library_version: head[30],
-    locale: head[31],
-    score: head[32],
-    engagement: head[33],
-    bot: head[34],
-    properties,
-    traits,
-    context,
-    retention_days: tail[0],
-    country: tail[1] ?? '',
-  } as DecodedEventRow
-}
-
-/**
- * One line of {@link encodeEventRows}: the values before the first object outside a string (the
- * head columns, all strings, numbers or null) and after the three objects are parsed as JSON; the
- * three objects are cut out as text. `properties` and `traits` are walked to find their ends;
- * `context` ends at the line's last `}`. `undefined` for a line that is not a row.
- */
-function decodeEventRow(line: string): DecodedEventRow | undefined {
-  let propertiesAt = -1
-  for (let i = 1; i < line.length;) {
-    const code = line.charCodeAt(i)
-    if (code === QUOTE) {
-      i = skipString(line, i)
-      if (i === -1) return undefined
-    } else if (code === OPEN_BRACE) {
-      propertiesAt = i
-      break
-    } else i++
-  }
-  const propertiesEnd = skipObject(line, propertiesAt)
-  const traitsEnd = line.charCodeAt(propertiesEnd) === COMMA ? skipObject(line, propertiesEnd + 1) : -1
-  // `context` is the last object, and what follows it (`retention_days`, a number, and `country`,
-  // an ISO 3166-1 code or '') holds no `}`: its end is found from the end of the line instead of
-  // walking its text, the longest of the three (decoding went from 8.1 to 4.8 µs per event).
-  const contextEnd = line.lastIndexOf('}') + 1
-  if (
-    traitsEnd === -1 ||
-    line.charCodeAt(traitsEnd) !== COMMA ||
-    line.charCodeAt(traitsEnd + 1) !== OPEN_BRACE ||
-    contextEnd <= traitsEnd + 1 ||
-    line.charCodeAt(contextEnd) !== COMMA
-  )
-    return undefined
-  let head: unknown
-  let tail: unknown
-  try {
-    head = JSON.parse(`${line.slice(0, propertiesAt - 1)}]`)
-    tail = JSON.parse(`[${line.slice(contextEnd + 1)}`)
-  } catch {
-    return undefined
-  }
-  const after = EVENT_COLUMNS.length - HEAD_COLUMNS.length - 3
-  const oldest = MIN_EVENT_VALUES - HEAD_COLUMNS.length - 3
-  if (!Array.isArray(head) || head.length !== HEAD_COLUMNS.length) return undefined
-  if (!Array.isArray(tail) || tail.length < oldest || tail.length > after) return undefined
-  return toRow(
-    head,
-    line.slice(propertiesAt, propertiesEnd),
-    line.slice(propertiesEnd + 1, traitsEnd),
-    line.slice(traitsEnd + 1, contextEnd),
-    tail,
-  )
-}
-
-/**
- * The rows of a log payload made by {@link encodeEventRows}, for log consumers that want rows
- * rather than insert text (see {@link DecodedEventRow}). A line that is not a row (never written
- * by ingest) is skipped.
- */
-export function decodeEventRows(payload: Buffer): DecodedEventRow[] {
-  const rows: DecodedEventRow[] = []
-  for (const line of payload.toString('utf8').split('\n')) {
-    if (line === '') continue
-    const row = decodeEventRow(line)
-    if (row) rows.push(row)
   }
   return rows
 }

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MessageChannel } from 'node:worker_threads'
 import { afterAll, describe, expect, it } from 'vitest'
-import { decodeEventRows, encodeEventRows, type DecodedEventRow } from '../../src/ingest/encode-event-rows.js'
+import { decodeEventRows } from '../../src/ingest/decode-event-rows.js'
+import { encodeEventRows } from '../../src/ingest/encode-event-rows.js'
+import type { EventRow } from '../../src/ingest/event-row.js'
 import { toClickHouseTime } from '../../src/ingest/event-row.js'
 import { createRow } from '../../src/ingest/steps/index.js'
 import { RecordConsumer } from '../../src/log/record-consumer.js'
@@ -36,7 +38,7 @@ async function until(check: () => boolean): Promise<void> {
 describe('RecordConsumer', () => {
   it('hands records over in order, gathering what arrives within batchIntervalMs into one batch', async () => {
     const log = openTestLog(join(dir, 'gather'))
-    const batches: DecodedEventRow[][] = []
+    const batches: EventRow[][] = []
     const consumer = new RecordConsumer({
       log,
       name: 'test',

@@ -1,0 +1,238 @@
+/**
+ * Reads event rows back from log payloads made by `encodeEventRows`, for the log consumers
+ * that want rows rather than insert text (the CRM feed). A consumer names the columns it reads,
+ * and only those are made into values: the CRM feed reads 17 of the 41, and decoding every column
+ * of every row cost it more CPU than the whole ingest pipeline, most of it in the garbage those
+ * values made (measured). `properties`, `traits` and `context` are given as their JSON object
+ * text, for the consumer to parse only what it reads.
+ */
+import type { EventRow } from './event-row.js'
+import { EVENT_COLUMNS, HEAD_COLUMNS, MIN_EVENT_VALUES } from './encode-event-rows.js'
+
+/** A column of the `events` rows in the log. */
+export type EventColumn = (typeof EVENT_COLUMNS)[number]
+
+/**
+ * One line's values, as a decoder's `build` gets them. The decoder reuses this object and its
+ * `head` for every line: `build` copies what it keeps.
+ */
+export interface LineValues {
+  /** The head columns' values ({@link HEAD_COLUMNS} order): strings, numbers or null; `undefined` where not read. */
+  head: unknown[]
+  properties: string
+  traits: string
+  context: string
+  /** `retention_days`, then `country` (absent from records written before it existed); `[]` when not read. */
+  tail: unknown[]
+}
+
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
+const COMMA = 0x2c
+const OPEN_BRACE = 0x7b
+const CLOSE_BRACE = 0x7d
+const LOWER_N = 0x6e
+
+/** Values after `context`: at most those of today's rows, at least those of the oldest records. */
+const MAX_TAIL_VALUES = EVENT_COLUMNS.length - HEAD_COLUMNS.length - 3
+const MIN_TAIL_VALUES = MIN_EVENT_VALUES - HEAD_COLUMNS.length - 3
+
+/**
+ * The index just past the JSON string that opens at `at`; -1 when it never closes. Jumps from
+ * quote to quote (`indexOf` is native; a character loop cost more than `JSON.parse` of the line).
+ */
+function skipString(line: string, at: number): number {
+  let from = at + 1
+  for (;;) {
+    const quote = line.indexOf('"', from)
+    if (quote === -1) return -1
+    let backslash = quote - 1
+    while (line.charCodeAt(backslash) === BACKSLASH) backslash--
+    // An even run of backslashes escapes itself, not the quote.
+    if ((quote - 1 - backslash) % 2 === 0) return quote + 1
+    from = quote + 1
+  }
+}
+
+/** The index just past the JSON object that opens at `at`; -1 when `at` is no `{` or it never closes. */
+function skipObject(line: string, at: number): number {
+  if (line.charCodeAt(at) !== OPEN_BRACE) return -1
+  let depth = 0
+  for (let i = at; i < line.length; i++) {
+    const code = line.charCodeAt(i)
+    if (code === QUOTE) {
+      const end = skipString(line, i)
+      if (end === -1) return -1
+      i = end - 1
+    } else if (code === OPEN_BRACE) depth++
+    else if (code === CLOSE_BRACE && --depth === 0) return i + 1
+  }
+  return -1
+}
+
+/**
+ * The JSON string `line[from, to)`, quotes included, as a string: a slice of the line when it has
+ * no escape (the common case: no copy), else parsed.
+ */
+function readString(line: string, from: number, to: number): string {
+  const text = line.slice(from + 1, to - 1)
+  return text.includes('\\') ? (JSON.parse(line.slice(from, to)) as string) : text
+}
+
+/** The number or `null` in `line[from, to)`; undefined when it is neither. */
+function readScalar(line: string, from: number, to: number): number | null | undefined {
+  if (line.charCodeAt(from) === LOWER_N) return line.slice(from, to) === 'null' ? null : undefined
+  const value = from === to ? NaN : Number(line.slice(from, to))
+  return Number.isNaN(value) ? undefined : value
+}
+
+/**
+ * Reads the head values of `line` (the columns before `properties`, each a JSON string, number or
+ * null) into `head` where `wanted`, skipping the others without making values of them. Returns
+ * the index of the `{` that opens `properties`, or -1 when the line is not a row.
+ */
+function readHead(line: string, wanted: readonly boolean[], head: unknown[]): number {
+  if (line.charCodeAt(0) !== 0x5b) return -1
+  let at = 1
+  for (let i = 0; i < wanted.length; i++) {
+    let end: number
+    if (line.charCodeAt(at) === QUOTE) {
+      end = skipString(line, at)
+      if (end === -1) return -1
+      if (wanted[i]) head[i] = readString(line, at, end)
+    } else {
+      end = line.indexOf(',', at)
+      if (end === -1) return -1
+      if (wanted[i]) {
+        const value = readScalar(line, at, end)
+        if (value === undefined) return -1
+        head[i] = value
+      }
+    }
+    if (line.charCodeAt(end) !== COMMA) return -1
+    at = end + 1
+  }
+  return line.charCodeAt(at) === OPEN_BRACE ? at : -1
+}
+
+/**
+ * Reads one line into `values`; false for a line that is not a row. `properties` and `traits`
+ * are walked to find their ends; `context` ends at the line's last `}`, since what follows it
+ * (`retention_days`, a number, and `country`, an ISO 3166-1 code or '') holds none: walking
+ * `context`, the longest of the three, cost more than the rest of the line.
+ */
+function readLine(line: string, wanted: readonly boolean[], withTail: boolean, values: LineValues): boolean {
+  const propertiesAt = readHead(line, wanted, values.head)
+  if (propertiesAt === -1) return false
+  const propertiesEnd = skipObject(line, propertiesAt)
+  if (propertiesEnd === -1 || line.charCodeAt(propertiesEnd) !== COMMA) return false
+  const traitsEnd = skipObject(line, propertiesEnd + 1)
+  const contextEnd = line.lastIndexOf('}') + 1
+  if (
+    traitsEnd === -1 ||
+    line.charCodeAt(traitsEnd) !== COMMA ||
+    line.charCodeAt(traitsEnd + 1) !== OPEN_BRACE ||
+    contextEnd <= traitsEnd + 1 ||
+    line.charCodeAt(contextEnd) !== COMMA
+  )
+    return false
+  if (withTail) {
+    let tail: unknown
+    try {
+      tail = JSON.parse(`[${line.slice(contextEnd + 1)}`)
+    } catch {
+      return false
+    }
+    if (!Array.isArray(tail) || tail.length < MIN_TAIL_VALUES || tail.length > MAX_TAIL_VALUES) return false
+    values.tail = tail
+  }
+  values.properties = line.slice(propertiesAt, propertiesEnd)
+  values.traits = line.slice(propertiesEnd + 1, traitsEnd)
+  values.context = line.slice(traitsEnd + 1, contextEnd)
+  return true
+}
+
+/**
+ * A decoder of log payloads into rows that read `columns`: `build` makes a row of one line's
+ * values (as an object literal, so every row shares one hidden class: rows built key by key
+ * became slow dictionary objects, measured). A line that is not a row (never written by ingest)
+ * is skipped.
+ */
+export function createEventRowDecoder<Row>(
+  columns: readonly EventColumn[],
+  build: (values: LineValues) => Row,
+): (payload: Buffer) => Row[] {
+  const wanted = HEAD_COLUMNS.map((column) => columns.includes(column))
+  const withTail = columns.includes('retention_days') || columns.includes('country')
+  return (payload) => {
+    const rows: Row[] = []
+    const values: LineValues = {
+      head: new Array<unknown>(HEAD_COLUMNS.length),
+      properties: '',
+      traits: '',
+      context: '',
+      tail: [],
+    }
+    for (const line of payload.toString('utf8').split('\n')) {
+      if (line === '') continue
+      if (readLine(line, wanted, withTail, values)) rows.push(build(values))
+    }
+    return rows
+  }
+}
+
+/** The index of a head column in {@link LineValues.head}. */
+export function headIndex(column: (typeof HEAD_COLUMNS)[number]): number {
+  return HEAD_COLUMNS.indexOf(column)
+}
+
+/**
+ * Every column of the rows of a payload made by `encodeEventRows`, `properties`, `traits`
+ * and `context` as their JSON text (`country` '' in records written before it existed).
+ */
+export const decodeEventRows = createEventRowDecoder(
+  EVENT_COLUMNS,
+  ({ head, properties, traits, context, tail }) =>
+    ({
+      timestamp: head[0],
+      tenant_id: head[1],
+      site_id: head[2],
+      message_id: head[3],
+      type: head[4],
+      event: head[5],
+      name: head[6],
+      anonymous_id: head[7],
+      user_id: head[8],
+      session_id: head[9],
+      original_timestamp: head[10],
+      sent_at: head[11],
+      received_at: head[12],
+      url: head[13],
+      path: head[14],
+      referrer: head[15],
+      title: head[16],
+      utm_source: head[17],
+      utm_medium: head[18],
+      utm_campaign: head[19],
+      utm_term: head[20],
+      utm_content: head[21],
+      browser: head[22],
+      browser_version: head[23],
+      os: head[24],
+      os_version: head[25],
+      device_type: head[26],
+      user_agent: head[27],
+      ip: head[28],
+      library_name: head[29],
+      library_version: head[30],
+      locale: head[31],
+      score: head[32],
+      engagement: head[33],
+      bot: head[34],
+      properties,
+      traits,
+      context,
+      retention_days: tail[0],
+      country: tail[1] ?? '',
+    }) as EventRow,
+)

@@ -1,0 +1,123 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { decodeCrmRows } from '../../src/crm-feed/decode-crm-rows.js'
+import { decodeEventRows } from '../../src/ingest/decode-event-rows.js'
+import { encodeEventRows } from '../../src/ingest/encode-event-rows.js'
+import { toClickHouseTime, type EventRow } from '../../src/ingest/event-row.js'
+import { createRow } from '../../src/ingest/steps/index.js'
+import { testSite } from '../helpers/test-site.js'
+
+const site = testSite('t', { siteId: 's' })
+
+/** Strings that look like the JSON around them: braces, quotes, escapes, separators, non-ASCII. */
+const tricky = ['{', '}', '"{"', 'a\\"}', '\\', '},{', '\n\t', 'ñandú 🙂', '\u2028', '[1,{"x":"}"}]']
+
+function row(i: number): EventRow {
+  const text = tricky[i % tricky.length]!
+  return {
+    ...createRow({ site, receivedAt: Date.UTC(2026, 11, 5), sentAt: undefined, ip: '', userAgent: '' }),
+    message_id: `m-${i}`,
+    anonymous_id: text,
+    event: `Event ${text}`,
+    title: text,
+    timestamp: toClickHouseTime(Date.UTC(2026, 11, 5, 10, 0, i)),
+    score: i % 10,
+    properties: JSON.stringify({ text, nested: { list: [text, { deeper: text }], n: i }, empty: {} }),
+    traits: i % 2 ? '{}' : JSON.stringify({ email: `${text}@example.com` }),
+    context: JSON.stringify({ page: { title: text }, traits: { name: text } }),
+    country: i % 3 ? 'ES' : '',
+  }
+}
+
+describe('decodeEventRows', () => {
+  it('gives back every column of what encodeEventRows wrote, the JSON columns as their text', () => {
+    const rows = Array.from({ length: 40 }, (_, i) => row(i))
+    const decoded = encodeEventRows(rows).flatMap((payload) => decodeEventRows(payload))
+    expect(decoded).toEqual(rows)
+    for (const [i, value] of decoded.entries()) {
+      expect(JSON.parse(value.properties)).toEqual(JSON.parse(rows[i]!.properties))
+    }
+  })
+
+  it('reads a line written before `country` existed, and skips lines that are not rows', () => {
+    const [payload] = encodeEventRows([row(1)])
+    const old = payload!.toString().replace(/,"ES"\]\n$/, ']\n')
+    const broken = [
+      '[1,2,3]',
+      'not json',
+      payload!.toString().slice(0, 200),
+      payload!.toString().replace('"m-1"', '{}'),
+      '["a",{"unterminated":"}]',
+    ]
+    const decoded = decodeEventRows(Buffer.from(`${broken.join('\n')}\n${old}`))
+    expect(decoded).toEqual([{ ...row(1), country: '' }])
+  })
+})
+
+describe('decodeCrmRows', () => {
+  const crmColumns = [
+    'tenant_id',
+    'message_id',
+    'type',
+    'event',
+    'name',
+    'anonymous_id',
+    'user_id',
+    'timestamp',
+    'path',
+    'utm_source',
+    'library_name',
+    'score',
+    'engagement',
+    'bot',
+    'properties',
+    'traits',
+    'context',
+  ] as const
+  const pick = (row: EventRow) => Object.fromEntries(crmColumns.map((column) => [column, row[column]]))
+
+  it('gives the CRM columns of every row, and only those, for any strings in any column', () => {
+    const text = fc.oneof(fc.constantFrom(...tricky), fc.string({ maxLength: 12 }))
+    const line = fc.record({
+      message_id: text,
+      event: text,
+      name: text,
+      anonymous_id: text,
+      user_id: text,
+      path: text,
+      utm_source: text,
+      library_name: text,
+      engagement: text,
+      url: text,
+      title: text,
+      user_agent: text,
+      sent_at: fc.oneof(fc.constant(null), text),
+      score: fc.integer({ min: 0, max: 10 }),
+      bot: fc.constantFrom(0, 1),
+      properties: fc.jsonValue().map((value) => JSON.stringify({ value })),
+    })
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 5 }), (parts) => {
+        const rows = parts.map((part, i) => ({ ...row(i), ...part }))
+        const payload = Buffer.concat(encodeEventRows(rows))
+        const decoded = decodeCrmRows(payload)
+        expect(decoded).toEqual(decodeEventRows(payload).map(pick))
+        expect(Object.keys(decoded[0]!).sort()).toEqual([...crmColumns].sort())
+      }),
+      { numRuns: 1000 },
+    )
+  })
+
+  it('skips the lines that are not rows', () => {
+    const [payload] = encodeEventRows([row(1)])
+    const text = payload!.toString()
+    const broken = [
+      '[1,2,3]',
+      'not json',
+      text.slice(0, 200),
+      text.replace('"m-1"', '{}'),
+      text.replace(',1,', ',x,'),
+    ]
+    expect(decodeCrmRows(Buffer.from(`${broken.join('\n')}\n${text}`))).toEqual([pick(row(1))])
+  })
+})
