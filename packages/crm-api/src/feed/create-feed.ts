@@ -15,11 +15,12 @@ import { toEpochMs } from '../db/clickhouse-time.js'
 import type { TenantWriter } from '../db/create-tenant-writer.js'
 import type { TenantDb } from '../db/tenant-db.js'
 import { getDealRules } from '../deals/deal-rules.js'
-import { ContactBatch } from '../identity/contact-batch.js'
+import { ContactBatch, type UpsertResult } from '../identity/contact-batch.js'
+import { STRONG_KINDS } from '../identity/normalise-identity.js'
 import type { AttributedEvent, ScoreService } from '../scoring/create-score-service.js'
 import { applyDealRules, getDealTrigger, type DealTrigger } from './apply-deal-rules.js'
 import { getChannel, readJsonColumn, type CrmEventRow } from './crm-event-row.js'
-import { getEventIdentity } from './get-event-identity.js'
+import { getEventIdentity, readIdentityProperties } from './get-event-identity.js'
 
 export interface FeedOptions {
   /** The tenant's query layer (with the plugin's insert settings). */
@@ -29,8 +30,9 @@ export interface FeedOptions {
   getRetentionDays(tenantId: string): number
   defaultCountry: CountryCode | undefined
   /**
-   * Message ids remembered to skip redeliveries (default 200,000); 0 remembers none, for a host
-   * that already delivers each id once (the collector drops repeated ids at ingest).
+   * Message ids remembered to skip redeliveries, within a batch and across batches (default
+   * 200,000); 0 remembers none and skips none, for a host that already delivers each id once
+   * (the collector drops repeated ids at ingest).
    */
   recentIdsLimit?: number
 }
@@ -40,6 +42,9 @@ export interface FeedOptions {
  * process, and a batch of a thousand rows handled in one go held up ingest's acks for tens of ms.
  */
 const ROWS_PER_TURN = 256
+
+/** The upsert result of an event whose identities name no contact and cannot make one. */
+const NO_CONTACT: UpsertResult = { contactId: undefined, created: false, suppressed: false }
 
 /** Handles one batch of accepted event rows; resolves when contacts and scores are written. */
 export type OnEvents = (rows: readonly CrmEventRow[]) => Promise<void>
@@ -58,12 +63,13 @@ export function createFeed(options: FeedOptions): OnEvents {
       retentionDays: options.getRetentionDays(tenantId),
       now: Date.now(),
     })
-    const properties: Record<string, unknown>[] = []
+    // Parsed here only when they can name the person; else below, for the events a contact gets.
+    const properties: (Record<string, unknown> | undefined)[] = []
     const identities: ReturnType<typeof getEventIdentity>[] = []
     for (const [i, row] of rows.entries()) {
       if (i % ROWS_PER_TURN === ROWS_PER_TURN - 1) await yieldToEventLoop()
-      properties.push(readJsonColumn(row.properties))
-      identities.push(getEventIdentity(row, options.defaultCountry, properties[i]))
+      properties.push(readIdentityProperties(row.properties))
+      identities.push(getEventIdentity(row, options.defaultCountry, properties[i] ?? {}))
     }
     // The tenant's rules are read while the identities load: three round trips to ClickHouse at
     // once rather than one after the other (under load each took 3-50 ms, most of a batch's time).
@@ -78,6 +84,13 @@ export function createFeed(options: FeedOptions): OnEvents {
     for (const [i, row] of rows.entries()) {
       if (i % ROWS_PER_TURN === ROWS_PER_TURN - 1) await yieldToEventLoop()
       const identity = identities[i]!
+      // Most events are an anonymous visitor's: only weak identities, none of them a contact's
+      // (yet: an earlier event of the batch may have given them one). Upsert would find no
+      // contact and create none (it needs a strong identity), so it is not called.
+      if (identity.keys.every((key) => !STRONG_KINDS.has(key.kind) && batch.getOwner(key) === undefined)) {
+        results.push(NO_CONTACT)
+        continue
+      }
       results.push(
         await batch.upsert({
           keys: identity.keys,
@@ -112,7 +125,7 @@ export function createFeed(options: FeedOptions): OnEvents {
           type: row.type,
           event: row.event,
           path: row.path,
-          properties: properties[i]!,
+          properties: properties[i] ?? readJsonColumn(row.properties),
           score: Number(row.score),
           engagement: row.engagement,
           at: toEpochMs(row.timestamp),
@@ -144,9 +157,11 @@ export function createFeed(options: FeedOptions): OnEvents {
     for (const row of rows) {
       // Bots are not leads; heatmap points say nothing about a person (they are the dashboard's).
       if (Number(row.bot) === 1 || row.event === HEATMAP_EVENT) continue
-      const key = `${row.tenant_id}\n${row.message_id}`
-      if (recent?.has(key) || seen.has(key)) continue
-      seen.add(key)
+      if (recent) {
+        const key = `${row.tenant_id}\n${row.message_id}`
+        if (recent.has(key) || seen.has(key)) continue
+        seen.add(key)
+      }
       const list = byTenant.get(row.tenant_id)
       if (list) list.push(row)
       else byTenant.set(row.tenant_id, [row])

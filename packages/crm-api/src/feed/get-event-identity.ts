@@ -54,13 +54,30 @@ function readIdentityContext(context: CrmEventRow['context']): Json {
 }
 
 /**
- * What `row` says about who sent it. `properties` is `row.properties` already parsed, when the
- * caller has it (the feed parses each row's properties once).
+ * `properties` as an object, parsed only when it can hold what identity reads (`email`, `phone`,
+ * an RFID uid, `device_id`): a page view's or a product's properties hold none, and the feed then
+ * parses them only for the events it attributes to a contact. `undefined` when not parsed.
+ */
+export function readIdentityProperties(properties: CrmEventRow['properties']): Json | undefined {
+  if (
+    typeof properties === 'string' &&
+    !properties.includes('"email"') &&
+    !properties.includes('"phone"') &&
+    !properties.includes('"rfid') &&
+    !properties.includes('"device_id"')
+  )
+    return undefined
+  return readJsonColumn(properties)
+}
+
+/**
+ * What `row` says about who sent it. `properties` is what {@link readIdentityProperties} made of
+ * `row.properties`, when the caller has it (the feed reads each row's properties once).
  */
 export function getEventIdentity(
   row: CrmEventRow,
   defaultCountry?: CountryCode,
-  properties: Json = readJsonColumn(row.properties),
+  properties: Json = readIdentityProperties(row.properties) ?? {},
 ): EventIdentity {
   const context = readIdentityContext(row.context)
   const traits = row.type === 'identify' ? readJsonColumn(row.traits) : getObject(context.traits)
