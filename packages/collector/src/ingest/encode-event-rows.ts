@@ -170,6 +170,52 @@ const lastValues = new Array<string | number | null | undefined>(HEAD_COLUMNS.le
 const lastStarts = new Int32Array(HEAD_COLUMNS.length)
 const lastEnds = new Int32Array(HEAD_COLUMNS.length)
 
+/** The head values of the row being written, in {@link HEAD_COLUMNS} order (reused row after row). */
+const headValues = new Array<string | number | null>(HEAD_COLUMNS.length)
+
+/**
+ * Reads `row`'s head values into {@link headValues}, each by its name: reading them in a loop over
+ * the column names (`row[column]`, a lookup V8 cannot specialise) took a fifth of the row's
+ * encoding time (measured). The encoding test fails when this order and {@link HEAD_COLUMNS} differ.
+ */
+function readHeadValues(row: EventRow): void {
+  headValues[0] = row.timestamp
+  headValues[1] = row.tenant_id
+  headValues[2] = row.site_id
+  headValues[3] = row.message_id
+  headValues[4] = row.type
+  headValues[5] = row.event
+  headValues[6] = row.name
+  headValues[7] = row.anonymous_id
+  headValues[8] = row.user_id
+  headValues[9] = row.session_id
+  headValues[10] = row.original_timestamp
+  headValues[11] = row.sent_at
+  headValues[12] = row.received_at
+  headValues[13] = row.url
+  headValues[14] = row.path
+  headValues[15] = row.referrer
+  headValues[16] = row.title
+  headValues[17] = row.utm_source
+  headValues[18] = row.utm_medium
+  headValues[19] = row.utm_campaign
+  headValues[20] = row.utm_term
+  headValues[21] = row.utm_content
+  headValues[22] = row.browser
+  headValues[23] = row.browser_version
+  headValues[24] = row.os
+  headValues[25] = row.os_version
+  headValues[26] = row.device_type
+  headValues[27] = row.user_agent
+  headValues[28] = row.ip
+  headValues[29] = row.library_name
+  headValues[30] = row.library_version
+  headValues[31] = row.locale
+  headValues[32] = row.score
+  headValues[33] = row.engagement
+  headValues[34] = row.bot
+}
+
 /**
  * Writes one row as a `JSONCompactEachRow` line, with its newline, at `at`: the text
  * `JSON.stringify` would make of the row's values, written as bytes straight into the scratch
@@ -181,12 +227,17 @@ const lastEnds = new Int32Array(HEAD_COLUMNS.length)
  */
 function writeRow(row: EventRow, at: number): number {
   at = writeByte(OPEN_BRACKET, at)
+  readHeadValues(row)
   for (let i = 0; i < HEAD_COLUMNS.length; i++) {
-    const value = row[HEAD_COLUMNS[i]!]
+    const value = headValues[i]!
     if (value === lastValues[i] && lastStarts[i]! >= 0) {
-      const length = lastEnds[i]! - lastStarts[i]!
+      const start = lastStarts[i]!
+      const length = lastEnds[i]! - start
       reserve(at, length)
-      scratch.copyWithin(at, lastStarts[i]!, lastEnds[i])
+      const bytes = scratch
+      // A short value byte by byte: `copyWithin` costs a call into the runtime per value.
+      if (length < 64) for (let j = 0; j < length; j++) bytes[at + j] = bytes[start + j]!
+      else bytes.copyWithin(at, start, start + length)
       at = writeByte(COMMA, at + length)
     } else {
       lastValues[i] = value

@@ -100,6 +100,26 @@ describe('encodeEventRows', () => {
     )
   })
 
+  it('writes each column in its place, every column a value of its own, and a repeated value as it was', () => {
+    const distinct = Object.fromEntries(
+      EVENT_COLUMNS.map((column, i) => {
+        const value = blank[column]
+        if (typeof value === 'number') return [column, i]
+        if (['properties', 'traits', 'context'].includes(column)) return [column, JSON.stringify({ column })]
+        if (column.endsWith('timestamp') || column === 'sent_at' || column === 'received_at')
+          return [column, toClickHouseTime(Date.UTC(2026, 11, 5, 10, 0, i))]
+        // A value of 64 bytes or more is copied from the row before differently: the user agent.
+        return [
+          column,
+          column === 'user_agent' ? 'Mozilla/5.0 (X11; Linux x86_64) '.repeat(4) : `value of ${column}`,
+        ]
+      }),
+    ) as unknown as EventRow
+    expect(encodeText([distinct, { ...distinct, message_id: 'second' }])).toBe(
+      expectedLine(distinct) + expectedLine({ ...distinct, message_id: 'second' }),
+    )
+  })
+
   it('writes values longer than its first buffer, and one payload per month in first-seen order', () => {
     const long = 'é"'.repeat(100_000)
     const at = (month: number, i: number) => ({
