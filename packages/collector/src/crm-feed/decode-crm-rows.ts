@@ -21,27 +21,35 @@ const SCORE = headIndex('score')
 const ENGAGEMENT = headIndex('engagement')
 const BOT = headIndex('bot')
 
+/** The columns of a {@link CrmEventRow}: what the CRM feed decodes of each row. */
+export const CRM_COLUMNS = [
+  'timestamp',
+  'tenant_id',
+  'message_id',
+  'type',
+  'event',
+  'name',
+  'anonymous_id',
+  'user_id',
+  'path',
+  'utm_source',
+  'library_name',
+  'score',
+  'engagement',
+  'bot',
+  'properties',
+  'traits',
+  'context',
+] as const satisfies readonly (keyof CrmEventRow)[]
+
+// Fails to compile when CrmEventRow gains a column that CRM_COLUMNS lacks.
+const everyColumn: Exclude<keyof CrmEventRow, (typeof CRM_COLUMNS)[number]> extends never ? true : never =
+  true
+void everyColumn
+
 /** The {@link CrmEventRow}s of a log payload; lines that are not rows are skipped. */
 export const decodeCrmRows = createEventRowDecoder(
-  [
-    'timestamp',
-    'tenant_id',
-    'message_id',
-    'type',
-    'event',
-    'name',
-    'anonymous_id',
-    'user_id',
-    'path',
-    'utm_source',
-    'library_name',
-    'score',
-    'engagement',
-    'bot',
-    'properties',
-    'traits',
-    'context',
-  ],
+  CRM_COLUMNS,
   ({ head, properties, traits, context }) =>
     ({
       tenant_id: head[TENANT_ID],

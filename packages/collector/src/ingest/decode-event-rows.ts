@@ -8,6 +8,7 @@
  */
 import type { EventRow } from './event-row.js'
 import { EVENT_COLUMNS, HEAD_COLUMNS, MIN_EVENT_VALUES } from './encode-event-rows.js'
+import { BACKSLASH, CLOSE_BRACE, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE } from './json-char-codes.js'
 
 /** A column of the `events` rows in the log. */
 export type EventColumn = (typeof EVENT_COLUMNS)[number]
@@ -26,11 +27,7 @@ export interface LineValues {
   tail: unknown[]
 }
 
-const QUOTE = 0x22
-const BACKSLASH = 0x5c
-const COMMA = 0x2c
-const OPEN_BRACE = 0x7b
-const CLOSE_BRACE = 0x7d
+/** The first letter of `null`. */
 const LOWER_N = 0x6e
 
 /** Values after `context`: at most those of today's rows, at least those of the oldest records. */
@@ -92,7 +89,7 @@ function readScalar(line: string, from: number, to: number): number | null | und
  * the index of the `{` that opens `properties`, or -1 when the line is not a row.
  */
 function readHead(line: string, wanted: readonly boolean[], head: unknown[]): number {
-  if (line.charCodeAt(0) !== 0x5b) return -1
+  if (line.charCodeAt(0) !== OPEN_BRACKET) return -1
   let at = 1
   for (let i = 0; i < wanted.length; i++) {
     let end: number

@@ -17,6 +17,7 @@
  * accept {@link MIN_EVENT_VALUES} values.
  */
 import type { EventRow } from './event-row.js'
+import { BACKSLASH, CLOSE_BRACKET, COMMA, NEWLINE, OPEN_BRACKET, QUOTE } from './json-char-codes.js'
 
 /** Column order of the `events` rows in the log and in inserts. Starts with `timestamp` (see above). */
 export const EVENT_COLUMNS = [
@@ -71,13 +72,6 @@ void everyColumn
 
 /** The columns before the JSON-text ones, which go into the line as they are. */
 export const HEAD_COLUMNS = EVENT_COLUMNS.slice(0, EVENT_COLUMNS.indexOf('properties'))
-
-const QUOTE = 0x22
-const BACKSLASH = 0x5c
-const COMMA = 0x2c
-const OPEN_BRACKET = 0x5b
-const CLOSE_BRACKET = 0x5d
-const NEWLINE = 0x0a
 
 /** A UTF-16 surrogate without its other half (a JSON `\ud800` escape makes one), which UTF-8 cannot hold. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g

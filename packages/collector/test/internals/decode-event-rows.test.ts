@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decodeCrmRows } from '../../src/crm-feed/decode-crm-rows.js'
+import { CRM_COLUMNS, decodeCrmRows } from '../../src/crm-feed/decode-crm-rows.js'
 import { decodeEventRows } from '../../src/ingest/decode-event-rows.js'
 import { encodeEventRows } from '../../src/ingest/encode-event-rows.js'
 import { toClickHouseTime, type EventRow } from '../../src/ingest/event-row.js'
@@ -57,26 +57,7 @@ describe('decodeEventRows', () => {
 })
 
 describe('decodeCrmRows', () => {
-  const crmColumns = [
-    'tenant_id',
-    'message_id',
-    'type',
-    'event',
-    'name',
-    'anonymous_id',
-    'user_id',
-    'timestamp',
-    'path',
-    'utm_source',
-    'library_name',
-    'score',
-    'engagement',
-    'bot',
-    'properties',
-    'traits',
-    'context',
-  ] as const
-  const pick = (row: EventRow) => Object.fromEntries(crmColumns.map((column) => [column, row[column]]))
+  const pick = (row: EventRow) => Object.fromEntries(CRM_COLUMNS.map((column) => [column, row[column]]))
 
   it('gives the CRM columns of every row, and only those, for any strings in any column', () => {
     const text = fc.oneof(fc.constantFrom(...tricky), fc.string({ maxLength: 12 }))
@@ -104,7 +85,7 @@ describe('decodeCrmRows', () => {
         const payload = Buffer.concat(encodeEventRows(rows))
         const decoded = decodeCrmRows(payload)
         expect(decoded).toEqual(decodeEventRows(payload).map(pick))
-        expect(Object.keys(decoded[0]!).sort()).toEqual([...crmColumns].sort())
+        expect(Object.keys(decoded[0]!).sort()).toEqual([...CRM_COLUMNS].sort())
       }),
       { numRuns: 1000 },
     )
