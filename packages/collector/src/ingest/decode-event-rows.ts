@@ -6,7 +6,6 @@
  * values made (measured). `properties`, `traits` and `context` are given as their JSON object
  * text, for the consumer to parse only what it reads.
  */
-import type { EventRow } from './event-row.js'
 import { EVENT_COLUMNS, HEAD_COLUMNS, MIN_EVENT_VALUES } from './encode-event-rows.js'
 import { BACKSLASH, CLOSE_BRACE, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE } from './json-char-codes.js'
 
@@ -68,12 +67,17 @@ function skipObject(line: string, at: number): number {
 }
 
 /**
- * The JSON string `line[from, to)`, quotes included, as a string of its own. Not a slice of the
- * line: V8 keeps a slice's whole parent text alive, here the payload's megabytes, for as long as
- * any consumer keeps the value (a cache of message ids kept every payload they came from).
+ * The JSON string `line[from, to)`, quotes included, as a string of its own; undefined when it is
+ * not a valid JSON string. Not a slice of the line: V8 keeps a slice's whole parent text alive,
+ * here the payload's megabytes, for as long as any consumer keeps the value (a cache of message
+ * ids kept every payload they came from).
  */
-function readString(line: string, from: number, to: number): string {
-  return JSON.parse(line.slice(from, to)) as string
+function readString(line: string, from: number, to: number): string | undefined {
+  try {
+    return JSON.parse(line.slice(from, to)) as string
+  } catch {
+    return undefined
+  }
 }
 
 /** The number or `null` in `line[from, to)`; undefined when it is neither. */
@@ -96,7 +100,11 @@ function readHead(line: string, wanted: readonly boolean[], head: unknown[]): nu
     if (line.charCodeAt(at) === QUOTE) {
       end = skipString(line, at)
       if (end === -1) return -1
-      if (wanted[i]) head[i] = readString(line, at, end)
+      if (wanted[i]) {
+        const value = readString(line, at, end)
+        if (value === undefined) return -1
+        head[i] = value
+      }
     } else {
       end = line.indexOf(',', at)
       if (end === -1) return -1
@@ -182,54 +190,3 @@ export function createEventRowDecoder<Row>(
 export function headIndex(column: (typeof HEAD_COLUMNS)[number]): number {
   return HEAD_COLUMNS.indexOf(column)
 }
-
-/**
- * Every column of the rows of a payload made by `encodeEventRows`, `properties`, `traits`
- * and `context` as their JSON text (`country` '' in records written before it existed).
- */
-export const decodeEventRows = createEventRowDecoder(
-  EVENT_COLUMNS,
-  ({ head, properties, traits, context, tail }) =>
-    ({
-      timestamp: head[0],
-      tenant_id: head[1],
-      site_id: head[2],
-      message_id: head[3],
-      type: head[4],
-      event: head[5],
-      name: head[6],
-      anonymous_id: head[7],
-      user_id: head[8],
-      session_id: head[9],
-      original_timestamp: head[10],
-      sent_at: head[11],
-      received_at: head[12],
-      url: head[13],
-      path: head[14],
-      referrer: head[15],
-      title: head[16],
-      utm_source: head[17],
-      utm_medium: head[18],
-      utm_campaign: head[19],
-      utm_term: head[20],
-      utm_content: head[21],
-      browser: head[22],
-      browser_version: head[23],
-      os: head[24],
-      os_version: head[25],
-      device_type: head[26],
-      user_agent: head[27],
-      ip: head[28],
-      library_name: head[29],
-      library_version: head[30],
-      locale: head[31],
-      score: head[32],
-      engagement: head[33],
-      bot: head[34],
-      properties,
-      traits,
-      context,
-      retention_days: tail[0],
-      country: tail[1] ?? '',
-    }) as EventRow,
-)

@@ -3,7 +3,7 @@ import { runInNewContext } from 'node:vm'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { CRM_COLUMNS, decodeCrmRows } from '../../src/crm-feed/decode-crm-rows.js'
-import { decodeEventRows } from '../../src/ingest/decode-event-rows.js'
+import { decodeEventRows } from '../helpers/decode-event-rows.js'
 import { encodeEventRows } from '../../src/ingest/encode-event-rows.js'
 import { toClickHouseTime, type EventRow } from '../../src/ingest/event-row.js'
 import { createRow } from '../../src/ingest/steps/index.js'
@@ -127,6 +127,8 @@ describe('decodeCrmRows', () => {
       'not json',
       text.slice(0, 200),
       text.replace('"m-1"', '{}'),
+      // An escape JSON has not: the whole line is skipped, not the batch.
+      text.replace('"m-1"', '"m-\\x1"'),
       text.replace(',1,', ',x,'),
     ]
     expect(decodeCrmRows(Buffer.from(`${broken.join('\n')}\n${text}`))).toEqual([pick(row(1))])

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decodeEventRows } from '../../src/ingest/decode-event-rows.js'
+import { decodeEventRows } from '../helpers/decode-event-rows.js'
 import { encodeEventRows, EVENT_COLUMNS } from '../../src/ingest/encode-event-rows.js'
 import { toClickHouseTime, type EventRow } from '../../src/ingest/event-row.js'
 import { createRow } from '../../src/ingest/steps/index.js'
