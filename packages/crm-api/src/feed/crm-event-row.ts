@@ -21,7 +21,10 @@ export interface CrmEventRow {
   /** Engagement level from the browser SDK (`low`, `medium`, `high`) or `''`. */
   engagement: string
   bot: number
-  /** JSON object text (as ClickHouse answers it) or the object (as the collector's log hands it). */
+  /**
+   * JSON object text (as ClickHouse answers it and the collector's log feed hands it over; the
+   * feed parses it only where it reads it), or the object.
+   */
   properties: JsonColumn
   /** JSON object text or the object, as `properties`. */
   traits: JsonColumn
