@@ -35,12 +35,17 @@ export class DedupSink implements EventSink {
     this.#onDuplicates = onDuplicates
   }
 
-  async write(rows: EventRow[]): Promise<void> {
+  /**
+   * Not an async function over `rows`: the rows are handed to the inner sink (which encodes them)
+   * before this returns, and only their hashes wait for the write.
+   */
+  write(rows: EventRow[]): Promise<void> {
     const fresh: EventRow[] = []
     const hashes: IdHash[] = []
     const entries: InFlight[] = []
     const waits: Promise<void>[] = []
     const now = Date.now()
+    let written: Promise<void> | undefined
     try {
       for (const row of rows) {
         const hash = DedupIndex.hash(row.tenant_id, row.message_id)
@@ -59,16 +64,37 @@ export class DedupSink implements EventSink {
       const duplicates = rows.length - fresh.length
       if (duplicates > 0) this.#onDuplicates(duplicates)
       if (fresh.length > 0) {
-        const written = this.#inner.write(fresh)
+        written = this.#inner.write(fresh)
         for (const entry of entries) entry.written = written
+      }
+    } catch (error) {
+      this.#removeAll(hashes, entries)
+      return Promise.reject(error)
+    }
+    return this.#settle(written, hashes, entries, waits)
+  }
+
+  /** Waits for this request's write, remembers its ids once it is durable, then for the copies' writes. */
+  async #settle(
+    written: Promise<void> | undefined,
+    hashes: IdHash[],
+    entries: InFlight[],
+    waits: Promise<void>[],
+  ): Promise<void> {
+    try {
+      if (written) {
         await written
         const at = Date.now()
         for (const hash of hashes) this.#index.add(hash, at)
       }
     } finally {
-      for (let i = 0; i < entries.length; i++) this.#remove(hashes[i]!, entries[i]!)
+      this.#removeAll(hashes, entries)
     }
     if (waits.length > 0) await Promise.all(waits)
+  }
+
+  #removeAll(hashes: IdHash[], entries: InFlight[]): void {
+    for (let i = 0; i < entries.length; i++) this.#remove(hashes[i]!, entries[i]!)
   }
 
   #find([high, low]: IdHash): InFlight | undefined {

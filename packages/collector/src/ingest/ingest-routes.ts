@@ -43,6 +43,16 @@ export interface IngestRoutesOptions {
   metrics?: Metrics
 }
 
+/** What a request's answer needs once its rows are handed to the sink. */
+interface Accepted {
+  /** Resolves once the rows are durable. */
+  written: Promise<void>
+  accepted: number
+  rejected: RejectedEvent[]
+  /** `Set-Cookie` values, sent only with a success. */
+  cookies: string[]
+}
+
 /** One request in this many has its steps timed (`rastro_ingest_step_seconds`): timing costs ~1 µs per event. */
 const STEP_SAMPLE_EVERY = 16
 
@@ -162,32 +172,62 @@ export async function ingestRoutes(fastify: FastifyInstance, options: IngestRout
     )
   })
 
-  async function store(rows: Parameters<EventSink['write']>[0]): Promise<void> {
-    if (rows.length === 0) return
-    try {
-      await sink.write(rows)
-    } catch (cause) {
-      if (cause instanceof RastroError) throw cause
-      fastify.log.error({ err: cause }, 'could not store events')
-      throw createError('RASTRO_ERR_STORE_UNAVAILABLE', { retryAfterSeconds: 5, cause })
-    }
-    metrics?.eventsAccepted.inc(rows.length)
+  /**
+   * Hands accepted rows to the sink and returns the promise that they are durable. Not an async
+   * function: the sink encodes the rows before this returns, and a suspended frame would keep
+   * them (and every object a request made) alive until the append is durable, long enough to
+   * outlive two scavenges and be copied into the old space.
+   */
+  function store(rows: EventRow[]): Promise<void> {
+    if (rows.length === 0) return Promise.resolve()
+    const count = rows.length
+    return sink.write(rows).then(
+      () => {
+        metrics?.eventsAccepted.inc(count)
+      },
+      (cause: unknown) => {
+        if (cause instanceof RastroError) throw cause
+        fastify.log.error({ err: cause }, 'could not store events')
+        throw createError('RASTRO_ERR_STORE_UNAVAILABLE', { retryAfterSeconds: 5, cause })
+      },
+    )
   }
 
-  /** Sets the site's first-party cookies on the answer, when it has them switched on. */
-  function setCookies(request: FastifyRequest, reply: FastifyReply, site: SiteRef, rows: EventRow[]): void {
-    if (!site.firstPartyCookies) return
-    const cookies = getFirstPartyCookies({
+  /** The site's first-party cookies for the answer, when it has them switched on. */
+  function getCookies(request: FastifyRequest, site: SiteRef, rows: EventRow[]): string[] {
+    if (!site.firstPartyCookies) return []
+    return getFirstPartyCookies({
       cookieHeader: request.headers.cookie,
       rows,
       secure: request.protocol === 'https',
       domain: site.cookieDomain,
       now: Date.now(),
     })
-    if (cookies.length > 0) reply.header('set-cookie', cookies)
   }
 
-  async function ingestBatch(request: FastifyRequest, reply: FastifyReply): Promise<IngestResponse> {
+  /**
+   * Runs a request's events through the pipeline and hands the accepted rows to the sink, all
+   * before the first `await`; what the answer needs is all that outlives it. The parsed body is
+   * dropped from the request once its events are rows: the request lives until the ack.
+   */
+  function accept(
+    request: FastifyRequest,
+    site: SiteRef,
+    inputs: unknown[],
+    sentAt: unknown,
+  ): Accepted & { rejected: PipelineResult['rejected'] } {
+    const result = run(inputs, getRequestInfo(request, site, sentAt))
+    request.body = undefined
+    return {
+      written: store(result.rows),
+      accepted: result.rows.length,
+      rejected: result.rejected,
+      cookies: getCookies(request, site, result.rows),
+    }
+  }
+
+  /** Validates a batch request and hands its accepted rows to the sink (no `await`). */
+  function acceptBatch(request: FastifyRequest): Accepted {
     const body = request.body
     if (!isObject(body)) {
       throw createError('RASTRO_ERR_INGEST_INVALID_BODY', {
@@ -202,46 +242,65 @@ export async function ingestRoutes(fastify: FastifyInstance, options: IngestRout
         field: 'batch',
       })
     }
-    const inputs = body.batch.slice(0, MAX_BATCH_EVENTS).map((event) => mergeOuter(event, body))
-    const result = run(inputs, getRequestInfo(request, site, body.sentAt))
     const overflow: RejectedEvent[] = body.batch.slice(MAX_BATCH_EVENTS).map((_, i) => ({
       index: MAX_BATCH_EVENTS + i,
       code: 'RASTRO_ERR_EVENT_BATCH_LIMIT',
       message: `a batch holds at most ${MAX_BATCH_EVENTS} events`,
     }))
-    await store(result.rows)
-    setCookies(request, reply, site, result.rows)
-    const rejected = [...result.rejected, ...overflow]
-    if (rejected.length > 0) request.log.info({ rejected: rejected.slice(0, 20) }, 'rejected events')
-    return { ok: true, accepted: result.rows.length, rejected }
+    const inputs = body.batch.slice(0, MAX_BATCH_EVENTS).map((event) => mergeOuter(event, body))
+    const accepted: Accepted = accept(request, site, inputs, body.sentAt)
+    if (overflow.length > 0) accepted.rejected = [...accepted.rejected, ...overflow]
+    return accepted
   }
+
+  /**
+   * Validates a single-event request and hands its row to the sink (no `await`).
+   *
+   * @throws RastroError the event's rejection, as the request's 400 answer.
+   */
+  function acceptSingle(request: FastifyRequest, type: EventType): Accepted {
+    const body = request.body
+    if (!isObject(body))
+      throw createError('RASTRO_ERR_INGEST_INVALID_BODY', { message: 'body must be a JSON object' })
+    const site = admit(request)
+    const { writeKey: _writeKey, ...event } = body
+    const accepted = accept(request, site, [{ ...event, type }], undefined)
+    const rejection = accepted.rejected[0]
+    if (rejection) {
+      throw createError(rejection.code, {
+        message: rejection.message,
+        field: rejection.field,
+      })
+    }
+    return accepted
+  }
+
+  /**
+   * Answers once the request's rows are durable. It holds only what {@link accept} returned: the
+   * request's events and rows are no longer reachable while it waits.
+   */
+  async function answer(
+    accepted: Accepted,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<IngestResponse> {
+    await accepted.written
+    if (accepted.cookies.length > 0) reply.header('set-cookie', accepted.cookies)
+    const rejected = accepted.rejected
+    if (rejected.length > 0) request.log.info({ rejected: rejected.slice(0, 20) }, 'rejected events')
+    return { ok: true, accepted: accepted.accepted, rejected }
+  }
+
   for (const path of new Set(['/v1/batch', '/v1/import', ...(options.eventsPaths ?? [])])) {
-    fastify.post(path, { bodyLimit: MAX_BATCH_BYTES }, ingestBatch)
+    fastify.post(path, { bodyLimit: MAX_BATCH_BYTES }, (request, reply) =>
+      answer(acceptBatch(request), request, reply),
+    )
   }
 
   const singleTypes: EventType[] = ['track', 'page', 'screen', 'identify', 'group', 'alias']
   for (const type of singleTypes) {
-    fastify.post(
-      `/v1/${type}`,
-      { bodyLimit: MAX_EVENT_BYTES },
-      async (request, reply): Promise<IngestResponse> => {
-        const body = request.body
-        if (!isObject(body))
-          throw createError('RASTRO_ERR_INGEST_INVALID_BODY', { message: 'body must be a JSON object' })
-        const site = admit(request)
-        const { writeKey: _writeKey, ...event } = body
-        const result = run([{ ...event, type }], getRequestInfo(request, site, undefined))
-        const rejection = result.rejected[0]
-        if (rejection) {
-          throw createError(rejection.code, {
-            message: rejection.message,
-            field: rejection.field,
-          })
-        }
-        await store(result.rows)
-        setCookies(request, reply, site, result.rows)
-        return { ok: true, accepted: 1, rejected: [] }
-      },
+    fastify.post(`/v1/${type}`, { bodyLimit: MAX_EVENT_BYTES }, (request, reply) =>
+      answer(acceptSingle(request, type), request, reply),
     )
   }
 }

@@ -14,10 +14,21 @@ export class LogEventSink implements EventSink {
     this.#log = log
   }
 
-  /** @throws RastroError 503 codes of {@link SegmentLog.append}. */
-  async write(rows: EventRow[]): Promise<void> {
-    if (rows.length === 0) return
-    await this.#log.append(encodeEventRows(rows))
+  /**
+   * Encodes the rows before it returns (a caller may drop them then), and resolves once they are
+   * durable.
+   *
+   * @throws RastroError 503 codes of {@link SegmentLog.append} (as a rejection).
+   */
+  write(rows: EventRow[]): Promise<void> {
+    if (rows.length === 0) return Promise.resolve()
+    let appended: Promise<number>
+    try {
+      appended = this.#log.append(encodeEventRows(rows))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return appended.then(() => undefined)
   }
 
   /** Refuses early (before parsing and enriching a request) when an append would be refused. */
