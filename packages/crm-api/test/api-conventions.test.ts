@@ -264,6 +264,8 @@ describe('search', () => {
     expect(search.body.results.map((contact: any) => contact.firstName)).toEqual(['Uma', 'Sofia'])
     const text = await crm.call('POST', '/v1/crm/contacts/search', { body: { query: 'TOM' } })
     expect(text.body.results.map((contact: any) => contact.email)).toEqual(['tom@small.example'])
+    const listed = await crm.call('GET', '/v1/crm/contacts?q=TOM')
+    expect(listed.body.results.map((contact: any) => contact.email)).toEqual(['tom@small.example'])
     const wrongType = await crm.call('POST', '/v1/crm/contacts', { body: { properties: { seats: 'many' } } })
     expect(wrongType.body).toMatchObject({ status: 400, field: 'properties.seats' })
   })

@@ -76,9 +76,11 @@ export function addContactRoutes(router: Router, services: CrmServices): void {
     scope: 'crm:read',
     tag: 'contacts',
     summary: 'List contacts, oldest first',
-    query: pageQuerySchema,
+    description: '`q` matches email, name and phone, as `query` in `POST /contacts/search`.',
+    query: pageQuerySchema.extend({ q: z.string().max(200).optional() }),
     response: pageOf(contactSchema),
-    handler: ({ db, query }) => searchContacts(db, { filterGroups: [], sorts: [], ...query }),
+    handler: ({ db, query: { q, ...page } }) =>
+      searchContacts(db, { filterGroups: [], sorts: [], ...page, query: q }),
   })
 
   router.add({
