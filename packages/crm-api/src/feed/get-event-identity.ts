@@ -16,6 +16,9 @@ import { readJsonColumn, type CrmEventRow } from './crm-event-row.js'
 
 type Json = Record<string, unknown>
 
+/** What an absent or non-object JSON value reads as: one shared object, not one per event. */
+export const NO_FIELDS: Json = Object.freeze({})
+
 /** Event names that make a contact a lead or a customer (Segment's e-commerce and B2B SaaS specs). */
 const LEAD_EVENTS = new Set(['Lead Created', 'Signed Up', 'Form Submitted', 'Trial Started'])
 const CUSTOMER_EVENTS = new Set(['Order Completed', 'Subscription Started'])
@@ -30,7 +33,7 @@ export interface EventIdentity {
 }
 
 function getObject(value: unknown): Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : {}
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : NO_FIELDS
 }
 
 function getString(value: unknown): string | undefined {
@@ -38,7 +41,7 @@ function getString(value: unknown): string | undefined {
 }
 
 function splitName(name: string | undefined): { firstName?: string; lastName?: string } {
-  if (!name) return {}
+  if (!name) return NO_FIELDS
   const [first, ...rest] = name.split(/\s+/)
   return { firstName: first, ...(rest.length > 0 ? { lastName: rest.join(' ') } : {}) }
 }
@@ -49,7 +52,8 @@ function splitName(name: string | undefined): { firstName?: string; lastName?: s
  * largest JSON of an event.
  */
 function readIdentityContext(context: CrmEventRow['context']): Json {
-  if (typeof context === 'string' && !context.includes('"traits"') && !context.includes('"device"')) return {}
+  if (typeof context === 'string' && !context.includes('"traits"') && !context.includes('"device"'))
+    return NO_FIELDS
   return readJsonColumn(context)
 }
 
@@ -77,13 +81,12 @@ export function readIdentityProperties(properties: CrmEventRow['properties']): J
 export function getEventIdentity(
   row: CrmEventRow,
   defaultCountry?: CountryCode,
-  properties: Json = readIdentityProperties(row.properties) ?? {},
+  properties: Json = readIdentityProperties(row.properties) ?? NO_FIELDS,
 ): EventIdentity {
   const context = readIdentityContext(row.context)
   const traits = row.type === 'identify' ? readJsonColumn(row.traits) : getObject(context.traits)
   // A form or order carrying contact details describes the person; other properties (a product's name) do not.
-  const personal =
-    properties.email !== undefined || properties.phone !== undefined ? properties : ({} as Json)
+  const personal = properties.email !== undefined || properties.phone !== undefined ? properties : NO_FIELDS
   const keys: IdentityKey[] = []
   const add = (kind: IdentityKind, value: unknown) => {
     const normal = normaliseIdentity(kind, value, defaultCountry)
