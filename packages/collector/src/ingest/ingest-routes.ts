@@ -49,8 +49,8 @@ interface Accepted {
   written: Promise<void>
   accepted: number
   rejected: RejectedEvent[]
-  /** `Set-Cookie` values, sent only with a success. */
-  cookies: string[]
+  /** `Set-Cookie` values, sent only with a success; undefined when the site sets none. */
+  cookies: string[] | undefined
 }
 
 /** One request in this many has its steps timed (`rastro_ingest_step_seconds`): timing costs ~1 µs per event. */
@@ -194,8 +194,8 @@ export async function ingestRoutes(fastify: FastifyInstance, options: IngestRout
   }
 
   /** The site's first-party cookies for the answer, when it has them switched on. */
-  function getCookies(request: FastifyRequest, site: SiteRef, rows: EventRow[]): string[] {
-    if (!site.firstPartyCookies) return []
+  function getCookies(request: FastifyRequest, site: SiteRef, rows: EventRow[]): string[] | undefined {
+    if (!site.firstPartyCookies) return undefined
     return getFirstPartyCookies({
       cookieHeader: request.headers.cookie,
       rows,
@@ -285,7 +285,7 @@ export async function ingestRoutes(fastify: FastifyInstance, options: IngestRout
     reply: FastifyReply,
   ): Promise<IngestResponse> {
     await accepted.written
-    if (accepted.cookies.length > 0) reply.header('set-cookie', accepted.cookies)
+    if (accepted.cookies?.length) reply.header('set-cookie', accepted.cookies)
     const rejected = accepted.rejected
     if (rejected.length > 0) request.log.info({ rejected: rejected.slice(0, 20) }, 'rejected events')
     return { ok: true, accepted: accepted.accepted, rejected }
