@@ -6,27 +6,20 @@
  * too (503, the client retries), so no copy is acknowledged on the strength of a write that did
  * not happen.
  */
-import { DedupIndex, type IdHash } from './dedup-index.js'
+import { HashMap64 } from '../util/hash-map-64.js'
+import { DedupIndex } from './dedup-index.js'
 import type { EventRow, EventSink } from './event-row.js'
 
-/**
- * An id being written: the low half of its hash and the write (undefined while the request that
- * holds it is still sorting its events), chained to the other ids of the same high half.
- */
-interface InFlight {
-  low: number
+/** One request's write, which its ids in flight share (undefined while it sorts its events). */
+interface PendingWrite {
   written: Promise<void> | undefined
-  next: InFlight | undefined
 }
 
 export class DedupSink implements EventSink {
   readonly #inner: EventSink
   readonly #index: DedupIndex
-  /**
-   * Ids being written, by the high half of their hash as an int32: a small-integer key, where a
-   * string key cost a few allocations per event and kept them alive until the write was durable.
-   */
-  readonly #inFlight = new Map<number, InFlight>()
+  /** Ids being written, by their hash, each with its request's write: no object per id. */
+  readonly #inFlight = new HashMap64<PendingWrite>()
   readonly #onDuplicates: (count: number) => void
 
   constructor(inner: EventSink, index: DedupIndex, onDuplicates: (count: number) => void = () => {}) {
@@ -40,85 +33,58 @@ export class DedupSink implements EventSink {
    * before this returns, and only their hashes wait for the write.
    */
   write(rows: EventRow[]): Promise<void> {
+    const pending: PendingWrite = { written: undefined }
     const fresh: EventRow[] = []
-    const hashes: IdHash[] = []
-    const entries: InFlight[] = []
-    const waits: Promise<void>[] = []
+    /** The fresh ids' hashes, `high, low` pairs in a row. */
+    const hashes: number[] = []
+    let waits: Promise<void>[] | undefined
     const now = Date.now()
-    let written: Promise<void> | undefined
     try {
-      for (const row of rows) {
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i]!
         const hash = DedupIndex.hash(row.tenant_id, row.message_id)
-        const first = this.#find(hash)
+        const first = this.#inFlight.get(hash[0], hash[1])
         if (first) {
-          // Undefined: a copy within this request, stored once.
-          if (first.written) waits.push(first.written)
+          // This request's own: a copy within it, stored once.
+          if (first !== pending) (waits ??= []).push(first.written!)
         } else if (this.#index.has(hash, now)) {
           // A copy of an acknowledged event: acknowledged again, stored once.
         } else {
           fresh.push(row)
-          hashes.push(hash)
-          entries.push(this.#add(hash))
+          hashes.push(hash[0], hash[1])
+          this.#inFlight.set(hash[0], hash[1], pending)
         }
       }
       const duplicates = rows.length - fresh.length
       if (duplicates > 0) this.#onDuplicates(duplicates)
-      if (fresh.length > 0) {
-        written = this.#inner.write(fresh)
-        for (const entry of entries) entry.written = written
-      }
+      if (fresh.length > 0) pending.written = this.#inner.write(fresh)
     } catch (error) {
-      this.#removeAll(hashes, entries)
+      this.#removeAll(hashes)
       return Promise.reject(error)
     }
-    return this.#settle(written, hashes, entries, waits)
+    return this.#settle(pending.written, hashes, waits)
   }
 
   /** Waits for this request's write, remembers its ids once it is durable, then for the copies' writes. */
   async #settle(
     written: Promise<void> | undefined,
-    hashes: IdHash[],
-    entries: InFlight[],
-    waits: Promise<void>[],
+    hashes: number[],
+    waits: Promise<void>[] | undefined,
   ): Promise<void> {
     try {
       if (written) {
         await written
         const at = Date.now()
-        for (const hash of hashes) this.#index.add(hash, at)
+        for (let i = 0; i < hashes.length; i += 2) this.#index.add([hashes[i]!, hashes[i + 1]!], at)
       }
     } finally {
-      this.#removeAll(hashes, entries)
+      this.#removeAll(hashes)
     }
-    if (waits.length > 0) await Promise.all(waits)
+    if (waits) await Promise.all(waits)
   }
 
-  #removeAll(hashes: IdHash[], entries: InFlight[]): void {
-    for (let i = 0; i < entries.length; i++) this.#remove(hashes[i]!, entries[i]!)
-  }
-
-  #find([high, low]: IdHash): InFlight | undefined {
-    for (let entry = this.#inFlight.get(high | 0); entry; entry = entry.next)
-      if (entry.low === low) return entry
-    return undefined
-  }
-
-  #add([high, low]: IdHash): InFlight {
-    const entry: InFlight = { low, written: undefined, next: this.#inFlight.get(high | 0) }
-    this.#inFlight.set(high | 0, entry)
-    return entry
-  }
-
-  #remove([high]: IdHash, entry: InFlight): void {
-    const key = high | 0
-    let previous: InFlight | undefined
-    for (let at = this.#inFlight.get(key); at; previous = at, at = at.next) {
-      if (at !== entry) continue
-      if (previous) previous.next = at.next
-      else if (at.next) this.#inFlight.set(key, at.next)
-      else this.#inFlight.delete(key)
-      return
-    }
+  #removeAll(hashes: number[]): void {
+    for (let i = 0; i < hashes.length; i += 2) this.#inFlight.delete(hashes[i]!, hashes[i + 1]!)
   }
 
   check(): void {

@@ -3,6 +3,7 @@ import { DedupIndex } from '../../src/ingest/dedup-index.js'
 import { DedupSink } from '../../src/ingest/dedup-sink.js'
 import type { EventRow, EventSink } from '../../src/ingest/event-row.js'
 import { RateLimiter } from '../../src/ingest/rate-limiter.js'
+import { HashMap64 } from '../../src/util/hash-map-64.js'
 import { HashSet64, hashString64 } from '../../src/util/hash-set-64.js'
 
 const HOUR = 3_600_000
@@ -24,6 +25,31 @@ describe('HashSet64', () => {
     expect(set.full).toBe(true)
     expect(set.add(...hashString64('tenant\u0000id-1'))).toBe(false)
     expect(() => set.add(...hashString64('tenant\u0000one more'))).toThrow(RangeError)
+  })
+})
+
+describe('HashMap64', () => {
+  it('agrees with a Map through 200k random sets and deletes, growing, over long runs of colliding keys', () => {
+    const map = new HashMap64<number>(4)
+    const model = new Map<string, number>()
+    // Keys from a small pool, a third of them sharing a home slot (high ^ low alike), plus [0, 0]:
+    // long probe runs that wrap around the table's end, and deletes in the middle of them.
+    const keys: [number, number][] = [[0, 0]]
+    for (let i = 1; i < 300; i++) keys.push(i % 3 === 0 ? [i * 7919, (i * 7919) ^ 5] : hashString64(`k${i}`))
+    let seed = 42
+    const random = (n: number) => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n
+    for (let step = 0; step < 200_000; step++) {
+      const [high, low] = keys[random(keys.length)]!
+      const name = `${high}:${low}`
+      if (random(3) === 0) expect(map.delete(high, low)).toBe(model.delete(name))
+      else {
+        map.set(high, low, step)
+        model.set(name, step)
+      }
+      if (step % 1000 === 0) for (const [h, l] of keys) expect(map.get(h, l)).toBe(model.get(`${h}:${l}`))
+    }
+    expect(map.size).toBe(model.size)
+    for (const [h, l] of keys) expect(map.get(h, l)).toBe(model.get(`${h}:${l}`))
   })
 })
 
