@@ -3,6 +3,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   statSync,
   writeFileSync,
   writeSync,
@@ -134,6 +135,37 @@ describe('SegmentLog', () => {
     expect(text((await other.read(middle, 1 << 20)).records)).toHaveLength(10)
     expect(log.getLag('other').bytes).toBe(log.head - middle)
     expect(log.getLag('writer').bytes).toBe(0)
+  })
+
+  it('reads each segment through one descriptor, closed when the segment is deleted and when the log closes', async () => {
+    const dir = tempDir()
+    const { log } = openLog(dir, { segmentBytes: 4096 })
+    const cursor = log.openCursor('writer')
+    for (let i = 0; i < 20; i++) await log.append([Buffer.alloc(1000, 97 + (i % 26))])
+    // This process's descriptors open on the log's files (the active segment's write one included).
+    const openFiles = () =>
+      readdirSync('/proc/self/fd').flatMap((fd) => {
+        try {
+          const target = readlinkSync(`/proc/self/fd/${fd}`)
+          return target.startsWith(dir) ? [target] : []
+        } catch {
+          return [] // the directory's own descriptor, closed while listed
+        }
+      })
+    const segmentCount = readdirSync(dir).filter((name) => name.endsWith('.seg')).length
+    expect(openFiles()).toHaveLength(1)
+    for (let round = 0; round < 3; round++) expect((await log.read(0, 1 << 20)).records).toHaveLength(20)
+    // One read descriptor per segment, however many reads, plus the write one.
+    expect(openFiles()).toHaveLength(segmentCount + 1)
+    const all = await log.read(0, 1 << 20)
+    await cursor.commit({ position: all.records[15]!.position })
+    const left = readdirSync(dir).filter((name) => name.endsWith('.seg'))
+    expect(left.length).toBeLessThan(segmentCount)
+    expect(openFiles().filter((target) => target.endsWith('(deleted)'))).toEqual([])
+    expect(openFiles()).toHaveLength(left.length + 1)
+    await log.close()
+    expect(openFiles()).toEqual([])
+    await expect(log.read(0, 1 << 20)).rejects.toMatchObject({ code: 'RASTRO_ERR_STORE_UNAVAILABLE' })
   })
 
   it('roll() closes the active segment, which goes once every cursor has passed it; appends go on after it', async () => {
