@@ -90,11 +90,14 @@ interface Segment {
    */
   mtimeMs: number
   /**
-   * The segment's file opened for reading, at its first read, until the segment is deleted or the
-   * log closed: opening and closing it on every read cost ~3% of the event loop under single-event
+   * The segment's file opened for reading, at its first read, until the segment is deleted, the
+   * log closed, or its descriptor is the least recently used of more than {@link MAX_READ_FDS}:
+   * opening and closing the file on every read cost ~3% of the event loop under single-event
    * requests (profiled), where the consumers read often and little.
    */
   readFd?: number | undefined
+  /** Reads of the segment in progress: its descriptor is closed only when there are none. */
+  reads?: number
 }
 
 interface Waiter {
@@ -109,6 +112,11 @@ const DISK_CHECK_INTERVAL_MS = 1000
  * record cut off by the end of a read is read whole next.
  */
 const MIN_READ_BYTES = 64 * 1024
+/**
+ * Most segments whose read descriptor stays open (the consumers read near the head; a consumer far
+ * behind, with small segments, would otherwise hold one per segment it has read).
+ */
+const MAX_READ_FDS = 16
 
 function segmentName(base: number): string {
   return `${String(base).padStart(20, '0')}${SEGMENT_SUFFIX}`
@@ -142,6 +150,8 @@ export class SegmentLog {
   readonly #openedAt = Date.now()
   /** Reads in progress: {@link close} waits for them before it closes the files they read. */
   readonly #reads = new Set<Promise<Buffer>>()
+  /** The segments holding a read descriptor, least recently read first. */
+  #readers: Segment[] = []
   #dataWaiters: (() => void)[] = []
   readonly #timers: NodeJS.Timeout[] = []
   readonly #syncThread: FsyncThread | undefined
@@ -566,7 +576,14 @@ export class SegmentLog {
   #readAt(segment: Segment, offset: number, length: number): Promise<Buffer> {
     if (this.#closed)
       return Promise.reject(createError('RASTRO_ERR_STORE_UNAVAILABLE', { message: 'the log is closed' }))
-    const fd = (segment.readFd ??= openSync(segment.path, 'r'))
+    segment.reads = (segment.reads ?? 0) + 1
+    let fd: number
+    try {
+      fd = this.#readFdOf(segment)
+    } catch (error) {
+      segment.reads--
+      throw error
+    }
     // Memory of its own, never Node's shared pool: a consumer may transfer it to a worker.
     const buffer = Buffer.allocUnsafeSlow(length)
     const reading = new Promise<Buffer>((resolve, reject) =>
@@ -575,16 +592,43 @@ export class SegmentLog {
       ),
     )
     this.#reads.add(reading)
-    const settled = () => this.#reads.delete(reading)
+    const settled = () => {
+      segment.reads!--
+      this.#reads.delete(reading)
+      if (this.#readers.length > MAX_READ_FDS) this.#closeIdleReadFds()
+    }
     reading.then(settled, settled)
     return reading
   }
 
-  /** Closes a segment's read descriptor, if it has one. */
-  static #closeReadFd(segment: Segment): void {
+  /** The descriptor of a segment being read (its `reads` counted already), opened if it has none. */
+  #readFdOf(segment: Segment): number {
+    const readers = this.#readers
+    if (segment.readFd !== undefined) {
+      if (readers.at(-1) !== segment) readers.push(...readers.splice(readers.indexOf(segment), 1))
+      return segment.readFd
+    }
+    segment.readFd = openSync(segment.path, 'r')
+    readers.push(segment)
+    this.#closeIdleReadFds()
+    return segment.readFd
+  }
+
+  /** Closes the least recently read descriptors past {@link MAX_READ_FDS} that no read is using. */
+  #closeIdleReadFds(): void {
+    const readers = this.#readers
+    for (let i = 0; readers.length > MAX_READ_FDS && i < readers.length;) {
+      if (readers[i]!.reads) i++
+      else this.#closeReadFd(readers[i]!)
+    }
+  }
+
+  /** Closes a segment's read descriptor, if it has one (no read of it may be in progress). */
+  #closeReadFd(segment: Segment): void {
     if (segment.readFd === undefined) return
     closeSync(segment.readFd)
     segment.readFd = undefined
+    this.#readers.splice(this.#readers.indexOf(segment), 1)
   }
 
   /**
@@ -654,7 +698,7 @@ export class SegmentLog {
     if (passed.length === 0) return
     // No cursor reads a passed segment again; a read of one still in progress ends first.
     await Promise.allSettled(this.#reads)
-    for (const segment of passed) SegmentLog.#closeReadFd(segment)
+    for (const segment of passed) this.#closeReadFd(segment)
     await Promise.all(passed.map((segment) => unlink(segment.path)))
   }
 
@@ -690,7 +734,7 @@ export class SegmentLog {
     fsyncSync(this.#fd)
     closeSync(this.#fd)
     await Promise.allSettled(this.#reads)
-    for (const segment of this.#segments) SegmentLog.#closeReadFd(segment)
+    for (const segment of [...this.#readers]) this.#closeReadFd(segment)
     this.#wakeReaders()
   }
 }

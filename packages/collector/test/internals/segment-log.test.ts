@@ -168,6 +168,37 @@ describe('SegmentLog', () => {
     await expect(log.read(0, 1 << 20)).rejects.toMatchObject({ code: 'RASTRO_ERR_STORE_UNAVAILABLE' })
   })
 
+  it('keeps at most 16 read descriptors open, however many segments a consumer far behind reads', async () => {
+    const dir = tempDir()
+    const { log } = openLog(dir, { segmentBytes: 4096 })
+    log.openCursor('far-behind')
+    for (let i = 0; i < 120; i++) await log.append([Buffer.alloc(1000, 97 + (i % 26))])
+    const segments = readdirSync(dir).filter((name) => name.endsWith('.seg')).length
+    expect(segments).toBeGreaterThanOrEqual(30)
+    const openFiles = () =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir)
+        } catch {
+          return false
+        }
+      }).length
+    // Reads of every segment at once, then one after the other: all records, and 16 + the write descriptor.
+    const reads = await Promise.all(Array.from({ length: 120 }, (_, i) => log.read(i * (1000 + 8), 1)))
+    expect(reads.map((read) => read.records[0]!.payload[0])).toEqual(
+      Array.from({ length: 120 }, (_, i) => 97 + (i % 26)),
+    )
+    expect(openFiles()).toBeLessThanOrEqual(17)
+    let records = 0
+    for (let from = 0; from < log.head;) {
+      const read = await log.read(from, 4096)
+      records += read.records.length
+      from = read.next
+    }
+    expect(records).toBe(120)
+    expect(openFiles()).toBe(17)
+  })
+
   it('roll() closes the active segment, which goes once every cursor has passed it; appends go on after it', async () => {
     const dir = tempDir()
     const { log } = openLog(dir)
