@@ -249,12 +249,15 @@ function writeRow(row: EventRow, at: number): number {
   return writeByte(NEWLINE, writeByte(CLOSE_BRACKET, at))
 }
 
+/** Memory for a payload of `bytes` bytes, its contents undefined (`Buffer.allocUnsafe` by default). */
+export type AllocatePayload = (bytes: number) => Buffer
+
 /** The rows' lines, one after the other, as a buffer of their own. */
-function encodeLines(rows: readonly EventRow[]): Buffer {
+function encodeLines(rows: readonly EventRow[], allocate: AllocatePayload): Buffer {
   lastStarts.fill(-1)
   let at = 0
   for (const row of rows) at = writeRow(row, at)
-  const payload = Buffer.allocUnsafe(at)
+  const payload = allocate(at)
   scratch.copy(payload, 0, 0, at)
   return payload
 }
@@ -267,12 +270,16 @@ function isSameMonth(a: string, b: string): boolean {
 
 /**
  * Rows as log payloads: one buffer of `JSONCompactEachRow` lines per month of `timestamp`, in
- * first-seen order (a request's events are nearly always of one month: that case is one pass).
+ * first-seen order (a request's events are nearly always of one month: that case is one pass),
+ * each from `allocate` (the log's sink hands out reused memory for large ones).
  */
-export function encodeEventRows(rows: readonly EventRow[]): Buffer[] {
+export function encodeEventRows(
+  rows: readonly EventRow[],
+  allocate: AllocatePayload = Buffer.allocUnsafe,
+): Buffer[] {
   const first = rows[0]
   if (!first) return []
-  if (rows.every((row) => isSameMonth(row.timestamp, first.timestamp))) return [encodeLines(rows)]
+  if (rows.every((row) => isSameMonth(row.timestamp, first.timestamp))) return [encodeLines(rows, allocate)]
   const byMonth = new Map<string, EventRow[]>()
   for (const row of rows) {
     const month = row.timestamp.slice(0, 7)
@@ -280,7 +287,7 @@ export function encodeEventRows(rows: readonly EventRow[]): Buffer[] {
     if (list) list.push(row)
     else byMonth.set(month, [row])
   }
-  return [...byMonth.values()].map(encodeLines)
+  return [...byMonth.values()].map((monthRows) => encodeLines(monthRows, allocate))
 }
 
 /** `YYYY-MM` of the rows of a payload made by {@link encodeEventRows}. */

@@ -403,7 +403,7 @@ export class SegmentLog {
       this.#waiters = []
       this.#pendingBytes = 0
       try {
-        const end = this.#writeFrame(frameRecords(payloads))
+        const end = this.#writeRecords(payloads)
         if (this.#options.durability === 'fsync') await this.#options.io.fdatasync(this.#fd)
         else this.#dirty = true
         this.#durable = end
@@ -431,29 +431,37 @@ export class SegmentLog {
     this.#flushing = false
   }
 
-  /** Writes a frame at the head (rotating first when the segment is full); returns the new head. */
-  #writeFrame(frame: Buffer): number {
+  /**
+   * Writes `payloads` as records at the head (rotating first when the segment is full); returns
+   * the new head.
+   */
+  #writeRecords(payloads: readonly Buffer[]): number {
+    let bytes = 0
+    for (const payload of payloads) bytes += RECORD_HEADER_BYTES + payload.length
     let segment = this.#segments[this.#segments.length - 1]!
-    if (segment.size > 0 && segment.size + frame.length > this.#options.segmentBytes) segment = this.#rotate()
+    if (segment.size > 0 && segment.size + bytes > this.#options.segmentBytes) segment = this.#rotate()
     let written = 0
     try {
-      while (written < frame.length) {
-        written += this.#options.io.writeSync(
-          this.#fd,
-          frame,
-          written,
-          frame.length - written,
-          segment.size + written,
-        )
+      for (const piece of frameRecords(payloads)) {
+        for (let done = 0; done < piece.length;) {
+          done += this.#options.io.writeSync(
+            this.#fd,
+            piece,
+            done,
+            piece.length - done,
+            segment.size + written + done,
+          )
+        }
+        written += piece.length
       }
     } catch (error) {
       // Take back a partial write, so the next frame starts where this one did.
-      if (written > 0) ftruncateSync(this.#fd, segment.size)
+      ftruncateSync(this.#fd, segment.size)
       throw error
     }
-    segment.size += frame.length
-    this.#diskBytes += frame.length
-    this.#head += frame.length
+    segment.size += bytes
+    this.#diskBytes += bytes
+    this.#head += bytes
     return this.#head
   }
 

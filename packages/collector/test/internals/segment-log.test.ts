@@ -50,9 +50,13 @@ async function reopen(log: SegmentLog, dir: string, options: Partial<SegmentLogO
   return openLog(dir, options)
 }
 
+/** The bytes of a frame: each piece copied as it comes (a staged piece's buffer is reused for the next). */
+const frame = (payloads: Buffer[]) =>
+  Buffer.concat(Array.from(frameRecords(payloads), (piece) => Buffer.from(piece)))
+
 describe('frameRecords / parseRecords', () => {
   it('round-trips records and tells a cut-off record from a corrupt one', () => {
-    const framed = frameRecords([Buffer.from('one'), Buffer.from('two')])
+    const framed = frame([Buffer.from('one'), Buffer.from('two')])
     expect(framed.length).toBe(2 * 8 + 6)
     expect(parseRecords(framed, 100)).toMatchObject({
       records: [
@@ -79,17 +83,32 @@ describe('frameRecords / parseRecords', () => {
 })
 
 describe('frameRecords', () => {
-  it('builds frames in one reused buffer, grown as needed, and a frame over 4 MiB in its own', () => {
-    const first = frameRecords([Buffer.from('a')])
-    expect(frameRecords([Buffer.from('b')]).buffer).toBe(first.buffer)
-    const large = Buffer.alloc(200_000, 1)
-    const grown = frameRecords([large, Buffer.from('c')])
-    expect(grown.buffer.byteLength).toBeGreaterThanOrEqual(200_000 + 17)
-    expect(parseRecords(grown, 0).records.map((record) => record.payload)).toEqual([large, Buffer.from('c')])
-    const huge = frameRecords([Buffer.alloc(5 * 1024 * 1024, 2)])
-    expect(huge.buffer).not.toBe(grown.buffer)
-    expect(parseRecords(huge, 0).records[0]!.payload.every((byte) => byte === 2)).toBe(true)
-    expect(frameRecords([Buffer.from('d')]).buffer).toBe(grown.buffer)
+  it('stages small records in one reused buffer and writes a payload of 64 KiB or more from its own', () => {
+    const small = (byte: number) => Buffer.alloc(1000, byte)
+    const first = [...frameRecords([small(1), small(2)])]
+    expect(first).toHaveLength(1)
+    const again = [...frameRecords([small(3)])]
+    expect(again[0]!.buffer).toBe(first[0]!.buffer)
+    // A large payload between small ones: the staged bytes before it, its header, the payload itself, the rest.
+    const large = Buffer.alloc(450_000, 4)
+    const pieces = Array.from(frameRecords([small(5), large, small(6)]), (piece) => ({
+      piece,
+      copy: Buffer.from(piece),
+    }))
+    expect(pieces.map(({ piece }) => piece.length)).toEqual([1008 + 8, 450_000, 1008])
+    expect(pieces[1]!.piece).toBe(large)
+    expect(pieces[0]!.piece.buffer).toBe(first[0]!.buffer)
+    const records = parseRecords(Buffer.concat(pieces.map(({ copy }) => copy)), 0).records
+    expect(records.map((record) => record.payload)).toEqual([small(5), large, small(6)])
+    // Past the staging buffer's 1 MiB, small records go in several pieces, none of a buffer of its own.
+    const many = Array.from({ length: 2000 }, (_, i) => small(i % 256))
+    const staged = Array.from(frameRecords(many), (piece) => ({ piece, copy: Buffer.from(piece) }))
+    expect(staged.length).toBeGreaterThan(1)
+    for (const { piece } of staged) expect(piece.length).toBeLessThanOrEqual(1024 * 1024)
+    expect(new Set(staged.map(({ piece }) => piece.buffer)).size).toBe(1)
+    expect(
+      parseRecords(Buffer.concat(staged.map(({ copy }) => copy)), 0).records.map((r) => r.payload),
+    ).toEqual(many)
   })
 })
 
@@ -256,7 +275,7 @@ describe('SegmentLog', () => {
       readdirSync(dir).find((name) => name.endsWith('.seg'))!,
     )
     // Half a record: a header that promises 100 bytes, then 10 of them.
-    const torn = frameRecords([Buffer.alloc(100, 120)]).subarray(0, 18)
+    const torn = frame([Buffer.alloc(100, 120)]).subarray(0, 18)
     await log.close()
     appendFileSync(segment, torn)
     const reopened = await reopen(log, dir)
