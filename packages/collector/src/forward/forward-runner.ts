@@ -20,6 +20,7 @@
 import { createHash } from 'node:crypto'
 import type { DefaultConsent } from '../config/destination-schema.js'
 import { createError } from '../errors.js'
+import { payloadLines } from '../ingest/decode-event-rows.js'
 import type { LogCursor } from '../log/log-cursor.js'
 import type { LogLogger, SegmentLog } from '../log/segment-log.js'
 import { WakeablePause } from '../log/wakeable-pause.js'
@@ -279,7 +280,7 @@ export class ForwardRunner {
         rows: createForwardRows(),
         since: this.#options.now(),
       }
-      for (const record of records) this.#addLines(record.payload.toString('utf8'), this.#batch, 'log')
+      for (const record of records) this.#addLines(payloadLines(record.payload), this.#batch, 'log')
       this.#batch.to = next
       this.#readPosition = next
       read = true
@@ -303,16 +304,20 @@ export class ForwardRunner {
       const { records } = await this.#cursor.read(position, to - position)
       const within = records.filter((record) => record.end <= to)
       if (within.length === 0) break
-      for (const record of within) this.#addLines(record.payload.toString('utf8'), batch, 'log')
+      for (const record of within) this.#addLines(payloadLines(record.payload), batch, 'log')
       position = within[within.length - 1]!.end
     }
     this.#readPosition = to
     return batch
   }
 
-  /** Adds the events of `text` (JSONCompactEachRow lines) the destination takes to `batch`. */
-  #addLines(text: string, batch: Pick<Batch, 'deliveries' | 'rows'>, source: 'log' | 'replay'): void {
-    for (const line of text.split('\n')) {
+  /** Adds the events of `lines` (`JSONCompactEachRow` lines) the destination takes to `batch`. */
+  #addLines(
+    lines: Iterable<string>,
+    batch: Pick<Batch, 'deliveries' | 'rows'>,
+    source: 'log' | 'replay',
+  ): void {
+    for (const line of lines) {
       if (line === '' || (source === 'log' && !isLineOfTenant(line, this.#tenantId))) continue
       const head = readEventHead(line)
       if (head && head.tenantId === this.#tenantId) this.#addEvent(head, batch, source)
@@ -470,7 +475,7 @@ export class ForwardRunner {
       return false
     }
     const batch = { deliveries: [] as Delivery[], rows: createForwardRows() }
-    for (const line of lines) this.#addLines(line, batch, 'replay')
+    this.#addLines(lines, batch, 'replay')
     const last = JSON.parse(lines[lines.length - 1]!) as unknown[]
     const position = { timestamp: String(last[0]), messageId: String(last[3]) }
     replay.events += batch.deliveries.length

@@ -4,6 +4,7 @@
  * client that retries across a collector restart still gets its copy dropped.
  */
 import type { ClickHouseClient } from '@clickhouse/client'
+import { payloadLines } from '../ingest/decode-event-rows.js'
 import { DedupIndex } from '../ingest/dedup-index.js'
 import { EVENT_COLUMNS } from '../ingest/encode-event-rows.js'
 import type { SegmentLog } from '../log/segment-log.js'
@@ -47,8 +48,7 @@ export async function loadDedupIndex(
   while (position < log.readableEnd) {
     const { records, next } = await log.read(position, 16 * 1024 * 1024)
     for (const record of records) {
-      for (const line of record.payload.toString('utf8').split('\n')) {
-        if (line === '') continue
+      for (const line of payloadLines(record.payload)) {
         const values = JSON.parse(line) as string[]
         const at = Date.parse(`${values[RECEIVED_AT]!.replace(' ', 'T')}Z`)
         index.add(DedupIndex.hash(values[TENANT]!, values[MESSAGE_ID]!), at, now)
