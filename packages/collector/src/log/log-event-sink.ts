@@ -38,12 +38,11 @@ export class LogEventSink implements EventSink {
       return Promise.reject(error)
     }
     const appended = this.#log.append(payloads)
-    // Only pooled payloads wait with the request: the others are the log's alone until written.
-    const pooled = payloads.filter((payload) => payload.length >= POOLED_MIN_BYTES)
-    if (pooled.length === 0) return appended.then(() => undefined)
+    // Payloads wait with the request only when one is pooled: otherwise they are the log's alone.
+    if (!payloads.some((payload) => payload.length >= POOLED_MIN_BYTES)) return appended.then(() => undefined)
     // Once the append settled, the log holds no payload any more: written (and synced), or refused.
     const release = () => {
-      for (const payload of pooled) this.#payloadMemory.release(payload)
+      for (const payload of payloads) this.#payloadMemory.release(payload)
     }
     return appended.then(release, (error: unknown) => {
       release()
