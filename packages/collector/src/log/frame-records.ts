@@ -14,7 +14,7 @@ export const MAX_RECORD_BYTES = 64 * 1024 * 1024
 
 /**
  * Payloads of at least this size are written from their own buffer, after their header (bytes):
- * copying them would gain no fewer write calls worth the copy.
+ * one more write call costs less than copying them.
  */
 const DIRECT_PAYLOAD_BYTES = 64 * 1024
 
@@ -32,9 +32,9 @@ let staging = Buffer.allocUnsafeSlow(64 * 1024)
  * write a piece before asking for the next.
  *
  * A new buffer per group commit cost its pages' first-touch faults (copying the payloads into it
- * took ~2 µs per event at the maximum, profiled); a frame of batches of 500 events (450 KB each)
- * over 4 MiB still got one: 12% of the main thread, with the copies of those payloads into the
- * reused buffer (profiled at the maximum).
+ * took ~2 µs per event at the maximum, profiled); with one frame buffer reused up to 4 MiB, a
+ * commit of batches of 500 events (~450 KB each) still got a new one past that, and the copies
+ * were 12% of the main thread at the maximum (profiled).
  */
 export function* frameRecords(payloads: readonly Buffer[]): Generator<Buffer, void, undefined> {
   let at = 0

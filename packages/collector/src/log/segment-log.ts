@@ -19,7 +19,7 @@ import {
   ftruncateSync,
   mkdirSync,
   openSync,
-  read as readFd,
+  read as fsRead,
   readdirSync,
   readFileSync,
   statSync,
@@ -595,7 +595,7 @@ export class SegmentLog {
     // Memory of its own, never Node's shared pool: a consumer may transfer it to a worker.
     const buffer = Buffer.allocUnsafeSlow(length)
     const reading = new Promise<Buffer>((resolve, reject) =>
-      readFd(fd, buffer, 0, length, offset, (error, bytesRead) =>
+      fsRead(fd, buffer, 0, length, offset, (error, bytesRead) =>
         error ? reject(error) : resolve(buffer.subarray(0, bytesRead)),
       ),
     )
