@@ -59,6 +59,8 @@ export async function startCollector(
     dataDir?: string
     /** A ClickHouse store to use instead of the data dir's (another collector's, to share it). */
     store?: Store
+    /** Environment variables it reads (`CLICKHOUSE_URL`…); default: none. */
+    env?: Record<string, string>
   } = {},
 ): Promise<RunningCollector> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'rastro-test-'))
@@ -66,7 +68,7 @@ export async function startCollector(
   writeFileSync(configPath, JSON.stringify(options.config ?? testConfig))
   const config = loadConfig({
     configPath,
-    env: {},
+    env: options.env ?? {},
     flags: {
       dataDir,
       port: 0,

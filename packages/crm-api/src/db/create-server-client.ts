@@ -2,7 +2,7 @@
  * A client of a ClickHouse server (`CLICKHOUSE_URL`), as Rastro opens it everywhere: the collector,
  * its CRM feed worker and the standalone CRM (`openCrmStore`).
  */
-import { createClient, type ClickHouseClient } from '@clickhouse/client'
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client'
 
 /** Where a ClickHouse server is, and who the collector is to it. */
 export interface ServerOptions {
@@ -22,5 +22,9 @@ export function createServerClient(options: ServerOptions): ClickHouseClient {
     password: options.password ?? '',
     database: options.database ?? 'default',
     request_timeout: 60_000,
+    // Callers log a failure themselves, with what follows from it (a retry, a 503). The client's own
+    // console lines repeated each one as multi-line text beside the JSON logs: a down server
+    // printed one per readiness probe and per insert retry.
+    log: { level: ClickHouseLogLevel.OFF },
   })
 }
