@@ -169,16 +169,18 @@ export class ChdbConnection implements Connection {
   #closed = false
 
   constructor(options: ChdbConnectionOptions) {
-    this.#bodyDir = join(options.path, 'insert-bodies')
-    // Bodies left by a process that crashed mid-insert: their inserts never ended, and the caller
-    // inserts the rows again.
-    rmSync(this.#bodyDir, { recursive: true, force: true })
-    mkdirSync(this.#bodyDir, { recursive: true })
+    // The first session locks the data directory: another process running on it makes this throw,
+    // before anything of that process's (its insert bodies below) is touched.
     this.#sessions = {
       write: new Session(options.path),
       read: new Session(options.path),
       readonly: new Session(options.path),
     }
+    this.#bodyDir = join(options.path, 'insert-bodies')
+    // Bodies left by a process that crashed mid-insert: their inserts never ended, and the caller
+    // inserts the rows again.
+    rmSync(this.#bodyDir, { recursive: true, force: true })
+    mkdirSync(this.#bodyDir, { recursive: true })
     for (const session of Object.values(this.#sessions)) {
       // As a ClickHouse server answers over HTTP: 64-bit integers as JSON strings (no precision loss).
       session.query('SET output_format_json_quote_64bit_integers = 1')

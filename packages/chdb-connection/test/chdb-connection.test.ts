@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -135,5 +136,20 @@ describe('ChdbConnection through @clickhouse/client', () => {
     await client.insert({ table: 'wide', columns: ['id'], values: [['small']], format: 'JSONCompactEachRow' })
     rmSync(bodies)
     mkdirSync(bodies)
+  })
+
+  it('refuses a second process on the same directory before touching the first one’s insert bodies', async () => {
+    const body = join(dir, 'insert-bodies', 'in-flight.body')
+    writeFileSync(body, '["kept"]\n')
+    // The package's build (`npm test` makes it first): Node cannot run the TypeScript source.
+    const built = new URL('../dist/index.js', import.meta.url).pathname
+    const script = `import('${built}').then(({ ChdbConnection }) => new ChdbConnection({ path: process.argv[1] }))`
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, dir], {
+      encoding: 'utf8',
+    })
+    expect(child.status).not.toBe(0)
+    expect(child.stderr).toMatch(/Cannot lock file|Failed to create connection/)
+    expect(readdirSync(join(dir, 'insert-bodies'))).toEqual(['in-flight.body'])
+    rmSync(body)
   })
 })
