@@ -1,20 +1,23 @@
 /**
  * The `rastro` command: `serve` runs the collector, `sql` runs read-only SQL through a running
- * collector, `config-schema` prints the config file's JSON Schema.
+ * collector, `copy-to-server` copies the embedded ClickHouse's data to a server, `config-schema`
+ * prints the config file's JSON Schema.
  */
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { getConfigJsonSchema } from './config/config-schema.js'
-import { loadConfig } from './config/load-config.js'
+import { loadConfig, readClickHouseEnv } from './config/load-config.js'
 import { RastroError } from './errors.js'
 import { createServer, version } from './server.js'
+import { copyToServer } from './store/copy-to-server.js'
 
 const HELP = `rastro ${version}: self-hosted tracking collector
 
 Usage:
   rastro serve [--port 8080] [--host 0.0.0.0] [--data-dir ./data] [--config rastro.config.json] [--examples dir]
   rastro sql "<query>" [--url http://localhost:8080] [--admin-key KEY] [--data-dir ./data] [--json]
+  rastro copy-to-server [--data-dir ./data]    (with CLICKHOUSE_URL…; the collector stopped)
   rastro config-schema
 
 Environment: RASTRO_PORT, RASTRO_HOST, RASTRO_DATA_DIR, RASTRO_LOG_LEVEL, RASTRO_FLUSH_INTERVAL_MS,
@@ -126,10 +129,42 @@ async function sql(args: string[]): Promise<void> {
   else console.table(body.data)
 }
 
+/**
+ * Copies the embedded ClickHouse under `--data-dir` to the server of `CLICKHOUSE_URL` (and its
+ * `_USER`, `_PASSWORD`, `_DATABASE`, `_CLUSTER`), a line per table as it goes.
+ */
+async function copyToServerCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { 'data-dir': { type: 'string', default: process.env.RASTRO_DATA_DIR ?? './data' } },
+  })
+  const clickhouse = readClickHouseEnv(process.env)
+  if (!clickhouse.url)
+    fail('set CLICKHOUSE_URL (and CLICKHOUSE_USER, CLICKHOUSE_PASSWORD…) to the server to copy to')
+  const results = await copyToServer({
+    dataDir: resolve(values['data-dir']),
+    clickhouse,
+    onTable: (result) =>
+      process.stdout.write(
+        `${result.table}: ${result.skipped ? `not copied: ${result.skipped}` : `${result.rows} row${result.rows === 1 ? '' : 's'}`}\n`,
+      ),
+  }).catch((error: unknown) =>
+    // What went wrong is the message (a missing directory, a server refusing); a stack adds nothing.
+    fail(
+      `copy-to-server: ${error instanceof Error ? error.message : String(error)} (running it again is safe)`,
+    ),
+  )
+  const rows = results.reduce((sum, result) => sum + result.rows, 0)
+  process.stdout.write(
+    `copied ${rows} rows of ${results.filter((result) => !result.skipped).length} tables\n`,
+  )
+}
+
 async function main(): Promise<void> {
   const [command, ...args] = process.argv.slice(2)
   if (command === 'serve') return serve(args)
   if (command === 'sql') return sql(args)
+  if (command === 'copy-to-server') return copyToServerCommand(args)
   if (command === 'config-schema') {
     process.stdout.write(`${JSON.stringify(getConfigJsonSchema(), null, 2)}\n`)
     return

@@ -23,6 +23,17 @@ export interface ClickHouseSettings {
   database: string | undefined
 }
 
+/** The ClickHouse server `env` names (`CLICKHOUSE_URL`, `_USER`, `_PASSWORD`, `_DATABASE`, `_CLUSTER`); an empty one counts as unset. */
+export function readClickHouseEnv(env: NodeJS.ProcessEnv): ClickHouseSettings {
+  return {
+    url: env.CLICKHOUSE_URL || undefined,
+    cluster: env.CLICKHOUSE_CLUSTER || undefined,
+    username: env.CLICKHOUSE_USER || undefined,
+    password: env.CLICKHOUSE_PASSWORD || undefined,
+    database: env.CLICKHOUSE_DATABASE || undefined,
+  }
+}
+
 /** Keys of the default tenant that were generated on this start and must be shown once. */
 export interface GeneratedKeys {
   writeKey?: string
@@ -167,13 +178,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
     })
   }
   const settings = { ...parsedSettings.data, dataDir: resolve(parsedSettings.data.dataDir) }
-  const clickhouse: ClickHouseSettings = {
-    url: env.CLICKHOUSE_URL || undefined,
-    cluster: env.CLICKHOUSE_CLUSTER || undefined,
-    username: env.CLICKHOUSE_USER || undefined,
-    password: env.CLICKHOUSE_PASSWORD || undefined,
-    database: env.CLICKHOUSE_DATABASE || undefined,
-  }
+  const clickhouse = readClickHouseEnv(env)
   if (file) {
     return {
       settings,

@@ -1,0 +1,173 @@
+/**
+ * Moving a collector from the embedded ClickHouse to a server (docs/deploy.md): a collector runs
+ * embedded (the `rastro` command in a child process: chDB opens one data directory per process),
+ * takes events and CRM writes and stops; `rastro copy-to-server` copies its data to ClickHouse's
+ * HTTP interface, served over this process's engine (`helpers/clickhouse-http-server.ts`); a
+ * collector started on the server answers as the embedded one did, and a second copy changes
+ * nothing it answers.
+ */
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { startClickHouseHttp, type ClickHouseHttpServer } from './helpers/clickhouse-http-server.js'
+import { keys, startCollector, testConfig, type RunningCollector } from './helpers/start-collector.js'
+
+const command = new URL('../bin/rastro.js', import.meta.url).pathname
+const oldDir = mkdtempSync(join(tmpdir(), 'rastro-embedded-'))
+const enginePath = mkdtempSync(join(tmpdir(), 'rastro-server-'))
+const configPath = join(oldDir, 'rastro.config.json')
+writeFileSync(configPath, JSON.stringify(testConfig))
+const server = { CLICKHOUSE_USER: 'rastro', CLICKHOUSE_PASSWORD: "it's a s3cret" }
+
+let clickhouse: ClickHouseHttpServer
+let collector: RunningCollector | undefined
+
+beforeAll(async () => {
+  clickhouse = await startClickHouseHttp({
+    path: enginePath,
+    username: server.CLICKHOUSE_USER,
+    password: server.CLICKHOUSE_PASSWORD,
+  })
+})
+afterAll(async () => {
+  await collector?.stop()
+  await clickhouse?.close()
+  rmSync(oldDir, { recursive: true, force: true })
+  rmSync(enginePath, { recursive: true, force: true })
+})
+
+/** Runs the `rastro` command to its end; its exit code and output. */
+function run(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.once('exit', (code) => resolve({ code, stdout, stderr })),
+  )
+}
+
+/** `rastro serve` on the embedded engine in `oldDir`: its URL and a way to stop it (SIGTERM). */
+async function serveEmbedded() {
+  const args = ['serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', oldDir, '--config', configPath]
+  const env = { ...process.env, RASTRO_LOG_LEVEL: 'info', RASTRO_FLUSH_INTERVAL_MS: '50' }
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'inherit'] })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  let output = ''
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /"address":"(http:\/\/[^"]+)"/.exec(output)
+      if (match) resolve(match[1]!)
+    })
+    void exited.then((code) => reject(new Error(`rastro exited (${code}): ${output}`)))
+  })
+  return {
+    url,
+    async stop() {
+      child.kill('SIGTERM')
+      return exited
+    },
+  }
+}
+
+const secret = { authorization: `Bearer ${keys.secretKey}` }
+
+async function api(base: string, path: string, init: RequestInit = {}) {
+  const response = await fetch(`${base}${path}`, {
+    ...init,
+    headers: { ...secret, ...(init.body ? { 'content-type': 'application/json' } : {}) },
+  })
+  return { status: response.status, body: (await response.json()) as any }
+}
+
+/** What a user of the collector at `base` sees of the data: stats, the contact and its deal. */
+async function whatItAnswers(base: string, email: string) {
+  const contacts = await api(base, `/v1/crm/contacts?q=${encodeURIComponent(email)}`)
+  const contact = contacts.body.results[0]
+  return {
+    overview: (await api(base, '/v1/analytics/overview')).body.current,
+    contacts: contacts.body.results.length,
+    contact: (await api(base, `/v1/crm/contacts/${contact?.id}`)).body,
+    deals: (await api(base, `/v1/crm/deals?contactId=${contact?.id}`)).body.results,
+    pages: (await api(base, '/v1/analytics/breakdown?by=pages')).body.breakdowns[0].results,
+  }
+}
+
+const HOUR = 3_600_000
+function pageView(messageId: string, anonymousId: string, path: string) {
+  return {
+    type: 'page',
+    messageId,
+    anonymousId,
+    timestamp: new Date(Date.now() - HOUR).toISOString(),
+    context: { sessionId: `s-${anonymousId}`, page: { url: `https://shop.example${path}`, path } },
+    properties: { path, url: `https://shop.example${path}` },
+  }
+}
+
+it('copies the embedded data to the server, where a collector answers as the embedded one did', async () => {
+  const email = 'marta@example.com'
+  const embedded = await serveEmbedded()
+  const sent = await fetch(`${embedded.url}/v1/batch`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: 'http://allowed.example' },
+    body: JSON.stringify({
+      writeKey: keys.writeKey,
+      batch: [
+        pageView('m-1', 'marta', '/'),
+        pageView('m-2', 'marta', '/pricing'),
+        pageView('m-3', 'luis', "/it's\tcafé"),
+        { type: 'identify', messageId: 'm-4', anonymousId: 'marta', traits: { email, firstName: 'Marta' } },
+      ],
+    }),
+  })
+  expect(sent.status).toBe(200)
+  let before: Awaited<ReturnType<typeof whatItAnswers>> | undefined
+  for (let i = 0; !before || before.contacts === 0 || before.overview.pageViews < 3; i++) {
+    expect(i).toBeLessThan(200)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    before = await whatItAnswers(embedded.url, email).catch(() => undefined)
+  }
+  const deal = await api(embedded.url, '/v1/crm/deals', {
+    method: 'POST',
+    body: JSON.stringify({
+      name: 'Annual plan',
+      amountMinor: 120_000,
+      currency: 'EUR',
+      contactId: before!.contact.id,
+    }),
+  })
+  expect(deal.status).toBe(201)
+  before = await whatItAnswers(embedded.url, email)
+  expect(before.overview).toMatchObject({ visitors: 2, pageViews: 3 })
+  expect(before.deals).toHaveLength(1)
+
+  // While the collector runs, its engine is locked: the copy says so and touches nothing.
+  const env = { ...server, CLICKHOUSE_URL: clickhouse.url }
+  const refused = await run(['copy-to-server', '--data-dir', oldDir], env)
+  expect(refused.code).toBe(1)
+  expect(refused.stderr).toMatch(/stop it first/)
+  expect(clickhouse.counts.statements).toBe(0)
+  expect(await embedded.stop()).toBe(0)
+
+  const copied = await run(['copy-to-server', '--data-dir', oldDir], env)
+  expect(copied.stderr).toBe('')
+  expect(copied.code).toBe(0)
+  expect(copied.stdout).toMatch(/^events: 4 rows$/m)
+  expect(copied.stdout).toMatch(/^heatmap_clicks: not copied: filled by a materialized view/m)
+  expect(copied.stdout).toMatch(/^crm_deals: 1 row$/m)
+
+  collector = await startCollector({ config: testConfig, env })
+  expect(await whatItAnswers(collector.url, email)).toEqual(before)
+
+  // Again: the ReplacingMergeTree tables collapse with the first copy, the others are left alone.
+  const again = await run(['copy-to-server', '--data-dir', oldDir], env)
+  expect(again.code).toBe(0)
+  expect(again.stdout).toMatch(/^crm_changes: not copied: the server's table has rows/m)
+  expect(await whatItAnswers(collector.url, email)).toEqual(before)
+  expect(clickhouse.counts.unauthorized).toBe(0)
+}, 120_000)
