@@ -151,7 +151,7 @@ async function copyToServerCommand(args: string[]): Promise<void> {
   }).catch((error: unknown) =>
     // What went wrong is the message (a missing directory, a server refusing); a stack adds nothing.
     fail(
-      `copy-to-server: ${error instanceof Error ? error.message : String(error)} (running it again is safe)`,
+      `copy-to-server: ${error instanceof RastroError ? `${error.code}: ` : ''}${error instanceof Error ? error.message : String(error)} (running it again is safe)`,
     ),
   )
   const rows = results.reduce((sum, result) => sum + result.rows, 0)

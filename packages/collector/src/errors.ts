@@ -13,6 +13,11 @@ import { errorCodes as apiErrorCodes } from '@rastro/schema'
 export const collectorErrorCodes = {
   RASTRO_ERR_CONFIG_INVALID: { statusCode: 500, message: 'The configuration is not valid.' },
   RASTRO_ERR_CONFIG_NOT_FOUND: { statusCode: 500, message: 'The configuration file cannot be read.' },
+  RASTRO_ERR_STORE_OPEN_FAILED: {
+    statusCode: 500,
+    message:
+      'The embedded ClickHouse cannot be opened: another process holds its data directory, or it is not writable.',
+  },
   // Forwarding outcomes: recorded in `forward_log`, `forward_dead_letters` and `GET /v1/destinations`.
   RASTRO_ERR_FORWARD_UNAVAILABLE: {
     statusCode: 503,

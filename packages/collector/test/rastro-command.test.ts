@@ -3,7 +3,7 @@
  * it serves, its Node process starts with glibc's malloc thresholds, the embedded engine's
  * jemalloc options and libuv's pool size set (none can be set once Node runs), each unless the
  * caller set it, its threads but the main one
- * go to `backgroundNice`, and SIGTERM stops it cleanly. A collector embedded with `createServer`
+ * go to `backgroundNice`, a second one on the same data dir is refused, and SIGTERM stops it cleanly. A collector embedded with `createServer`
  * leaves its host's threads as they are.
  */
 import { spawn } from 'node:child_process'
@@ -47,11 +47,16 @@ function readNiceValues(pid: number | 'self'): Map<number, number> {
  * environment, the nice values of its threads once some are lowered (or after 10 s), and the
  * run-time options of the embedded engine's jemalloc (`opt.narenas: 1` lines).
  */
-async function serveAndStop(set: Record<string, string>): Promise<{
+async function serveAndStop(
+  set: Record<string, string>,
+  startSecond = false,
+): Promise<{
   environment: string[]
   niceValues: Map<number, number>
   pid: number
   jemallocOptions: string[]
+  /** With `startSecond`: how a second `rastro serve` on the same data dir ended meanwhile. */
+  second?: { code: number | null; stderr: string }
 }> {
   const env: NodeJS.ProcessEnv = { ...process.env, RASTRO_LOG_LEVEL: 'info' }
   for (const name of VARIABLES) delete env[name]
@@ -75,9 +80,18 @@ async function serveAndStop(set: Record<string, string>): Promise<{
   let environment: string[]
   let niceValues: Map<number, number>
   let jemallocOptions: string[]
+  let second: { code: number | null; stderr: string } | undefined
   const pid = child.pid!
   try {
     expect((await fetch(`${url}/health/live`)).status).toBe(200)
+    if (startSecond) {
+      const other = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] })
+      let stderr = ''
+      other.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+      second = await new Promise((resolve) => other.once('exit', (code) => resolve({ code, stderr })))
+      // The first one is unharmed.
+      expect((await fetch(`${url}/health/ready`)).status).toBe(200)
+    }
     // sh exec's Node in the same process: its initial environment is Node's.
     environment = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')
     expect(readFileSync(`/proc/${pid}/comm`, 'utf8').trim()).toBe('node')
@@ -103,12 +117,12 @@ async function serveAndStop(set: Record<string, string>): Promise<{
     child.kill('SIGTERM')
   }
   expect(await exited).toBe(0)
-  return { environment, niceValues, pid, jemallocOptions }
+  return { environment, niceValues, pid, jemallocOptions, second }
 }
 
 describe('the rastro command', () => {
   it('serves with the malloc thresholds, one engine arena and a pool of 8, and exits 0 on SIGTERM', async () => {
-    const { environment, niceValues, pid, jemallocOptions } = await serveAndStop({})
+    const { environment, niceValues, pid, jemallocOptions, second } = await serveAndStop({}, true)
     expect(environment).toContain('MALLOC_MMAP_THRESHOLD_=131072')
     expect(environment).toContain('MALLOC_TRIM_THRESHOLD_=262144')
     expect(environment).toContain('UV_THREADPOOL_SIZE=8')
@@ -118,6 +132,12 @@ describe('the rastro command', () => {
     // The main thread keeps its priority; the pool, the engine's threads and V8's go to 10.
     expect(niceValues.get(pid)).toBe(0)
     expect([...niceValues.values()].filter((nice) => nice === 10).length).toBeGreaterThanOrEqual(8)
+    // A second one on the same data dir says why it cannot start, without a stack.
+    expect(second?.code).toBe(1)
+    expect(second?.stderr).toMatch(
+      /^rastro: RASTRO_ERR_STORE_OPEN_FAILED: cannot open the embedded ClickHouse/m,
+    )
+    expect(second?.stderr).not.toMatch(/^\s+at /m)
   }, 60_000)
 
   it('keeps the values its caller set', async () => {

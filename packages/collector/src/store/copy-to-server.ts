@@ -62,17 +62,11 @@ async function insertableColumns(client: ClickHouseClient, table: string): Promi
 const countRows = async (client: ClickHouseClient, table: string) =>
   Number((await queryRows<{ n: string }>(client, `SELECT count() AS n FROM ${quoteName(table)}`))[0]?.n ?? 0)
 
-/** Opens the embedded engine at `<dataDir>/clickhouse`, naming the likely cause when it cannot. */
+/** Opens the embedded engine at `<dataDir>/clickhouse`, which must exist (no new empty one). */
 function openEmbedded(dataDir: string): Store {
   const path = join(dataDir, 'clickhouse')
   if (!existsSync(path)) throw new Error(`no embedded ClickHouse at ${path}: pass the collector's --data-dir`)
-  try {
-    return createStore({ dataDir })
-  } catch (error) {
-    throw new Error(
-      `cannot open the embedded ClickHouse at ${path} (a collector still running on it holds it: stop it first): ${(error as Error).message}`,
-    )
-  }
+  return createStore({ dataDir })
 }
 
 /**
@@ -81,9 +75,10 @@ function openEmbedded(dataDir: string): Store {
  * hears of each as it is done.
  *
  * @returns one entry per table, in the order copied.
- * @throws TypeError when `clickhouse.url` is unset; Error when the embedded engine is missing or
- *   in use, or a table of it has a column the server's lacks; the ClickHouse error of a failed
- *   migration or copy (tables copied before it stay copied; running again is safe).
+ * @throws TypeError when `clickhouse.url` is unset; RastroError `RASTRO_ERR_STORE_OPEN_FAILED` when
+ *   a collector still holds the embedded engine; Error when the engine is missing or a table of it
+ *   has a column the server's lacks; the ClickHouse error of a failed migration or copy (tables
+ *   copied before it stay copied; running again is safe).
  */
 export async function copyToServer(options: {
   dataDir: string

@@ -7,6 +7,7 @@ import { resolve } from 'node:path'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import { ChdbConnection, type Connection } from '@rastro/chdb-connection'
 import { createServerClient, type ServerOptions } from '@rastro/crm-api'
+import { createError } from '../errors.js'
 
 /** Where ClickHouse lives. */
 export interface StoreOptions {
@@ -34,7 +35,12 @@ export interface Store {
   location: string
 }
 
-/** Opens the store described by `options`. Does not run migrations (see `runMigrations`). */
+/**
+ * Opens the store described by `options`. Does not run migrations (see `runMigrations`).
+ *
+ * @throws RastroError `RASTRO_ERR_STORE_OPEN_FAILED` when the embedded engine cannot be opened
+ *   (another process holds its directory, or it is not writable).
+ */
 export function createStore(options: StoreOptions): Store {
   if (options.url) {
     const url = new URL(options.url)
@@ -54,7 +60,16 @@ export function createStore(options: StoreOptions): Store {
   const sessionSettings: Record<string, number> = threads
     ? { max_threads: threads, max_insert_threads: threads }
     : {}
-  const connection = new ChdbConnection({ path, sessionSettings })
+  let connection: ChdbConnection
+  try {
+    connection = new ChdbConnection({ path, sessionSettings })
+  } catch (error) {
+    // chDB's error says only "Failed to create connection"; the engine prints why on stderr.
+    throw createError('RASTRO_ERR_STORE_OPEN_FAILED', {
+      message: `cannot open the embedded ClickHouse at ${path}: another process holds it (a collector already running on this data directory?) or it is not writable; the engine's reason is printed above`,
+      cause: error,
+    })
+  }
   const client = createClient({ connection })
   return { client, embedded: true, connection, location: `embedded chDB at ${path}` }
 }
