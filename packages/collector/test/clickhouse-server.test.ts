@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startClickHouseHttp, type ClickHouseHttpServer } from './helpers/clickhouse-http-server.js'
+import { pageView } from './helpers/page-view.js'
 import { keys, postBatch, startCollector, type RunningCollector } from './helpers/start-collector.js'
 
 const USER = 'rastro'
@@ -51,19 +52,6 @@ async function storedCounts(prefix: string): Promise<Map<string, number>> {
 }
 
 const secret = { authorization: `Bearer ${keys.secretKey}` }
-const HOUR = 3_600_000
-
-function pageView(messageId: string, anonymousId: string, path: string) {
-  return {
-    type: 'page',
-    messageId,
-    anonymousId,
-    timestamp: new Date(Date.now() - HOUR).toISOString(),
-    context: { sessionId: `s-${anonymousId}`, page: { url: `https://shop.example${path}`, path } },
-    properties: { path, url: `https://shop.example${path}` },
-  }
-}
-
 describe('with CLICKHOUSE_URL', () => {
   it('creates its tables on the server and leaves the embedded engine unopened', async () => {
     expect(collector.app.store.embedded).toBe(false)

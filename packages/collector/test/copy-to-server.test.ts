@@ -6,15 +6,15 @@
  * collector started on the server answers as the embedded one did, and a second copy changes
  * nothing it answers.
  */
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { startClickHouseHttp, type ClickHouseHttpServer } from './helpers/clickhouse-http-server.js'
+import { pageView } from './helpers/page-view.js'
+import { runCommand, startServing } from './helpers/rastro-command.js'
 import { keys, startCollector, testConfig, type RunningCollector } from './helpers/start-collector.js'
 
-const command = new URL('../bin/rastro.js', import.meta.url).pathname
 const oldDir = mkdtempSync(join(tmpdir(), 'rastro-embedded-'))
 const enginePath = mkdtempSync(join(tmpdir(), 'rastro-server-'))
 const configPath = join(oldDir, 'rastro.config.json')
@@ -38,33 +38,11 @@ afterAll(async () => {
   rmSync(enginePath, { recursive: true, force: true })
 })
 
-/** Runs the `rastro` command to its end; its exit code and output. */
-function run(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.once('exit', (code) => resolve({ code, stdout, stderr })),
-  )
-}
-
 /** `rastro serve` on the embedded engine in `oldDir`: its URL and a way to stop it (SIGTERM). */
 async function serveEmbedded() {
-  const args = ['serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', oldDir, '--config', configPath]
+  const args = ['--port', '0', '--host', '127.0.0.1', '--data-dir', oldDir, '--config', configPath]
   const env = { ...process.env, RASTRO_LOG_LEVEL: 'info', RASTRO_FLUSH_INTERVAL_MS: '50' }
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'inherit'] })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  let output = ''
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      const match = /"address":"(http:\/\/[^"]+)"/.exec(output)
-      if (match) resolve(match[1]!)
-    })
-    void exited.then((code) => reject(new Error(`rastro exited (${code}): ${output}`)))
-  })
+  const { child, url, exited } = await startServing(args, env)
   return {
     url,
     async stop() {
@@ -94,18 +72,6 @@ async function whatItAnswers(base: string, email: string) {
     contact: (await api(base, `/v1/crm/contacts/${contact?.id}`)).body,
     deals: (await api(base, `/v1/crm/deals?contactId=${contact?.id}`)).body.results,
     pages: (await api(base, '/v1/analytics/breakdown?by=pages')).body.breakdowns[0].results,
-  }
-}
-
-const HOUR = 3_600_000
-function pageView(messageId: string, anonymousId: string, path: string) {
-  return {
-    type: 'page',
-    messageId,
-    anonymousId,
-    timestamp: new Date(Date.now() - HOUR).toISOString(),
-    context: { sessionId: `s-${anonymousId}`, page: { url: `https://shop.example${path}`, path } },
-    properties: { path, url: `https://shop.example${path}` },
   }
 }
 
@@ -147,26 +113,27 @@ it('copies the embedded data to the server, where a collector answers as the emb
   expect(before.deals).toHaveLength(1)
 
   // While the collector runs, its engine is locked: the copy says so and touches nothing.
-  const env = { ...server, CLICKHOUSE_URL: clickhouse.url }
-  const refused = await run(['copy-to-server', '--data-dir', oldDir], env)
+  const vars = { ...server, CLICKHOUSE_URL: clickhouse.url }
+  const env = { ...process.env, ...vars }
+  const refused = await runCommand(['copy-to-server', '--data-dir', oldDir], env)
   expect(refused.code).toBe(1)
   expect(refused.stderr).toMatch(/RASTRO_ERR_STORE_OPEN_FAILED: cannot open the embedded ClickHouse/)
   expect(refused.stderr).not.toMatch(/^\s+at /m)
   expect(clickhouse.counts.statements).toBe(0)
   expect(await embedded.stop()).toBe(0)
 
-  const copied = await run(['copy-to-server', '--data-dir', oldDir], env)
+  const copied = await runCommand(['copy-to-server', '--data-dir', oldDir], env)
   expect(copied.stderr).toBe('')
   expect(copied.code).toBe(0)
   expect(copied.stdout).toMatch(/^events: 4 rows$/m)
   expect(copied.stdout).toMatch(/^heatmap_clicks: not copied: filled by a materialized view/m)
   expect(copied.stdout).toMatch(/^crm_deals: 1 row$/m)
 
-  collector = await startCollector({ config: testConfig, env })
+  collector = await startCollector({ config: testConfig, env: vars })
   expect(await whatItAnswers(collector.url, email)).toEqual(before)
 
   // Again: the ReplacingMergeTree tables collapse with the first copy, the others are left alone.
-  const again = await run(['copy-to-server', '--data-dir', oldDir], env)
+  const again = await runCommand(['copy-to-server', '--data-dir', oldDir], env)
   expect(again.code).toBe(0)
   expect(again.stdout).toMatch(/^crm_changes: not copied: the server's table has rows/m)
   expect(await whatItAnswers(collector.url, email)).toEqual(before)

@@ -6,14 +6,13 @@
  * go to `backgroundNice`, a second one on the same data dir is refused, and SIGTERM stops it cleanly. A collector embedded with `createServer`
  * leaves its host's threads as they are.
  */
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { runCommand, startServing } from './helpers/rastro-command.js'
 import { startCollector } from './helpers/start-collector.js'
 
-const command = new URL('../bin/rastro.js', import.meta.url).pathname
 const dataDir = mkdtempSync(join(tmpdir(), 'rastro-command-'))
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
 
@@ -61,22 +60,8 @@ async function serveAndStop(
   const env: NodeJS.ProcessEnv = { ...process.env, RASTRO_LOG_LEVEL: 'info' }
   for (const name of VARIABLES) delete env[name]
   Object.assign(env, set)
-  const args = ['serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--config', configPath]
-  const child = spawn(command, args, {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  let output = ''
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      const match = /"address":"(http:\/\/[^"]+)"/.exec(output)
-      if (match) resolve(match[1]!)
-    })
-    void exited.then((code) => reject(new Error(`rastro exited (${code}): ${output}`)))
-  })
+  const args = ['--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--config', configPath]
+  const { child, url, exited } = await startServing(args, env)
   let environment: string[]
   let niceValues: Map<number, number>
   let jemallocOptions: string[]
@@ -85,10 +70,7 @@ async function serveAndStop(
   try {
     expect((await fetch(`${url}/health/live`)).status).toBe(200)
     if (startSecond) {
-      const other = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] })
-      let stderr = ''
-      other.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-      second = await new Promise((resolve) => other.once('exit', (code) => resolve({ code, stderr })))
+      second = await runCommand(['serve', ...args], env)
       // The first one is unharmed.
       expect((await fetch(`${url}/health/ready`)).status).toBe(200)
     }
