@@ -59,7 +59,7 @@ function parseRequest(url: URL, body: string) {
   const urlQuery = url.searchParams.get('query')
   const sql = urlQuery ?? body
   const types = placeholderTypes(sql)
-  const query_params: Record<string, string> = {}
+  const query_params: Record<string, string | null> = {}
   const clickhouse_settings: Record<string, string | number> = {}
   for (const [name, value] of url.searchParams) {
     if (name.startsWith('param_')) {
@@ -73,7 +73,8 @@ function parseRequest(url: URL, body: string) {
           code: '36',
           type: 'BAD_ARGUMENTS',
         })
-      query_params[param] = scalar ? unescapeTsv(value) : value
+      // `\N` is NULL; the engine's binding writes null as `\N` again.
+      query_params[param] = value === '\\N' ? null : scalar ? unescapeTsv(value) : value
     } else if (!NOT_SETTINGS.has(name)) {
       clickhouse_settings[name] = /^-?\d+$/.test(value) ? Number(value) : value
     }
