@@ -132,8 +132,15 @@ it('copies the embedded data to the server, where a collector answers as the emb
   collector = await startCollector({ config: testConfig, env: vars })
   expect(await whatItAnswers(collector.url, email)).toEqual(before)
 
-  // Again: the ReplacingMergeTree tables collapse with the first copy, the others are left alone.
-  const again = await runCommand(['copy-to-server', '--data-dir', oldDir], env)
+  // Again, the credentials in the URL this time: the ReplacingMergeTree tables collapse with the
+  // first copy, the others are left alone.
+  const withCredentials = new URL(clickhouse.url)
+  withCredentials.username = server.CLICKHOUSE_USER
+  withCredentials.password = encodeURIComponent(server.CLICKHOUSE_PASSWORD)
+  const again = await runCommand(['copy-to-server', '--data-dir', oldDir], {
+    ...process.env,
+    CLICKHOUSE_URL: withCredentials.toString(),
+  })
   expect(again.code).toBe(0)
   expect(again.stdout).toMatch(/^crm_changes: not copied: the server's table has rows/m)
   expect(await whatItAnswers(collector.url, email)).toEqual(before)

@@ -76,9 +76,10 @@ function openEmbedded(dataDir: string): Store {
  *
  * @returns one entry per table, in the order copied.
  * @throws TypeError when `clickhouse.url` is unset; RastroError `RASTRO_ERR_STORE_OPEN_FAILED` when
- *   a collector still holds the embedded engine; Error when the engine is missing or a table of it
- *   has a column the server's lacks; the ClickHouse error of a failed migration or copy (tables
- *   copied before it stay copied; running again is safe).
+ *   a collector still holds the embedded engine; Error when the engine is missing, the server cannot
+ *   be reached or migrated (the message names it, without its password), or it lacks a table or
+ *   column of the engine's; the ClickHouse error of a failed copy (tables copied before it stay
+ *   copied; running again is safe).
  */
 export async function copyToServer(options: {
   dataDir: string
@@ -90,7 +91,11 @@ export async function copyToServer(options: {
   const embedded = openEmbedded(options.dataDir)
   const server = createServerClient({ url, username, password, database })
   try {
-    await runMigrations(server, undefined, { cluster })
+    await runMigrations(server, undefined, { cluster }).catch((error: unknown) => {
+      const where = new URL(url)
+      where.password = ''
+      throw new Error(`ClickHouse at ${where.toString()}: ${(error as Error).message}`, { cause: error })
+    })
     const tables = await queryRows<{ name: string; engine: string }>(
       embedded.client,
       `SELECT name, engine FROM system.tables
@@ -103,7 +108,11 @@ export async function copyToServer(options: {
        WHERE database = currentDatabase() AND engine = 'MaterializedView'`,
     )
     const filledByViews = new Set(views.map((view) => /\sTO\s+(?:[\w`]+\.)?`?(\w+)`?/i.exec(view.query)?.[1]))
-    const authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`
+    // Credentials in the URL win, as they do for the collector's client.
+    const inUrl = new URL(url)
+    const user = inUrl.username ? decodeURIComponent(inUrl.username) : username
+    const secret = inUrl.username ? decodeURIComponent(inUrl.password) : password
+    const authorization = `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`
     const results: CopiedTable[] = []
     for (const { name: table, engine } of tables) {
       let result: CopiedTable
@@ -114,6 +123,7 @@ export async function copyToServer(options: {
       } else {
         const columns = await insertableColumns(embedded.client, table)
         const serverColumns = new Set(await insertableColumns(server, table))
+        if (serverColumns.size === 0) throw new Error(`the server has no table ${table}`)
         const missing = columns.find((column) => !serverColumns.has(column))
         if (missing !== undefined)
           throw new Error(
@@ -121,6 +131,8 @@ export async function copyToServer(options: {
           )
         const list = columns.map(quoteName).join(', ')
         const target = new URL(url)
+        target.username = ''
+        target.password = ''
         target.search = new URLSearchParams({
           query: `INSERT INTO ${quoteName(table)} (${list}) FORMAT TabSeparated`,
           ...(database ? { database } : {}),
