@@ -22,6 +22,11 @@ export interface ClickHouseHttpOptions {
   /** The credentials it accepts (Basic auth). */
   username: string
   password: string
+  /**
+   * Time between running a statement and answering it (ms; default 0), as on a distant server: a
+   * client that dies meanwhile never learns that its insert was stored.
+   */
+  answerDelayMs?: number
 }
 
 export interface ClickHouseHttpServer {
@@ -145,6 +150,7 @@ export async function startClickHouseHttp(options: ClickHouseHttpOptions): Promi
     const result = await connection.exec(params)
     const chunks: Buffer[] = []
     for await (const chunk of result.stream) chunks.push(chunk as Buffer)
+    if (options.answerDelayMs) await new Promise((resolve) => setTimeout(resolve, options.answerDelayMs))
     response.writeHead(200, {
       'x-clickhouse-query-id': url.searchParams.get('query_id') ?? result.query_id,
       ...(result.summary ? { 'x-clickhouse-summary': JSON.stringify(result.summary) } : {}),
