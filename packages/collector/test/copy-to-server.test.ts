@@ -141,6 +141,7 @@ it('copies the embedded data to the server, where a collector answers as the emb
     ...process.env,
     CLICKHOUSE_URL: withCredentials.toString(),
   })
+  expect(again.stderr).toBe('')
   expect(again.code).toBe(0)
   expect(again.stdout).toMatch(/^crm_changes: not copied: the server's table has rows/m)
   expect(await whatItAnswers(collector.url, email)).toEqual(before)

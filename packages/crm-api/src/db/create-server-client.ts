@@ -14,12 +14,18 @@ export interface ServerOptions {
   database?: string | undefined
 }
 
-/** A client of the server `options` describe (user `default`, no password and database `default` when unset; 60 s request timeout). */
+/**
+ * A client of the server `options` describe (user `default`, no password and database `default`
+ * when unset; credentials in `url` take the place of `username` and `password`; 60 s request timeout).
+ */
 export function createServerClient(options: ServerOptions): ClickHouseClient {
+  // Credentials in the URL win, as the client reads them; passing ours too made it warn on stderr.
+  const credentials = new URL(options.url).username
+    ? {}
+    : { username: options.username ?? 'default', password: options.password ?? '' }
   return createClient({
     url: options.url,
-    username: options.username ?? 'default',
-    password: options.password ?? '',
+    ...credentials,
     database: options.database ?? 'default',
     request_timeout: 60_000,
     // Callers log a failure themselves, with what follows from it (a retry, a 503). The client's own
