@@ -35,11 +35,7 @@ afterAll(async () => {
 
 /** Rows read straight from the engine, not through the collector. */
 async function engineRows<T>(query: string): Promise<T[]> {
-  const result = await clickhouse.connection.query({ query: `${query} FORMAT JSONEachRow` })
-  const chunks: Buffer[] = []
-  for await (const chunk of result.stream) chunks.push(chunk as Buffer)
-  const text = Buffer.concat(chunks).toString('utf8').trim()
-  return text === '' ? [] : text.split('\n').map((line) => JSON.parse(line) as T)
+  return (await clickhouse.client.query({ query, format: 'JSONEachRow' })).json<T>()
 }
 
 /** Stored rows per message id of the events whose id starts with `prefix`. */
@@ -52,6 +48,7 @@ async function storedCounts(prefix: string): Promise<Map<string, number>> {
 }
 
 const secret = { authorization: `Bearer ${keys.secretKey}` }
+
 describe('with CLICKHOUSE_URL', () => {
   it('creates its tables on the server and leaves the embedded engine unopened', async () => {
     expect(collector.app.store.embedded).toBe(false)

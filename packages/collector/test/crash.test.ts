@@ -16,7 +16,6 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createClient } from '@clickhouse/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runMigrations } from '../src/store/run-migrations.js'
 import { startClickHouseHttp, type ClickHouseHttpServer } from './helpers/clickhouse-http-server.js'
@@ -189,9 +188,8 @@ describe('SIGKILL under load', () => {
       answerDelayMs: 100,
     })
     // A merge would collapse two copies of a row (ReplacingMergeTree) before they were counted.
-    const client = createClient({ connection: clickhouse.connection })
-    await runMigrations(client)
-    await client.command({ query: 'SYSTEM STOP MERGES events' })
+    await runMigrations(clickhouse.client)
+    await clickhouse.client.command({ query: 'SYSTEM STOP MERGES events' })
   })
 
   it('loses no acknowledged event and stores none twice, on the embedded engine', async () => {

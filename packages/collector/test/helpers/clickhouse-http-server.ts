@@ -14,7 +14,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import { ChdbConnection } from '@rastro/chdb-connection'
-import { ClickHouseError } from '@clickhouse/client'
+import { ClickHouseError, createClient, type ClickHouseClient } from '@clickhouse/client'
 
 export interface ClickHouseHttpOptions {
   /** The engine's data directory. */
@@ -32,8 +32,8 @@ export interface ClickHouseHttpOptions {
 export interface ClickHouseHttpServer {
   /** `http://127.0.0.1:<port>`, the same across {@link stop} and {@link start}. */
   url: string
-  /** The engine behind it, to check what it stores without going through HTTP. */
-  connection: ChdbConnection
+  /** A client of the engine behind it, to check what it stores (or stop its merges) without HTTP. */
+  client: ClickHouseClient
   /** Statements run so far, and those refused for bad credentials. */
   counts: { statements: number; unauthorized: number }
   /** Stops answering: the port is closed and open connections are cut (a server down). */
@@ -60,9 +60,9 @@ function placeholderTypes(sql: string): Map<string, string> {
   )
 }
 
-function parseRequest(url: URL, body: string) {
+function parseRequest(url: URL, body: Buffer) {
   const urlQuery = url.searchParams.get('query')
-  const sql = urlQuery ?? body
+  const sql = urlQuery ?? body.toString('utf8')
   const types = placeholderTypes(sql)
   const query_params: Record<string, string | null> = {}
   const clickhouse_settings: Record<string, string | number> = {}
@@ -93,16 +93,16 @@ function parseRequest(url: URL, body: string) {
     })
   return {
     query: sql,
-    values: urlQuery !== null && body !== '' ? Readable.from([Buffer.from(body)]) : undefined,
+    values: urlQuery !== null && body.length > 0 ? Readable.from([body]) : undefined,
     query_params,
     clickhouse_settings,
   }
 }
 
-async function readBody(request: IncomingMessage): Promise<string> {
+async function readBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = []
   for await (const chunk of request) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks).toString('utf8')
+  return Buffer.concat(chunks)
 }
 
 /** An error's body as a ClickHouse server words it (what `parseError` of the client reads). */
@@ -185,15 +185,16 @@ export async function startClickHouseHttp(options: ClickHouseHttpOptions): Promi
     server.closeAllConnections()
     await closed
   }
+  const client = createClient({ connection })
   return {
     url: `http://127.0.0.1:${port}`,
-    connection,
+    client,
     counts,
     stop,
     start: () => listen(port),
     async close() {
       await stop()
-      await connection.close()
+      await client.close()
     },
   }
 }
