@@ -3,7 +3,19 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/data/**', '**/coverage/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '**/data/**',
+      '**/coverage/**',
+      // The temporary bundles tsup and Vite make of their config: turbo runs a package's build
+      // beside its lint, and a CI run failed when eslint listed tsup's and tsup deleted it before
+      // eslint read it.
+      '**/tsup.config.bundled_*',
+      '**/vite.config.*.timestamp-*',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
