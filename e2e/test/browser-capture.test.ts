@@ -6,7 +6,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium } from './helpers/launch-chromium.js'
+import { closeBrowser, launchChromium } from './helpers/launch-chromium.js'
 import { demoKeys, startCollector, waitFor, type RunningCollector } from './helpers/start-collector.js'
 
 let collector: RunningCollector
@@ -16,7 +16,7 @@ beforeAll(async () => {
   ;[collector, browser] = await Promise.all([startCollector(), launchChromium()])
 })
 afterAll(async () => {
-  await browser?.close()
+  await closeBrowser(browser)
   await collector?.stop()
 })
 

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium } from './helpers/launch-chromium.js'
+import { closeBrowser, launchChromium } from './helpers/launch-chromium.js'
 import { demoKeys, startCollector, waitFor, type RunningCollector } from './helpers/start-collector.js'
 
 const snippet = readFileSync(createRequire(import.meta.url).resolve('@rastro/browser/snippet'), 'utf8')
@@ -20,7 +20,7 @@ beforeAll(async () => {
   ;[collector, browser] = await Promise.all([startCollector(), launchChromium()])
 })
 afterAll(async () => {
-  await browser?.close()
+  await closeBrowser(browser)
   await collector?.stop()
 })
 

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { callApi } from './helpers/collector-api.js'
-import { launchChromium } from './helpers/launch-chromium.js'
+import { closeBrowser, launchChromium } from './helpers/launch-chromium.js'
 import { demoKeys, startCollector, type RunningCollector } from './helpers/start-collector.js'
 
 const artifacts = fileURLToPath(new URL('../artifacts/dashboard/', import.meta.url))
@@ -67,7 +67,7 @@ beforeAll(async () => {
 }, 120_000)
 
 afterAll(async () => {
-  await browser?.close()
+  await closeBrowser(browser)
   await collector?.stop()
 })
 

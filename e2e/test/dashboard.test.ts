@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium } from './helpers/launch-chromium.js'
+import { closeBrowser, launchChromium } from './helpers/launch-chromium.js'
 import { callApi, sendShopSignInAndOrder } from './helpers/collector-api.js'
 import { demoKeys, startCollector, waitFor, type RunningCollector } from './helpers/start-collector.js'
 
@@ -119,7 +119,7 @@ beforeAll(async () => {
 }, 120_000)
 
 afterAll(async () => {
-  await browser?.close()
+  await closeBrowser(browser)
   await collector?.stop()
   receiver?.close()
 })

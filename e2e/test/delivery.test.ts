@@ -14,7 +14,7 @@ import {
   scenarios,
   type DeliveryEnv,
 } from './helpers/delivery-scenarios.js'
-import { launchChromium } from './helpers/launch-chromium.js'
+import { closeBrowser, launchChromium } from './helpers/launch-chromium.js'
 import { demoKeys, startCollector, type RunningCollector } from './helpers/start-collector.js'
 import { startFixtureSite, type FixtureSite } from './helpers/start-fixture-site.js'
 
@@ -36,7 +36,7 @@ beforeAll(async () => {
   env = { browser, site, collector }
 })
 afterAll(async () => {
-  await browser?.close()
+  await closeBrowser(browser)
   await site?.stop()
   await collector?.stop()
 })

@@ -49,3 +49,21 @@ export function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
     ],
   })
 }
+
+/**
+ * Closes `browser`, giving up after `timeoutMs` with a warning on stderr: a Chromium that does not
+ * answer its close is not the collector's fault, and playwright kills it when the test process exits.
+ * On one CI run an e2e file's `afterAll` (the browser's close, then the collector's stop) outlived
+ * its 60 s; bounding this step tells the two apart.
+ */
+export async function closeBrowser(browser: Browser | undefined, timeoutMs = 15_000): Promise<void> {
+  if (!browser) return
+  let timer: NodeJS.Timeout | undefined
+  const closed = await Promise.race([
+    browser.close().then(() => true),
+    new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+  ])
+  clearTimeout(timer)
+  if (!closed)
+    console.warn(`Chromium did not close within ${timeoutMs} ms; left to playwright's exit handler`)
+}

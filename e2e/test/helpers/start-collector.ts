@@ -99,7 +99,15 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
       return result.json()
     },
     async stop() {
-      await app.close()
+      // Within the hooks' 60 s, so a stop that hangs fails as itself; the collector's own
+      // "shutdown: still closing" warnings name the part it waits on.
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([
+        app.close(),
+        new Promise((_resolve, reject) => {
+          timer = setTimeout(() => reject(new Error('the collector did not stop within 30 s')), 30_000)
+        }),
+      ]).finally(() => clearTimeout(timer))
       rmSync(dataDir, { recursive: true, force: true })
     },
   }

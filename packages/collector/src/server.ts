@@ -44,6 +44,7 @@ import { loadDedupIndex } from './store/load-dedup-index.js'
 import { CLICKHOUSE_CONSUMER, LogWriter } from './store/log-writer.js'
 import { runMigrations } from './store/run-migrations.js'
 import { createMetrics, type Metrics } from './util/create-metrics.js'
+import { closeInOrder } from './util/close-in-order.js'
 import { handleError, handleNotFound } from './util/error-handler.js'
 import { ThreadPriorities } from './util/thread-priorities.js'
 
@@ -409,12 +410,17 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
 
   app.addHook('onClose', async () => {
     threadPriorities.stop()
-    await crmFeed.close()
-    await crmWorker.close()
-    await forwarding.close()
-    await writer.close()
-    await sink.close()
-    await store.client.close()
+    await closeInOrder(
+      [
+        { name: 'CRM feed', close: () => crmFeed.close() },
+        { name: 'CRM feed worker', close: () => crmWorker.close() },
+        { name: 'forwarding', close: () => forwarding.close() },
+        { name: 'ClickHouse writer', close: () => writer.close() },
+        { name: 'log', close: () => sink.close() },
+        { name: 'ClickHouse client', close: () => store.client.close() },
+      ],
+      app.log,
+    )
   })
   return app
 }
