@@ -26,10 +26,13 @@ import { VisitorSalt } from './ingest/visitor-salt.js'
 import { RecordConsumer } from './log/record-consumer.js'
 import { LogEventSink } from './log/log-event-sink.js'
 import { SegmentLog } from './log/segment-log.js'
+import { crmFeedRoutes } from './crm-feed/crm-feed-routes.js'
 import { CrmFeedWorker } from './crm-feed/crm-feed-worker.js'
+import { CrmHostClient } from './crm-feed/crm-host-client.js'
 import { createForwarding } from './forward/create-forwarding.js'
 import { adminSqlRoutes } from './query/admin-sql-routes.js'
 import { analyticsRoutes } from './query/analytics-routes.js'
+import { crmProxyRoutes } from './query/crm-proxy-routes.js'
 import { acceptsSession, dashboardRoutes } from './query/dashboard-routes.js'
 import { DashboardSessions } from './query/dashboard-sessions.js'
 import { destinationsRoutes } from './query/destinations-routes.js'
@@ -44,7 +47,7 @@ import { loadDedupIndex } from './store/load-dedup-index.js'
 import { CLICKHOUSE_CONSUMER, LogWriter } from './store/log-writer.js'
 import { runMigrations } from './store/run-migrations.js'
 import { createMetrics, type Metrics } from './util/create-metrics.js'
-import { closeInOrder } from './util/close-in-order.js'
+import { closeInOrder, type ClosingStep } from './util/close-in-order.js'
 import { handleError, handleNotFound } from './util/error-handler.js'
 import { ThreadPriorities } from './util/thread-priorities.js'
 
@@ -317,48 +320,80 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   await app.register(dashboardRoutes, { tenants: config.tenants, keyRing, sessions })
   await app.register(adminSqlRoutes, { client: store.client, keyRing })
   await app.register(destinationsRoutes, { tenants: config.tenants, keyRing, forwarding })
-  await app.register(crm, {
-    client: store.client,
-    insertSettings,
-    cluster,
-    resolveKey: (key) => keyRing.findSecretKey(key),
-    resolveSession: (request) => request.dashboardSession ?? undefined,
-    getRetentionDays: (tenantId) =>
-      config.tenants.find((tenant) => tenant.id === tenantId)?.retentionDays ?? 1095,
-    // GDPR delete: what forwarding and the heatmaps keep about the person's events goes before the
-    // events do, and the log starts a new segment, so the one holding their raw events is deleted
-    // as soon as every consumer has read it.
-    onErase: async (tenantId, person) => {
-      const erased = {
-        ...(await forwarding.store.erasePerson(tenantId, person.events)),
-        heatmap_clicks: await eraseHeatmapClicks(store.client, tenantId, person.events, cluster),
-      }
-      await log.roll()
-      return erased
-    },
-    // The feed runs in a worker thread (below): app.crm.whenIdle() waits for its webhooks too.
-    whenFeedIdle: () => crmWorker.whenIdle(),
-  })
-  // The CRM reads accepted events from the log with its own cursor (identities, lead scores), and
-  // handles them in a worker thread, off the event loop that acknowledges ingest.
-  const crmWorker = new CrmFeedWorker({
-    store,
-    writer: app.crm.writer,
-    insertSettings,
-    cluster,
-    retentionDays: Object.fromEntries(config.tenants.map((tenant) => [tenant.id, tenant.retentionDays])),
-    // With the dedup index on, the log holds each (tenant, messageId) once within its window, so
-    // the feed need not remember ids (its 200k-id memory took 2.6% of the event loop, measured).
-    recentIdsLimit: dedupAtIngest ? 0 : undefined,
-    logger: app.log,
-  })
-  const crmFeed = new RecordConsumer({
-    log,
-    name: 'crm',
-    handle: (payloads) => crmWorker.handle(payloads),
-    logger: app.log,
-  })
-  crmFeed.start()
+  // The CRM (contacts, lead scores, deals) is fed from the log with its own cursor, `crm`.
+  let crmSteps: ClosingStep[]
+  if (settings.crmFeed === 'remote') {
+    // The fleet's CRM runs on another collector: this one's events go there, and so do its CRM
+    // requests, so the CRM has one writer. A batch is retried while the host is out, until the
+    // feed is a quarter of the log's bound behind (as a destination): the CRM host never makes
+    // ingest refuse events.
+    const crmHost = new CrmHostClient({ url: settings.crmHostUrl!, key: settings.crmHostKey! })
+    await app.register(crmProxyRoutes, { hostUrl: settings.crmHostUrl! })
+    const crmFeed = new RecordConsumer({
+      log,
+      name: 'crm',
+      handle: (payloads) => crmHost.send(payloads),
+      logger: app.log,
+      maxLagBytes: Math.floor(settings.maxLogBytes / 4),
+      retryMinMs: 1000,
+    })
+    crmFeed.start()
+    crmSteps = [
+      { name: 'CRM feed', close: () => crmFeed.close() },
+      { name: 'CRM host client', close: () => crmHost.close() },
+    ]
+  } else {
+    await app.register(crm, {
+      client: store.client,
+      insertSettings,
+      cluster,
+      resolveKey: (key) => keyRing.findSecretKey(key),
+      resolveSession: (request) => request.dashboardSession ?? undefined,
+      getRetentionDays: (tenantId) =>
+        config.tenants.find((tenant) => tenant.id === tenantId)?.retentionDays ?? 1095,
+      // GDPR delete: what forwarding and the heatmaps keep about the person's events goes before the
+      // events do, and the log starts a new segment, so the one holding their raw events is deleted
+      // as soon as every consumer has read it.
+      onErase: async (tenantId, person) => {
+        const erased = {
+          ...(await forwarding.store.erasePerson(tenantId, person.events)),
+          heatmap_clicks: await eraseHeatmapClicks(store.client, tenantId, person.events, cluster),
+        }
+        await log.roll()
+        return erased
+      },
+      // The feed runs in a worker thread (below): app.crm.whenIdle() waits for its webhooks too.
+      whenFeedIdle: () => crmWorker.whenIdle(),
+    })
+    // The CRM reads accepted events from the log with its own cursor (identities, lead scores), and
+    // handles them in a worker thread, off the event loop that acknowledges ingest.
+    const crmWorker = new CrmFeedWorker({
+      store,
+      writer: app.crm.writer,
+      insertSettings,
+      cluster,
+      retentionDays: Object.fromEntries(config.tenants.map((tenant) => [tenant.id, tenant.retentionDays])),
+      // With the dedup index on, the log holds each (tenant, messageId) once within its window, so
+      // the feed need not remember ids (its 200k-id memory took 2.6% of the event loop, measured).
+      // A CRM host remembers them: other collectors' logs can hold the same ids (a client's retry
+      // sent to another collector), and a sender's batch comes again when its answer was lost.
+      recentIdsLimit: dedupAtIngest && settings.crmFeed === 'local' ? 0 : undefined,
+      logger: app.log,
+    })
+    const crmFeed = new RecordConsumer({
+      log,
+      name: 'crm',
+      handle: (payloads) => crmWorker.handle(payloads),
+      logger: app.log,
+    })
+    crmFeed.start()
+    if (settings.crmFeed === 'host')
+      await app.register(crmFeedRoutes, { keyRing, handle: (payloads) => crmWorker.handle(payloads) })
+    crmSteps = [
+      { name: 'CRM feed', close: () => crmFeed.close() },
+      { name: 'CRM feed worker', close: () => crmWorker.close() },
+    ]
+  }
 
   // The browser SDK at /rastro.js and at the sites' neutral script paths, its chunks beside each.
   const scriptFolders = ['/', ...[...scriptPaths].map((path) => path.slice(0, path.lastIndexOf('/') + 1))]
@@ -412,8 +447,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     threadPriorities.stop()
     await closeInOrder(
       [
-        { name: 'CRM feed', close: () => crmFeed.close() },
-        { name: 'CRM feed worker', close: () => crmWorker.close() },
+        ...crmSteps,
         { name: 'forwarding', close: () => forwarding.close() },
         { name: 'ClickHouse writer', close: () => writer.close() },
         { name: 'log', close: () => sink.close() },

@@ -58,6 +58,20 @@ export const errorCodes = {
     statusCode: 409,
     message: 'A replay to this destination is already running; wait for it to finish.',
   },
+  RASTRO_ERR_CRM_HOST_UNAVAILABLE: {
+    statusCode: 503,
+    message:
+      "The fleet's CRM host, which this collector's CRM requests go to, cannot be reached; retry later.",
+  },
+  RASTRO_ERR_CRM_FEED_COLUMNS: {
+    statusCode: 409,
+    message:
+      'The events sent to the CRM host have columns its version cannot read; upgrade the CRM host first.',
+  },
+  RASTRO_ERR_CRM_FEED_FAILED: {
+    statusCode: 503,
+    message: 'The CRM host could not write the events sent to it to its CRM; retry later.',
+  },
   RASTRO_ERR_INTERNAL: { statusCode: 500, message: 'Internal error; see the collector log.' },
   RASTRO_ERR_EVENT_INVALID: {
     statusCode: 400,

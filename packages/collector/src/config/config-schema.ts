@@ -108,6 +108,17 @@ export const settingsSchema = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Directory served at `/examples/` (the demo pages); unset: not served. */
   examplesDir: z.string().optional(),
+  /**
+   * Where this collector's accepted events feed the CRM (contacts, lead scores, deals):
+   * `local`, its own CRM; `host`, its own CRM, which also takes the events of the fleet's other
+   * collectors (`POST /v1/internal/crm-feed`), so the fleet's CRM has one writer; `remote`, sent to
+   * the CRM host at `crmHostUrl`, to which this collector's `/v1/crm/` requests are proxied too.
+   */
+  crmFeed: z.enum(['local', 'host', 'remote']).default('local'),
+  /** With `crmFeed: "remote"`: the CRM host's base URL (`http://crm.internal:8080`). */
+  crmHostUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** With `crmFeed: "remote"`: the CRM host's admin key, which authenticates the events sent to it. */
+  crmHostKey: z.string().min(1).optional(),
   /** MQTT broker to take device frames from (`mqtt://user:pass@host:1883`, `mqtts://…`); unset: no MQTT. */
   mqttUrl: z.url({ protocol: /^(mqtts?|wss?)$/ }).optional(),
   /** Devices publish frames on `<prefix>/<device key>/up`; acks go to `<prefix>/<device key>/ack`. */

@@ -178,6 +178,16 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
     })
   }
   const settings = { ...parsedSettings.data, dataDir: resolve(parsedSettings.data.dataDir) }
+  if (settings.crmFeed === 'remote') {
+    for (const setting of ['crmHostUrl', 'crmHostKey'] as const) {
+      if (settings[setting] === undefined) {
+        throw createError('RASTRO_ERR_CONFIG_INVALID', {
+          message: `invalid setting: ${setting} (${toEnvName(setting)}) is required with crmFeed "remote"`,
+          field: setting,
+        })
+      }
+    }
+  }
   const clickhouse = readClickHouseEnv(env)
   if (file) {
     return {

@@ -2,8 +2,9 @@
  * A log consumer that hands the payloads of accepted records to a handler (the CRM feed, which
  * decodes them in its worker thread), in batches, with its own persisted cursor: the cursor moves
  * only after the handler resolved, so a crash replays the batch (the handler must be idempotent;
- * the CRM is). A batch the handler keeps refusing is skipped after `maxAttempts`, with an error
- * logged, so a failing consumer can never hold the log back until ingest has to refuse events.
+ * the CRM is). A batch the handler keeps refusing is skipped after `maxAttempts` (or once the
+ * consumer is `maxLagBytes` behind), with an error logged, so a failing consumer can never hold
+ * the log back until ingest has to refuse events.
  *
  * Batches gather for `batchIntervalMs` while less than `batchBytes` waits: each batch costs a
  * cursor commit (write, fsync, rename) and the handler's queries, and under a stream of
@@ -30,16 +31,26 @@ export interface RecordConsumerOptions {
    * (RSS at the end of a burst 501-508 against 548-627 MB) for four times the calls.
    */
   batchBytes?: number
-  /** Attempts at one batch before it is skipped. */
+  /** Attempts at one batch before it is skipped (unless `maxLagBytes` is set). */
   maxAttempts?: number
+  /**
+   * When set, a failing batch is retried for as long as the consumer is less than this far
+   * behind the log's end (bytes), however many attempts that takes, and skipped past it: for a
+   * handler that may be out for minutes (another host), without ever holding the log until
+   * ingest refuses events.
+   */
+  maxLagBytes?: number
   /** First wait between attempts (ms); doubles each time. */
   retryMinMs?: number
+  /** Longest wait between attempts (ms). */
+  retryMaxMs?: number
   /** Shortest time between the starts of two batches smaller than `batchBytes` (ms). */
   batchIntervalMs?: number
 }
 
 export class RecordConsumer {
-  readonly #options: Required<RecordConsumerOptions>
+  readonly #options: Required<Omit<RecordConsumerOptions, 'maxLagBytes'>> &
+    Pick<RecordConsumerOptions, 'maxLagBytes'>
   readonly #cursor: LogCursor
   #stopping = false
   #running: Promise<void> | undefined
@@ -52,6 +63,7 @@ export class RecordConsumer {
       batchBytes: 4 * 1024 * 1024,
       maxAttempts: 5,
       retryMinMs: 500,
+      retryMaxMs: 30_000,
       batchIntervalMs: 250,
       ...options,
     }
@@ -110,22 +122,23 @@ export class RecordConsumer {
       records: read.records.length,
     })
     if (read.records.length === 0) return result('done')
-    for (let attempt = 1; attempt <= this.#options.maxAttempts; attempt++) {
+    const { log, maxAttempts, maxLagBytes, name } = this.#options
+    const mayRetry = (attempt: number) =>
+      maxLagBytes === undefined ? attempt < maxAttempts : log.getLag(name).bytes < maxLagBytes
+    for (let attempt = 1; ; attempt++) {
       if (attempt > 1) read = await this.#cursor.read(position, this.#options.batchBytes)
       try {
         await this.#options.handle(read.records.map((record) => record.payload))
         return result('done')
       } catch (error) {
-        this.#options.logger.warn(
-          { err: error, consumer: this.#options.name, attempt },
-          'log consumer: handler failed',
-        )
+        this.#options.logger.warn({ err: error, consumer: name, attempt }, 'log consumer: handler failed')
         if (this.#stopping) return result('stopped')
+        if (!mayRetry(attempt)) return result('skipped')
         await this.#pause.sleep(waitMs)
-        waitMs *= 2
+        if (this.#stopping) return result('stopped')
+        waitMs = Math.min(waitMs * 2, this.#options.retryMaxMs)
       }
     }
-    return result('skipped')
   }
 
   /** Stops after the batch in hand (its cursor then reflects what was handled). */

@@ -147,6 +147,24 @@ describe('loadConfig', () => {
     )
   })
 
+  it('needs the CRM host and its key when the CRM feed is remote', () => {
+    const path = writeConfig(valid)
+    const remote = (env: Record<string, string>) =>
+      loadConfig({ configPath: path, env: { RASTRO_CRM_FEED: 'remote', ...env } })
+    expect(() => remote({})).toThrow(
+      expect.objectContaining({ code: 'RASTRO_ERR_CONFIG_INVALID', field: 'crmHostUrl' }),
+    )
+    expect(() => remote({ RASTRO_CRM_HOST_URL: 'http://crm.internal:8080' })).toThrow(
+      /crmHostKey \(RASTRO_CRM_HOST_KEY\) is required/,
+    )
+    expect(() => remote({ RASTRO_CRM_HOST_URL: 'ftp://crm.internal', RASTRO_CRM_HOST_KEY: 'ak_x' })).toThrow(
+      /crmHostUrl \(RASTRO_CRM_HOST_URL\)/,
+    )
+    expect(
+      remote({ RASTRO_CRM_HOST_URL: 'http://crm.internal:8080', RASTRO_CRM_HOST_KEY: 'ak_x' }).settings,
+    ).toMatchObject({ crmFeed: 'remote', crmHostUrl: 'http://crm.internal:8080', crmHostKey: 'ak_x' })
+  })
+
   it('without a config file, makes a default tenant whose generated keys are kept and reused', () => {
     const dataDir = tempDir()
     const first = loadConfig({ env: {}, flags: { dataDir } })

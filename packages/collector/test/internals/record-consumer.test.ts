@@ -85,6 +85,35 @@ describe('RecordConsumer', () => {
     await log.close()
   })
 
+  it('with maxLagBytes, retries a failing batch past maxAttempts while little waits behind it, and skips it once more does', async () => {
+    const log = openTestLog(join(dir, 'lag'))
+    await log.append(record('stuck'))
+    const attempts: string[][] = []
+    const consumer = new RecordConsumer({
+      log,
+      name: 'test',
+      handle: async (payloads) => {
+        const ids = payloads.flatMap((payload) => decodeEventRows(payload).map((row) => row.message_id))
+        attempts.push(ids)
+        if (ids.includes('stuck')) throw new Error('the other host is out')
+      },
+      logger: quietLogger,
+      maxAttempts: 2,
+      maxLagBytes: 16 * 1024,
+      retryMinMs: 1,
+      retryMaxMs: 5,
+    })
+    consumer.start()
+    await until(() => attempts.length >= 10)
+    expect(attempts.every((ids) => ids.join() === 'stuck')).toBe(true)
+    // ~90 records of ~400 bytes: the consumer is past 16 KiB behind, and gives the batch up.
+    for (let i = 0; i < 90; i++) await log.append(record(`later-${i}`))
+    await until(() => attempts.some((ids) => ids.includes('later-89')))
+    expect(attempts.flat().filter((id) => id.startsWith('later-'))).toHaveLength(90)
+    await consumer.close()
+    await log.close()
+  })
+
   it('reads a batch anew for each attempt, so a handler may transfer its payloads away', async () => {
     const log = openTestLog(join(dir, 'transfer'))
     await log.append(record('kept'))
