@@ -140,9 +140,14 @@ describe('landing page', () => {
   })
 
   it('serves the script and the examples', async () => {
+    // Bodies read to the end: a connection left with an unread answer is not idle when the
+    // collector stops.
     const script = await fetch(`${collector.origin}/rastro.js`)
     expect(script.status).toBe(200)
     expect(script.headers.get('content-type')).toMatch(/javascript/)
-    expect((await fetch(`${collector.origin}/examples/landing-page/`)).status).toBe(200)
+    expect(await script.text()).toContain('rastro')
+    const example = await fetch(`${collector.origin}/examples/landing-page/`)
+    expect(example.status).toBe(200)
+    expect(await example.text()).toMatch(/<html/i)
   })
 })

@@ -47,8 +47,8 @@ import { loadDedupIndex } from './store/load-dedup-index.js'
 import { CLICKHOUSE_CONSUMER, LogWriter } from './store/log-writer.js'
 import { runMigrations } from './store/run-migrations.js'
 import { createMetrics, type Metrics } from './util/create-metrics.js'
-import { closeInOrder, type ClosingStep } from './util/close-in-order.js'
 import { handleError, handleNotFound } from './util/error-handler.js'
+import { ShutdownWatch, type ClosingStep } from './util/shutdown-watch.js'
 import { ThreadPriorities } from './util/thread-priorities.js'
 
 declare module 'fastify' {
@@ -157,6 +157,11 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     trustProxy:
       typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
   })
+  // Fastify runs the preClose hooks in the order they were added and the onClose hooks in the
+  // reverse order: these two come first and last, so the watch covers the whole stop.
+  const shutdown = new ShutdownWatch(app.log)
+  app.addHook('preClose', async () => shutdown.begin('device ingest (preClose)'))
+  app.addHook('onClose', async () => shutdown.end())
   if (countries) {
     app.log.info(
       {
@@ -443,18 +448,29 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
 
   threadPriorities.start()
 
+  // Fastify closes the idle connections and waits for the others: a client that stops sending or
+  // reading would hold the stop forever. Past `shutdownGraceMs` the connections left are cut; a
+  // client whose ingest request is cut never got its ack, and sends the events again.
+  let cutConnections: NodeJS.Timeout | undefined
+  app.addHook('preClose', async () => {
+    shutdown.enter('HTTP requests in flight')
+    cutConnections = setTimeout(() => {
+      app.log.warn({ graceMs: settings.shutdownGraceMs }, 'shutdown: cutting the connections still open')
+      app.server.closeAllConnections()
+    }, settings.shutdownGraceMs)
+    cutConnections.unref()
+  })
   app.addHook('onClose', async () => {
+    clearTimeout(cutConnections)
     threadPriorities.stop()
-    await closeInOrder(
-      [
-        ...crmSteps,
-        { name: 'forwarding', close: () => forwarding.close() },
-        { name: 'ClickHouse writer', close: () => writer.close() },
-        { name: 'log', close: () => sink.close() },
-        { name: 'ClickHouse client', close: () => store.client.close() },
-      ],
-      app.log,
-    )
+    await shutdown.closeInOrder([
+      ...crmSteps,
+      { name: 'forwarding', close: () => forwarding.close() },
+      { name: 'ClickHouse writer', close: () => writer.close() },
+      { name: 'log', close: () => sink.close() },
+      { name: 'ClickHouse client', close: () => store.client.close() },
+    ])
+    shutdown.enter("plugins' onClose hooks (the CRM API's writer and webhooks)")
   })
   return app
 }

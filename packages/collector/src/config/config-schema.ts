@@ -104,6 +104,12 @@ export const settingsSchema = z.strictObject({
    * records) to use instead of the bundled one, e.g. a newer download; read once at start.
    */
   countryDbPath: z.string().optional(),
+  /**
+   * How long a stop (SIGTERM) waits for the HTTP requests in flight before it cuts their
+   * connections (ms): a client that stops reading would otherwise hold it forever. A cut ingest
+   * request was never acknowledged; its client sends the events again.
+   */
+  shutdownGraceMs: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /** Log level: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Directory served at `/examples/` (the demo pages); unset: not served. */

@@ -27,6 +27,13 @@ function toRastroError(error: FastifyError): RastroError {
   ) {
     return createError('RASTRO_ERR_INGEST_INVALID_JSON', { message: error.message })
   }
+  // The client closed the connection before its body was whole (a page unloading, a stop's cut):
+  // no answer reaches it, and it is no bug of ours.
+  if (error.code === 'ECONNRESET' && error.statusCode === 400) {
+    return createError('RASTRO_ERR_INGEST_INVALID_BODY', {
+      message: 'the client closed the request before its body ended',
+    })
+  }
   return createError('RASTRO_ERR_INTERNAL', { cause: error })
 }
 

@@ -30,4 +30,25 @@ describe('handleError', () => {
       error: { code: 'RASTRO_ERR_QUERY_INVALID', message: expect.any(String), field: 'from' },
     })
   })
+
+  it('answers a body the client broke off as a bad body, not as a bug', async () => {
+    const logged: string[] = []
+    const stream = { write: (line: string) => void logged.push(line) }
+    const app = Fastify({ logger: { level: 'error', stream } })
+    app.setErrorHandler(handleError)
+    app.get('/aborted', async () => {
+      // What Fastify's body reader throws when the connection closes mid-body.
+      throw Object.assign(new Error('aborted'), { code: 'ECONNRESET', statusCode: 400 })
+    })
+    app.get('/bug', async () => {
+      throw new TypeError('undefined is not a function')
+    })
+    const aborted = await app.inject('/aborted')
+    expect([aborted.statusCode, aborted.json().error.code]).toEqual([400, 'RASTRO_ERR_INGEST_INVALID_BODY'])
+    expect(logged).toEqual([])
+    const bug = await app.inject('/bug')
+    await app.close()
+    expect([bug.statusCode, bug.json().error.code]).toEqual([500, 'RASTRO_ERR_INTERNAL'])
+    expect(logged).toHaveLength(1)
+  })
 })
