@@ -190,10 +190,18 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
   }
   const clickhouse = readClickHouseEnv(env)
   if (file) {
+    const adminKeySha256 = file.adminKeySha256 ?? (file.adminKey ? hashKey(file.adminKey) : undefined)
+    if (settings.crmFeed === 'host' && adminKeySha256 === undefined) {
+      throw createError('RASTRO_ERR_CONFIG_INVALID', {
+        message:
+          'crmFeed "host" needs an adminKey (or adminKeySha256): the other collectors send events with it',
+        field: 'adminKey',
+      })
+    }
     return {
       settings,
       tenants: file.tenants,
-      adminKeySha256: file.adminKeySha256 ?? (file.adminKey ? hashKey(file.adminKey) : undefined),
+      adminKeySha256,
       clickhouse,
       source: resolve(options.configPath!),
       generatedKeys: undefined,

@@ -147,7 +147,7 @@ describe('loadConfig', () => {
     )
   })
 
-  it('needs the CRM host and its key when the CRM feed is remote', () => {
+  it('needs the CRM host and its key when the CRM feed is remote, and an admin key on the host', () => {
     const path = writeConfig(valid)
     const remote = (env: Record<string, string>) =>
       loadConfig({ configPath: path, env: { RASTRO_CRM_FEED: 'remote', ...env } })
@@ -160,6 +160,10 @@ describe('loadConfig', () => {
     expect(() => remote({ RASTRO_CRM_HOST_URL: 'ftp://crm.internal', RASTRO_CRM_HOST_KEY: 'ak_x' })).toThrow(
       /crmHostUrl \(RASTRO_CRM_HOST_URL\)/,
     )
+    const { adminKey: _adminKey, ...withoutAdminKey } = valid
+    expect(() =>
+      loadConfig({ configPath: writeConfig(withoutAdminKey), env: { RASTRO_CRM_FEED: 'host' } }),
+    ).toThrow(expect.objectContaining({ code: 'RASTRO_ERR_CONFIG_INVALID', field: 'adminKey' }))
     expect(
       remote({ RASTRO_CRM_HOST_URL: 'http://crm.internal:8080', RASTRO_CRM_HOST_KEY: 'ak_x' }).settings,
     ).toMatchObject({ crmFeed: 'remote', crmHostUrl: 'http://crm.internal:8080', crmHostKey: 'ak_x' })
