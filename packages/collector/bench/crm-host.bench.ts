@@ -4,11 +4,12 @@
  * its CRM when the fleet's other collectors send it their logs' batches, as `CrmHostClient` sends
  * them: ~4 MiB of event rows each, one batch at a time per sender.
  *
- * Each visitor is one page view's ten browser events (`browser-events.ts`) with an identify of its
- * own email, so every visitor becomes a contact: the CRM's costly case (a site's anonymous
- * visitors mostly cost it a decode and a skip).
+ * Each visitor is one page view's browser events (`browser-events.ts`); a share of them also send
+ * an identify with an email of their own and become contacts, the CRM's costly case (an anonymous
+ * visitor's events mostly cost it a decode and a skip).
  *
- * Environment: BENCH_VISITORS (per sender, default 20,000), BENCH_SENDERS (a list, default `1,2`).
+ * Environment: BENCH_VISITORS (per sender, default 20,000), BENCH_SENDERS (a list, default `1,2`),
+ * BENCH_IDENTIFIED (the share of visitors who identify, a list, default `1,0.05`).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
@@ -27,12 +28,20 @@ import { BENCH_SITE, BENCH_USER_AGENT, browserBody, EVENTS_PER_PAGE } from './br
 
 const VISITORS = Number(process.env.BENCH_VISITORS ?? 20_000)
 const SENDERS = (process.env.BENCH_SENDERS ?? '1,2').split(',').map(Number)
+const IDENTIFIED = (process.env.BENCH_IDENTIFIED ?? '1,0.05').split(',').map(Number)
 /** Bytes of rows per batch: what a sender's log consumer reads at a time. */
 const BATCH_BYTES = 4 * 1024 * 1024
 const ADMIN_KEY = 'ak_bench_crm_host_key'
 
-/** The log payloads of `VISITORS` visitors, named after `sender`, cut into batches of ~{@link BATCH_BYTES}. */
-function senderBatches(sender: number, dataDir: string): { batches: Buffer[][]; events: number } {
+/**
+ * The log payloads of `VISITORS` visitors, named after `sender`, the share `identified` of them
+ * with their identify, cut into batches of ~{@link BATCH_BYTES}.
+ */
+function senderBatches(
+  sender: number,
+  identified: number,
+  dataDir: string,
+): { batches: Buffer[][]; events: number } {
   const steps = createSteps({
     visitorIds: new VisitorIds({ salt: new VisitorSalt(dataDir) }),
     countries: loadCountryDb(),
@@ -49,9 +58,14 @@ function senderBatches(sender: number, dataDir: string): { batches: Buffer[][]; 
   const template = runPipeline(body.batch, request, steps, createRow).rows
   const batches: Buffer[][] = [[]]
   let bytes = 0
+  let events = 0
   for (let visitor = 0; visitor < VISITORS; visitor++) {
     const id = `s${sender}-v${visitor}`
-    const rows: EventRow[] = template.map((row, i) => ({
+    // Spread evenly: visitor k identifies when the running share passes a whole number.
+    const identifies = Math.floor((visitor + 1) * identified) > Math.floor(visitor * identified)
+    const visits = identifies ? template : template.filter((row) => row.type !== 'identify')
+    events += visits.length
+    const rows: EventRow[] = visits.map((row, i) => ({
       ...row,
       message_id: `${id}-${i}`,
       anonymous_id: id,
@@ -68,7 +82,7 @@ function senderBatches(sender: number, dataDir: string): { batches: Buffer[][]; 
       bytes += payload.length
     }
   }
-  return { batches, events: VISITORS * template.length }
+  return { batches, events }
 }
 
 const percentile = (sorted: number[], p: number) =>
@@ -95,12 +109,16 @@ async function main(): Promise<void> {
   })
   const url = await app.listen({ port: 0, host: '127.0.0.1' })
   console.log(
-    `${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}; ${VISITORS} visitors per sender, ${EVENTS_PER_PAGE} events each (one identify), batches of ${BATCH_BYTES / 1024 / 1024} MiB`,
+    `${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}; ${VISITORS} visitors per sender, ${EVENTS_PER_PAGE} events each (one an identify, left out for those who do not identify), batches of ${BATCH_BYTES / 1024 / 1024} MiB`,
   )
   try {
     let run = 0
-    for (const senders of SENDERS) {
-      const work = Array.from({ length: senders }, (_, i) => senderBatches(run * 100 + i, dataDir))
+    for (const [identified, senders] of IDENTIFIED.flatMap((share) =>
+      SENDERS.map((count) => [share, count]),
+    )) {
+      const work = Array.from({ length: senders! }, (_, i) =>
+        senderBatches(run * 100 + i, identified!, dataDir),
+      )
       run++
       const events = work.reduce((sum, { events }) => sum + events, 0)
       const batchMs: number[] = []
@@ -121,7 +139,7 @@ async function main(): Promise<void> {
       const cpu = process.cpuUsage(cpuStart)
       batchMs.sort((a, b) => a - b)
       console.log(
-        `${senders} sender(s): ${Math.round(events / seconds).toLocaleString('en')} events/s into the CRM ` +
+        `${senders} sender(s), ${identified! * 100}% of visitors identified: ${Math.round(events / seconds).toLocaleString('en')} events/s into the CRM ` +
           `(${events.toLocaleString('en')} events in ${seconds.toFixed(1)} s, ${batchMs.length} batches, ` +
           `${Math.round(percentile(batchMs, 0.5))} / ${Math.round(percentile(batchMs, 0.99))} ms p50 / p99 each); ` +
           `${(((cpu.user + cpu.system) / events) * 1).toFixed(1)} µs of CPU per event, every thread of the process`,
