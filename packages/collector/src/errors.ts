@@ -16,7 +16,7 @@ export const collectorErrorCodes = {
   RASTRO_ERR_STORE_OPEN_FAILED: {
     statusCode: 500,
     message:
-      'The embedded ClickHouse cannot be opened: another process holds its data directory, or it is not writable.',
+      'ClickHouse cannot be opened: another process holds the embedded data directory, or it is not writable; or the server cannot be reached, or lacks the database.',
   },
   // Forwarding outcomes: recorded in `forward_log`, `forward_dead_letters` and `GET /v1/destinations`.
   RASTRO_ERR_FORWARD_UNAVAILABLE: {

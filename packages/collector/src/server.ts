@@ -15,6 +15,7 @@ import fastifyStatic from '@fastify/static'
 import { crm } from '@rastro/crm-api'
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import { KeyRing } from './config/key-ring.js'
+import { createError } from './errors.js'
 import type { ResolvedConfig } from './config/load-config.js'
 import { loadCountryDb } from './ingest/country-db.js'
 import { DedupIndex } from './ingest/dedup-index.js'
@@ -114,10 +115,34 @@ function readBrowserScript(file: string): Buffer | undefined {
 }
 
 /**
+ * A ClickHouse server's first answer at start, in words a newcomer can act on: the server cannot
+ * be reached, or the database `CLICKHOUSE_DATABASE` names does not exist (the collector does not
+ * create databases: on a cluster that is the operator's `CREATE DATABASE … ON CLUSTER`).
+ */
+function toServerOpenError(error: unknown, store: Store): unknown {
+  const { code, message } = error as { code?: unknown; message?: unknown }
+  const database = store.server?.database ?? 'default'
+  if (code === '81') {
+    return createError('RASTRO_ERR_STORE_OPEN_FAILED', {
+      message: `the ClickHouse server at ${store.location} has no database ${database} (CLICKHOUSE_DATABASE): create it first (CREATE DATABASE ${database})`,
+      cause: error,
+    })
+  }
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+    return createError('RASTRO_ERR_STORE_OPEN_FAILED', {
+      message: `cannot reach the ClickHouse server at ${store.location} (CLICKHOUSE_URL): ${String(message)}`,
+      cause: error,
+    })
+  }
+  return error
+}
+
+/**
  * Builds the collector (not yet listening). The ClickHouse client is at `server.store`.
  *
- * @throws the ClickHouse error when the store cannot be opened or migrated, the file system's
- *   when the log cannot be opened.
+ * @throws RastroError `RASTRO_ERR_STORE_OPEN_FAILED` when the embedded engine cannot be opened, or
+ *   the ClickHouse server cannot be reached or lacks the database; the ClickHouse error when a
+ *   migration fails; the file system's when the log cannot be opened.
  */
 export async function createServer(options: CreateServerOptions): Promise<FastifyInstance> {
   const { config } = options
@@ -145,7 +170,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     await runMigrations(store.client, undefined, { cluster })
   } catch (error) {
     await store.client.close()
-    throw error
+    throw store.embedded ? error : toServerOpenError(error, store)
   }
   const { trustProxy } = settings
   const app = Fastify({

@@ -8,7 +8,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
 import { startClickHouseHttp, type ClickHouseHttpServer } from './helpers/clickhouse-http-server.js'
 import { pageView } from './helpers/page-view.js'
 import { keys, postBatch, startCollector, type RunningCollector } from './helpers/start-collector.js'
@@ -157,4 +157,28 @@ describe('with CLICKHOUSE_URL', () => {
     expect([...stored.values()].every((n) => n === 1)).toBe(true)
     expect((await ready()).ingest.writer.ok).toBe(true)
   }, 90_000)
+
+  it('stops at start with a sentence when the server lacks the database or cannot be reached', async () => {
+    const env = { CLICKHOUSE_URL: clickhouse.url, CLICKHOUSE_USER: USER, CLICKHOUSE_PASSWORD: PASSWORD }
+    const dataDir = mkdtempSync(join(tmpdir(), 'rastro-refused-'))
+    onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }))
+    await expect(
+      startCollector({ dataDir, env: { ...env, CLICKHOUSE_DATABASE: 'rastro' } }),
+    ).rejects.toMatchObject({
+      code: 'RASTRO_ERR_STORE_OPEN_FAILED',
+      message: expect.stringMatching(/has no database rastro \(CLICKHOUSE_DATABASE\): create it first/),
+    })
+    // A port nothing listens on: the test server's, while it is stopped.
+    await clickhouse.stop()
+    try {
+      const refused = startCollector({ dataDir, env })
+      await expect(refused).rejects.toMatchObject({
+        code: 'RASTRO_ERR_STORE_OPEN_FAILED',
+        message: expect.stringContaining(`cannot reach the ClickHouse server at ${clickhouse.url}/`),
+      })
+      await expect(refused).rejects.not.toHaveProperty('message', expect.stringContaining(PASSWORD))
+    } finally {
+      await clickhouse.start()
+    }
+  })
 })
