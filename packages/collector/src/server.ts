@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path'
 import type { ClickHouseSettings } from '@clickhouse/client'
 import cors from '@fastify/cors'
 import fastifyStatic from '@fastify/static'
-import { crm } from '@rastro/crm-api'
+import { crm, CrmError } from '@rastro/crm-api'
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import { KeyRing } from './config/key-ring.js'
 import { createError } from './errors.js'
@@ -113,6 +113,9 @@ function readBrowserScript(file: string): Buffer | undefined {
     return undefined
   }
 }
+
+/** Longest wait of a GDPR erase for the events acknowledged before it to be in ClickHouse (ms). */
+const ERASE_STORE_WAIT_MS = 30_000
 
 /**
  * A ClickHouse server's first answer at start, in words a newcomer can act on: the server cannot
@@ -385,6 +388,15 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
       // events do, and the log starts a new segment, so the one holding their raw events is deleted
       // as soon as every consumer has read it.
       onErase: async (tenantId, person) => {
+        // Events acknowledged before the erase go into ClickHouse first: inserted after the CRM's
+        // delete, they would bring the person's rows back.
+        await app.whenStored(ERASE_STORE_WAIT_MS).catch((error: unknown) => {
+          throw new CrmError(
+            'RASTRO_ERR_STORE_UNAVAILABLE',
+            `events acknowledged before the erase are not in ClickHouse after ${ERASE_STORE_WAIT_MS / 1000} s (ClickHouse slow or down); nothing was erased, retry later`,
+            { retryAfterSeconds: 30, cause: error },
+          )
+        })
         const erased = {
           ...(await forwarding.store.erasePerson(tenantId, person.events)),
           heatmap_clicks: await eraseHeatmapClicks(store.client, tenantId, person.events, cluster),
