@@ -25,7 +25,8 @@ RASTRO_MAX_BATCH_ROWS, RASTRO_TRUST_PROXY, RASTRO_MQTT_URL, RASTRO_MQTT_TOPIC_PR
 RASTRO_SECRET_KEY, RASTRO_ADMIN_KEY, and forwarding with RASTRO_META_PIXEL_ID + RASTRO_META_ACCESS_TOKEN [+ RASTRO_META_API_URL],
 RASTRO_GA4_MEASUREMENT_ID + RASTRO_GA4_API_SECRET [+ RASTRO_GA4_API_URL], RASTRO_WEBHOOK_URL + RASTRO_WEBHOOK_SECRET,
 RASTRO_DEFAULT_CONSENT=analytics,marketing; CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD, CLICKHOUSE_DATABASE switch from
-the embedded ClickHouse to a server.`
+the embedded ClickHouse to a server; in a fleet, RASTRO_CRM_FEED=host on one collector, and RASTRO_CRM_FEED=remote with
+RASTRO_CRM_HOST_URL and RASTRO_CRM_HOST_KEY on the others. Every setting: the README's table, \`rastro config-schema\`.`
 
 function fail(message: string): never {
   process.stderr.write(`rastro: ${message}\n`)
