@@ -23,6 +23,7 @@ import { DedupSink } from './ingest/dedup-sink.js'
 import type { EventSink } from './ingest/event-row.js'
 import { ingestRoutes } from './ingest/ingest-routes.js'
 import { VisitorIds } from './ingest/visitor-ids.js'
+import { SharedVisitorSalt } from './ingest/shared-visitor-salt.js'
 import { VisitorSalt } from './ingest/visitor-salt.js'
 import { RecordConsumer } from './log/record-consumer.js'
 import { LogEventSink } from './log/log-event-sink.js'
@@ -334,7 +335,13 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
       done()
     }, done)
   })
-  const visitorIds = new VisitorIds({ salt: new VisitorSalt(settings.dataDir) })
+  // Cookieless visitor ids: the salt of the day in the data dir (one collector), or in ClickHouse
+  // when it is a server, so that every collector of a fleet gives a visitor one id.
+  const sharedSalt = store.embedded
+    ? undefined
+    : new SharedVisitorSalt({ client: store.client, insertSettings, cluster, logger: app.log })
+  await sharedSalt?.start()
+  const visitorIds = new VisitorIds({ salt: sharedSalt ?? new VisitorSalt(settings.dataDir) })
   const sites = config.tenants.flatMap((tenant) => tenant.sites)
   const eventsPaths = sites.flatMap((site) => site.paths?.events ?? [])
   const scriptPaths = new Set(sites.flatMap((site) => site.paths?.script ?? []))
@@ -501,6 +508,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     clearTimeout(cutConnections)
     threadPriorities.stop()
     await shutdown.closeInOrder([
+      { name: 'visitor salt', close: () => sharedSalt?.stop() },
       ...crmSteps,
       { name: 'forwarding', close: () => forwarding.close() },
       { name: 'ClickHouse writer', close: () => writer.close() },

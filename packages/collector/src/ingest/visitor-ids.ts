@@ -7,10 +7,18 @@
  */
 import { createHmac } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
-import type { VisitorSalt } from './visitor-salt.js'
+
+/**
+ * The secret salt of a UTC day: `visitor-salt.ts` (one collector, kept in its data dir) or
+ * `shared-visitor-salt.ts` (a fleet on a ClickHouse server).
+ */
+export interface DailySalt {
+  /** The salt of the UTC day of `ms` (epoch ms). Never throws. */
+  get(ms: number): Buffer
+}
 
 export interface VisitorIdsOptions {
-  salt: VisitorSalt
+  salt: DailySalt
   /** Inactivity after which a visitor's next event starts a new session (ms); the browser SDK's default. */
   sessionTimeoutMs?: number
   /** Most visitors whose session is remembered; past it the least recently seen is forgotten. */
@@ -35,7 +43,7 @@ interface Session {
 export const COOKIELESS_ID_PREFIX = 'cl_'
 
 export class VisitorIds {
-  readonly #salt: VisitorSalt
+  readonly #salt: DailySalt
   readonly #timeoutMs: number
   /** Sessions by anonymous id, least recently seen evicted first. */
   readonly #sessions: LRUCache<string, Session>

@@ -12,6 +12,7 @@ import { createHeatmapClicks } from './0070-create-heatmap-clicks.js'
 import { createDashboardSessions } from './0080-create-dashboard-sessions.js'
 import { addEventsCountry } from './0090-add-events-country.js'
 import { eventsVerticalMerges } from './0100-events-vertical-merges.js'
+import { createVisitorSalts } from './0110-create-visitor-salts.js'
 
 /** A CRM migration (versions 60-69) rendered like the collector's own, for one ClickHouse or a cluster. */
 function fromCrm(migration: CrmMigration): Migration {
@@ -45,4 +46,5 @@ export const migrations: Migration[] = [
   createDashboardSessions,
   addEventsCountry,
   eventsVerticalMerges,
+  createVisitorSalts,
 ]

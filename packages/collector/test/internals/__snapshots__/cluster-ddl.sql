@@ -555,3 +555,15 @@ ALTER TABLE events_local ON CLUSTER `rastro` ADD COLUMN IF NOT EXISTS country Lo
 ALTER TABLE events ON CLUSTER `rastro` ADD COLUMN IF NOT EXISTS country LowCardinality(String);
 
 ALTER TABLE events_local ON CLUSTER `rastro` MODIFY SETTING vertical_merge_algorithm_min_rows_to_activate = 1, vertical_merge_algorithm_min_columns_to_activate = 1;
+
+CREATE TABLE IF NOT EXISTS visitor_salts_local ON CLUSTER `rastro` (
+  day UInt32,
+  salt String,
+  offered_at DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/visitor_salts_local', '{replica}')
+ORDER BY (day, salt)
+TTL toDateTime(day * 86400) + INTERVAL 2 DAY;
+
+CREATE TABLE IF NOT EXISTS visitor_salts ON CLUSTER `rastro` AS visitor_salts_local
+ENGINE = Distributed(`rastro`, currentDatabase(), visitor_salts_local, day);

@@ -473,3 +473,12 @@ TTL toDateTime(expires_at);
 ALTER TABLE events ADD COLUMN IF NOT EXISTS country LowCardinality(String);
 
 ALTER TABLE events MODIFY SETTING vertical_merge_algorithm_min_rows_to_activate = 1, vertical_merge_algorithm_min_columns_to_activate = 1;
+
+CREATE TABLE IF NOT EXISTS visitor_salts (
+  day UInt32,
+  salt String,
+  offered_at DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = MergeTree
+ORDER BY (day, salt)
+TTL toDateTime(day * 86400) + INTERVAL 2 DAY;
