@@ -128,6 +128,23 @@ describe('a fleet with one CRM host', () => {
     const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!
     const withSession = await fetch(`${sender.url}/v1/crm/contacts/${contact.id}`, { headers: { cookie } })
     expect(withSession.status).toBe(200)
+    // A CSV import (the body passed on as it came) and a stale If-Match (the host's 412).
+    const csvEmail = `csv-${Date.now()}@example.com`
+    const imported = await fetch(`${sender.url}/v1/crm/imports/contacts`, {
+      method: 'POST',
+      headers: { ...owner, 'content-type': 'text/csv' },
+      body: `email,first_name\n${csvEmail},Bea\n`,
+    })
+    expect(imported.status).toBe(200)
+    expect(await contactsMatching(csvEmail, (found) => found.length > 0)).toMatchObject([
+      { firstName: 'Bea' },
+    ])
+    const stale = await fetch(`${sender.url}/v1/crm/contacts/${contact.id}`, {
+      method: 'PATCH',
+      headers: { ...owner, 'content-type': 'application/json', 'if-match': '"1"' },
+      body: JSON.stringify({ lastName: 'Late' }),
+    })
+    expect(stale.status).toBe(412)
     // The host's errors come back as they are.
     const missing = await fetch(`${sender.url}/v1/crm/contacts/no-such-contact`, { headers: owner })
     expect(missing.status).toBe(404)
