@@ -1,10 +1,12 @@
 /**
  * Composition only: opens the store and runs migrations, opens the write-ahead log, starts the
  * ClickHouse writer and the forwarding destinations on it, and mounts the stages' routes
- * (ingest → log → store → forward → query) on one Fastify instance. Closing the instance stops
- * accepting requests, lets in-flight ones finish, stops forwarding (a request in flight finishes),
- * inserts what the log holds (what cannot be inserted stays in the log for the next start), and
- * closes the log and ClickHouse.
+ * (ingest → log → store → forward → query) on one Fastify instance; the device path and the CRM
+ * have their own composition (`register-device-ingest.ts`, `register-crm.ts`). Closing the
+ * instance stops accepting requests, lets in-flight ones finish (cutting their connections after
+ * `shutdownGraceMs`), stops the CRM feed and forwarding (a request in flight finishes), inserts what
+ * the log holds (what cannot be inserted stays in the log for the next start), and closes the log
+ * and ClickHouse.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -12,7 +14,6 @@ import { dirname, join, resolve } from 'node:path'
 import type { ClickHouseSettings } from '@clickhouse/client'
 import cors from '@fastify/cors'
 import fastifyStatic from '@fastify/static'
-import { crm, CrmError } from '@rastro/crm-api'
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import { KeyRing } from './config/key-ring.js'
 import { createError } from './errors.js'
@@ -25,16 +26,11 @@ import { ingestRoutes } from './ingest/ingest-routes.js'
 import { VisitorIds } from './ingest/visitor-ids.js'
 import { SharedVisitorSalt } from './ingest/shared-visitor-salt.js'
 import { VisitorSalt } from './ingest/visitor-salt.js'
-import { RecordConsumer } from './log/record-consumer.js'
 import { LogEventSink } from './log/log-event-sink.js'
 import { SegmentLog } from './log/segment-log.js'
-import { crmFeedRoutes } from './crm-feed/crm-feed-routes.js'
-import { CrmFeedWorker } from './crm-feed/crm-feed-worker.js'
-import { CrmHostClient } from './crm-feed/crm-host-client.js'
 import { createForwarding } from './forward/create-forwarding.js'
 import { adminSqlRoutes } from './query/admin-sql-routes.js'
 import { analyticsRoutes } from './query/analytics-routes.js'
-import { crmProxyRoutes } from './query/crm-proxy-routes.js'
 import { acceptsSession, dashboardRoutes } from './query/dashboard-routes.js'
 import { DashboardSessions } from './query/dashboard-sessions.js'
 import { destinationsRoutes } from './query/destinations-routes.js'
@@ -42,15 +38,15 @@ import { healthRoutes, type IngestStatus } from './query/health-routes.js'
 import { heatmapsRoutes } from './query/heatmaps-routes.js'
 import { metricsRoutes } from './query/metrics-routes.js'
 import { statsRoutes } from './query/stats-routes.js'
+import { registerCrm } from './register-crm.js'
 import { registerDeviceIngest } from './register-device-ingest.js'
 import { createStore, type Store } from './store/create-store-client.js'
-import { eraseHeatmapClicks } from './store/erase-heatmap-clicks.js'
 import { loadDedupIndex } from './store/load-dedup-index.js'
 import { CLICKHOUSE_CONSUMER, LogWriter } from './store/log-writer.js'
 import { runMigrations } from './store/run-migrations.js'
 import { createMetrics, type Metrics } from './util/create-metrics.js'
 import { handleError, handleNotFound } from './util/error-handler.js'
-import { ShutdownWatch, type ClosingStep } from './util/shutdown-watch.js'
+import { ShutdownWatch } from './util/shutdown-watch.js'
 import { ThreadPriorities } from './util/thread-priorities.js'
 
 declare module 'fastify' {
@@ -114,9 +110,6 @@ function readBrowserScript(file: string): Buffer | undefined {
     return undefined
   }
 }
-
-/** Longest wait of a GDPR erase for the events acknowledged before it to be in ClickHouse (ms). */
-const ERASE_STORE_WAIT_MS = 30_000
 
 /**
  * A ClickHouse server's first answer at start, in words a newcomer can act on: the server cannot
@@ -360,89 +353,17 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   await app.register(dashboardRoutes, { tenants: config.tenants, keyRing, sessions })
   await app.register(adminSqlRoutes, { client: store.client, keyRing })
   await app.register(destinationsRoutes, { tenants: config.tenants, keyRing, forwarding })
-  // The CRM (contacts, lead scores, deals) is fed from the log with its own cursor, `crm`.
-  let crmSteps: ClosingStep[]
-  if (settings.crmFeed === 'remote') {
-    // The fleet's CRM runs on another collector: this one's events go there, and so do its CRM
-    // requests, so the CRM has one writer. A batch is retried while the host is out, until the
-    // feed is a quarter of the log's bound behind (as a destination): the CRM host never makes
-    // ingest refuse events.
-    const crmHost = new CrmHostClient({ url: settings.crmHostUrl!, key: settings.crmHostKey! })
-    await app.register(crmProxyRoutes, { hostUrl: settings.crmHostUrl! })
-    const crmFeed = new RecordConsumer({
-      log,
-      name: 'crm',
-      handle: (payloads) => crmHost.send(payloads),
-      logger: app.log,
-      maxLagBytes: Math.floor(settings.maxLogBytes / 4),
-      retryMinMs: 1000,
-    })
-    crmFeed.start()
-    crmSteps = [
-      { name: 'CRM feed', close: () => crmFeed.close() },
-      { name: 'CRM host client', close: () => crmHost.close() },
-    ]
-  } else {
-    await app.register(crm, {
-      client: store.client,
-      insertSettings,
-      cluster,
-      resolveKey: (key) => keyRing.findSecretKey(key),
-      resolveSession: (request) => request.dashboardSession ?? undefined,
-      getRetentionDays: (tenantId) =>
-        config.tenants.find((tenant) => tenant.id === tenantId)?.retentionDays ?? 1095,
-      // GDPR delete: what forwarding and the heatmaps keep about the person's events goes before the
-      // events do, and the log starts a new segment, so the one holding their raw events is deleted
-      // as soon as every consumer has read it.
-      onErase: async (tenantId, person) => {
-        // Events acknowledged before the erase go into ClickHouse first: inserted after the CRM's
-        // delete, they would bring the person's rows back.
-        await app.whenStored(ERASE_STORE_WAIT_MS).catch((error: unknown) => {
-          throw new CrmError(
-            'RASTRO_ERR_STORE_UNAVAILABLE',
-            `events acknowledged before the erase are not in ClickHouse after ${ERASE_STORE_WAIT_MS / 1000} s (ClickHouse slow or down); nothing was erased, retry later`,
-            { retryAfterSeconds: 30, cause: error },
-          )
-        })
-        const erased = {
-          ...(await forwarding.store.erasePerson(tenantId, person.events)),
-          heatmap_clicks: await eraseHeatmapClicks(store.client, tenantId, person.events, cluster),
-        }
-        await log.roll()
-        return erased
-      },
-      // The feed runs in a worker thread (below): app.crm.whenIdle() waits for its webhooks too.
-      whenFeedIdle: () => crmWorker.whenIdle(),
-    })
-    // The CRM reads accepted events from the log with its own cursor (identities, lead scores), and
-    // handles them in a worker thread, off the event loop that acknowledges ingest.
-    const crmWorker = new CrmFeedWorker({
-      store,
-      writer: app.crm.writer,
-      insertSettings,
-      cluster,
-      retentionDays: Object.fromEntries(config.tenants.map((tenant) => [tenant.id, tenant.retentionDays])),
-      // With the dedup index on, the log holds each (tenant, messageId) once within its window, so
-      // the feed need not remember ids (its 200k-id memory took 2.6% of the event loop, measured).
-      // A CRM host remembers them: other collectors' logs can hold the same ids (a client's retry
-      // sent to another collector), and a sender's batch comes again when its answer was lost.
-      recentIdsLimit: dedupAtIngest && settings.crmFeed === 'local' ? 0 : undefined,
-      logger: app.log,
-    })
-    const crmFeed = new RecordConsumer({
-      log,
-      name: 'crm',
-      handle: (payloads) => crmWorker.handle(payloads),
-      logger: app.log,
-    })
-    crmFeed.start()
-    if (settings.crmFeed === 'host')
-      await app.register(crmFeedRoutes, { keyRing, handle: (payloads) => crmWorker.handle(payloads) })
-    crmSteps = [
-      { name: 'CRM feed', close: () => crmFeed.close() },
-      { name: 'CRM feed worker', close: () => crmWorker.close() },
-    ]
-  }
+  // The CRM (contacts, lead scores, deals), fed from the log with its own cursor, `crm`.
+  const crmSteps = await registerCrm(app, {
+    config,
+    store,
+    log,
+    keyRing,
+    forwarding,
+    insertSettings,
+    cluster,
+    dedupAtIngest,
+  })
 
   // The browser SDK at /rastro.js and at the sites' neutral script paths, its chunks beside each.
   const scriptFolders = ['/', ...[...scriptPaths].map((path) => path.slice(0, path.lastIndexOf('/') + 1))]
