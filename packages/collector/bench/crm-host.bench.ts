@@ -2,7 +2,7 @@
  * The fleet's CRM host by itself (`npm run bench:crm-host -w @rastro/collector`): how many events
  * a second a collector with `crmFeed: "host"` (embedded ClickHouse, nothing else to do) writes to
  * its CRM when the fleet's other collectors send it their logs' batches, as `CrmHostClient` sends
- * them: ~4 MiB of event rows each, one batch at a time per sender.
+ * them: batches of event rows as large as a sender's log consumer reads, one at a time per sender.
  *
  * Each visitor is one page view's browser events (`browser-events.ts`); a share of them also send
  * an identify with an email of their own and become contacts, the CRM's costly case (an anonymous
@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../src/config/load-config.js'
-import { CrmHostClient } from '../src/crm-feed/crm-host-client.js'
+import { CRM_HOST_BATCH_BYTES, CrmHostClient } from '../src/crm-feed/crm-host-client.js'
 import type { EventRow } from '../src/ingest/event-row.js'
 import { encodeEventRows } from '../src/ingest/encode-event-rows.js'
 import { loadCountryDb } from '../src/ingest/country-db.js'
@@ -29,8 +29,10 @@ import { BENCH_SITE, BENCH_USER_AGENT, browserBody, EVENTS_PER_PAGE } from './br
 const VISITORS = Number(process.env.BENCH_VISITORS ?? 20_000)
 const SENDERS = (process.env.BENCH_SENDERS ?? '1,2').split(',').map(Number)
 const IDENTIFIED = (process.env.BENCH_IDENTIFIED ?? '1,0.05').split(',').map(Number)
-/** Bytes of rows per batch: what a sender's log consumer reads at a time. */
-const BATCH_BYTES = 4 * 1024 * 1024
+/** Bytes of rows per batch: what a sender's log consumer reads at a time (BENCH_BATCH_MIB to try others). */
+const BATCH_BYTES = process.env.BENCH_BATCH_MIB
+  ? Number(process.env.BENCH_BATCH_MIB) * 1024 * 1024
+  : CRM_HOST_BATCH_BYTES
 const ADMIN_KEY = 'ak_bench_crm_host_key'
 
 /**

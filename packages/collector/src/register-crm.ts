@@ -12,7 +12,7 @@ import type { KeyRing } from './config/key-ring.js'
 import type { ResolvedConfig } from './config/load-config.js'
 import { crmFeedRoutes } from './crm-feed/crm-feed-routes.js'
 import { CrmFeedWorker } from './crm-feed/crm-feed-worker.js'
-import { CrmHostClient } from './crm-feed/crm-host-client.js'
+import { CRM_HOST_BATCH_BYTES, CrmHostClient } from './crm-feed/crm-host-client.js'
 import type { Forwarding } from './forward/create-forwarding.js'
 import { RecordConsumer } from './log/record-consumer.js'
 import type { SegmentLog } from './log/segment-log.js'
@@ -60,6 +60,7 @@ export async function registerCrm(
       name: 'crm',
       handle: (payloads) => crmHost.send(payloads),
       logger: app.log,
+      batchBytes: CRM_HOST_BATCH_BYTES,
       maxLagBytes: Math.floor(settings.maxLogBytes / 4),
       retryMinMs: 1000,
     })

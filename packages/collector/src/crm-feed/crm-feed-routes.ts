@@ -21,8 +21,8 @@ export interface CrmFeedRoutesOptions {
   handle(payloads: Buffer[]): Promise<void>
 }
 
-/** Largest batch taken (bytes): a sender's log consumer reads 4 MiB at a time, plus one record. */
-const BODY_LIMIT = 16 * 1024 * 1024
+/** Largest batch taken (bytes): a sender's log consumer reads 12 MiB at a time, plus one record. */
+const BODY_LIMIT = 32 * 1024 * 1024
 
 export async function crmFeedRoutes(fastify: FastifyInstance, options: CrmFeedRoutesOptions): Promise<void> {
   fastify.addContentTypeParser(
