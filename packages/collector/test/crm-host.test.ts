@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CRM_FEED_COLUMNS_HEADER, EVENT_COLUMNS_HEADER } from '../src/crm-feed/crm-feed-wire.js'
 import { createStore } from '../src/store/create-store-client.js'
 import { pageView } from './helpers/page-view.js'
+import { waitFor } from './helpers/start-forwarding-collector.js'
 import { keys, postBatch, startCollector, type RunningCollector } from './helpers/start-collector.js'
 
 /**
@@ -65,25 +66,22 @@ afterAll(async () => {
   await host?.stop()
 })
 
-/** The host's contacts whose email, name or phone matches `q`, once `check` accepts them (15 s at most). */
-async function contactsMatching(q: string, check: (contacts: any[]) => boolean): Promise<any[]> {
-  const deadline = Date.now() + 15_000
-  for (;;) {
-    const response = await fetch(`${host.url}/v1/crm/contacts?q=${encodeURIComponent(q)}`, { headers: owner })
-    const contacts = ((await response.json()) as { results: any[] }).results
-    if (check(contacts) || Date.now() > deadline) return contacts
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+/** The host's contacts whose email, name or phone matches `q`. */
+async function findContacts(q: string): Promise<any[]> {
+  const response = await fetch(`${host.url}/v1/crm/contacts?q=${encodeURIComponent(q)}`, { headers: owner })
+  return ((await response.json()) as { results: any[] }).results
 }
 
-/** Rows of a query on the shared ClickHouse, once `check` accepts them (15 s at most). */
-async function waitForRows<T>(query: string, check: (rows: T[]) => boolean): Promise<T[]> {
-  const deadline = Date.now() + 15_000
-  for (;;) {
-    const rows = await (await host.app.store.client.query({ query, format: 'JSONEachRow' })).json<T>()
-    if (check(rows) || Date.now() > deadline) return rows
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+/** The host's contacts matching `q`, once there is one (15 s at most). */
+const waitForContacts = (q: string) =>
+  waitFor(`a contact matching ${q}`, async () => {
+    const contacts = await findContacts(q)
+    return contacts.length > 0 ? contacts : undefined
+  })
+
+/** Rows of a query on the shared ClickHouse. */
+async function queryShared<T>(query: string): Promise<T[]> {
+  return (await host.app.store.client.query({ query, format: 'JSONEachRow' })).json<T>()
 }
 
 const identify = (messageId: string, anonymousId: string, email: string) => ({
@@ -101,7 +99,7 @@ describe('a fleet with one CRM host', () => {
       identify('remote-2', 'ana-remote', email),
     ])
     expect(sent.status).toBe(200)
-    const [contact] = await contactsMatching(email, (contacts) => contacts.length > 0)
+    const [contact] = await waitForContacts(email)
     expect(contact).toMatchObject({ email, firstName: 'Ana', lastName: 'Host' })
 
     // Through the sender: the same contact, answered by the host; a write lands there.
@@ -136,9 +134,7 @@ describe('a fleet with one CRM host', () => {
       body: `email,first_name\n${csvEmail},Bea\n`,
     })
     expect(imported.status).toBe(200)
-    expect(await contactsMatching(csvEmail, (found) => found.length > 0)).toMatchObject([
-      { firstName: 'Bea' },
-    ])
+    expect(await waitForContacts(csvEmail)).toMatchObject([{ firstName: 'Bea' }])
     const stale = await fetch(`${sender.url}/v1/crm/contacts/${contact.id}`, {
       method: 'PATCH',
       headers: { ...owner, 'content-type': 'application/json', 'if-match': '"1"' },
@@ -162,20 +158,21 @@ describe('a fleet with one CRM host', () => {
     )
     expect(responses.map((response) => response.status)).toEqual(responses.map(() => 200))
     // Once both visitors of every email are known to the CRM…
-    const identities = await waitForRows<{ kind: string; value: string; contact_id: string }>(
-      `SELECT kind, value, contact_id FROM crm_identities FINAL
-       WHERE value LIKE 'twice-${run}-%' OR value LIKE 'visitor-_-${run}-%'`,
-      (rows) => rows.length === emails.length * 3,
-    )
+    const identities = await waitFor('both visitors of every email', async () => {
+      const rows = await queryShared<{ kind: string; value: string; contact_id: string }>(
+        `SELECT kind, value, contact_id FROM crm_identities FINAL
+         WHERE value LIKE 'twice-${run}-%' OR value LIKE 'visitor-_-${run}-%'`,
+      )
+      return rows.length === emails.length * 3 ? rows : undefined
+    })
     const contactOf = new Map(identities.map((row) => [row.value, row.contact_id]))
     // …each email's visitors are on its contact, and no other contact has the email.
     for (const [i, email] of emails.entries()) {
       expect(contactOf.get(`visitor-h-${run}-${i}`), email).toBe(contactOf.get(email))
       expect(contactOf.get(`visitor-s-${run}-${i}`), email).toBe(contactOf.get(email))
     }
-    const contacts = await waitForRows<{ id: string }>(
+    const contacts = await queryShared<{ id: string }>(
       `SELECT id FROM crm_contacts FINAL WHERE email LIKE 'twice-${run}-%'`,
-      () => true,
     )
     expect(contacts).toHaveLength(emails.length)
   })
@@ -190,10 +187,10 @@ describe('a fleet with one CRM host', () => {
     expect(proxied.headers.get('retry-after')).toBe('1')
     expect(((await proxied.json()) as any).error.code).toBe('RASTRO_ERR_CRM_HOST_UNAVAILABLE')
     await new Promise((resolve) => setTimeout(resolve, 1500))
-    expect(await contactsMatching(email, () => true)).toEqual([])
+    expect(await findContacts(email)).toEqual([])
 
     await toHost.start()
-    const contacts = await contactsMatching(email, (found) => found.length > 0)
+    const contacts = await waitForContacts(email)
     expect(contacts.map((contact) => contact.email)).toEqual([email])
   })
 

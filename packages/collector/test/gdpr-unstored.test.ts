@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pageView } from './helpers/page-view.js'
+import { waitFor } from './helpers/start-forwarding-collector.js'
 import {
   keys,
   postBatch,
@@ -33,12 +34,12 @@ describe('GDPR delete', () => {
       ).status,
     ).toBe(200)
     // The CRM reads the log, not ClickHouse: the contact is there before the events are stored.
-    for (let found = false; !found; await new Promise((resolve) => setTimeout(resolve, 50))) {
+    await waitFor('the contact', async () => {
       const response = await fetch(`${collector.url}/v1/crm/contacts?q=${encodeURIComponent(email)}`, {
         headers: owner,
       })
-      found = ((await response.json()) as { results: unknown[] }).results.length > 0
-    }
+      return ((await response.json()) as { results: unknown[] }).results.length > 0
+    })
     expect((await postBatch(collector, [pageView('late-2', 'late-visitor', '/pricing')])).status).toBe(200)
 
     const erase = await fetch(`${collector.url}/v1/crm/gdpr/delete`, {
