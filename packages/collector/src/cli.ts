@@ -79,7 +79,11 @@ async function serve(args: string[]): Promise<void> {
   process.on('SIGTERM', shutdown)
   process.on('SIGINT', shutdown)
   const address = await app.listen({ port: config.settings.port, host: config.settings.host })
-  app.log.info({ address, store: app.store.location, config: config.source }, 'rastro collector listening')
+  app.log.info(
+    // `collectorId`: its log's id, the collector's name in the fleet's `collector_watermarks`.
+    { address, store: app.store.location, config: config.source, collectorId: app.ingestLog.id },
+    'rastro collector listening',
+  )
 }
 
 function findAdminKey(explicit: string | undefined, dataDir: string): string {

@@ -19,10 +19,17 @@ import type { SegmentLog } from './log/segment-log.js'
 import { crmProxyRoutes } from './query/crm-proxy-routes.js'
 import type { Store } from './store/create-store-client.js'
 import { eraseHeatmapClicks } from './store/erase-heatmap-clicks.js'
+import { FleetNotStoredError, waitForFleet, type FleetCollector } from './store/wait-for-fleet.js'
 import type { ClosingStep } from './util/shutdown-watch.js'
 
 /** Longest wait of a GDPR erase for the events acknowledged before it to be in ClickHouse (ms). */
 const ERASE_STORE_WAIT_MS = 30_000
+/**
+ * A collector of the fleet unseen for this long (ms) is not waited for by a GDPR erase, but named
+ * in its answer's `warnings`: it is down or cut off from ClickHouse, and inserts what its log holds
+ * when it is back. Seen more recently, it holds the erase up to {@link ERASE_STORE_WAIT_MS}, then 503.
+ */
+const FLEET_GONE_AFTER_MS = 10 * 60_000
 
 export interface CrmCompositionOptions {
   config: ResolvedConfig
@@ -82,21 +89,32 @@ export async function registerCrm(
     // events do, and the log starts a new segment, so the one holding their raw events is deleted
     // as soon as every consumer has read it.
     onErase: async (tenantId, person) => {
-      // Events acknowledged before the erase go into ClickHouse first: inserted after the CRM's
-      // delete, they would bring the person's rows back.
-      await app.whenStored(ERASE_STORE_WAIT_MS).catch((error: unknown) => {
-        throw new CrmError(
-          'RASTRO_ERR_STORE_UNAVAILABLE',
-          `events acknowledged before the erase are not in ClickHouse after ${ERASE_STORE_WAIT_MS / 1000} s (ClickHouse slow or down); nothing was erased, retry later`,
-          { retryAfterSeconds: 30, cause: error },
-        )
-      })
+      // Events acknowledged before the erase, by this collector and (on a server) by every other
+      // one of the fleet, go into ClickHouse first: inserted after the CRM's delete, they would
+      // bring the person's rows back.
+      const since = Date.now()
+      const [, gone] = await Promise.all([
+        app.whenStored(ERASE_STORE_WAIT_MS).catch((error: unknown) => {
+          throw new CrmError(
+            'RASTRO_ERR_STORE_UNAVAILABLE',
+            `events acknowledged before the erase are not in ClickHouse after ${ERASE_STORE_WAIT_MS / 1000} s (ClickHouse slow or down); nothing was erased, retry later`,
+            { retryAfterSeconds: 30, cause: error },
+          )
+        }),
+        store.embedded ? [] : waitForFleetStored(store.client, log.id, since),
+      ])
       const erased = {
         ...(await forwarding.store.erasePerson(tenantId, person.events)),
         heatmap_clicks: await eraseHeatmapClicks(store.client, tenantId, person.events, cluster),
       }
       await log.roll()
-      return erased
+      return {
+        erased,
+        warnings: gone.map(
+          (collector) =>
+            `collector ${collector.id}, last seen ${new Date(collector.seenAt).toISOString()}, had not stored the events it acknowledged after ${new Date(collector.storedThrough).toISOString()}; it inserts them when it is back with its log: repeat this erase then`,
+        ),
+      }
     },
     // The feed runs in a worker thread (below): app.crm.whenIdle() waits for its webhooks too.
     whenFeedIdle: () => crmWorker.whenIdle(),
@@ -129,4 +147,32 @@ export async function registerCrm(
     { name: 'CRM feed', close: () => crmFeed.close() },
     { name: 'CRM feed worker', close: () => crmWorker.close() },
   ]
+}
+
+/**
+ * Waits for the other collectors of the fleet to store what they acknowledged before `since`
+ * (`wait-for-fleet.ts`).
+ * @returns the collectors gone meanwhile that may still insert such events.
+ * @throws CrmError `RASTRO_ERR_STORE_UNAVAILABLE` when collectors seen recently are still behind
+ *   after {@link ERASE_STORE_WAIT_MS}, or ClickHouse cannot be read.
+ */
+async function waitForFleetStored(
+  client: Store['client'],
+  self: string,
+  since: number,
+): Promise<FleetCollector[]> {
+  try {
+    return await waitForFleet(client, {
+      self,
+      since,
+      timeoutMs: ERASE_STORE_WAIT_MS,
+      goneAfterMs: FLEET_GONE_AFTER_MS,
+    })
+  } catch (error) {
+    const message =
+      error instanceof FleetNotStoredError
+        ? `${error.message} (slow, or cut off from ClickHouse); nothing was erased, retry later`
+        : 'cannot read how far the fleet’s collectors have stored their events (ClickHouse slow or down); nothing was erased, retry later'
+    throw new CrmError('RASTRO_ERR_STORE_UNAVAILABLE', message, { retryAfterSeconds: 30, cause: error })
+  }
 }

@@ -43,6 +43,7 @@ import { registerDeviceIngest } from './register-device-ingest.js'
 import { createStore, type Store } from './store/create-store-client.js'
 import { loadDedupIndex } from './store/load-dedup-index.js'
 import { CLICKHOUSE_CONSUMER, LogWriter } from './store/log-writer.js'
+import { StoredWatermark } from './store/stored-watermark.js'
 import { runMigrations } from './store/run-migrations.js'
 import { createMetrics, type Metrics } from './util/create-metrics.js'
 import { handleError, handleNotFound } from './util/error-handler.js'
@@ -244,6 +245,17 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     sink = new DedupSink(sink, index, (count) => metrics.eventsDuplicate.inc(count))
   }
   writer.start()
+  // On a ClickHouse server, how far this collector's log is stored, for the fleet's GDPR erases.
+  const watermark = store.embedded
+    ? undefined
+    : new StoredWatermark({
+        client: store.client,
+        log,
+        writerPosition: () => writer.position,
+        insertSettings,
+        logger: app.log,
+      })
+  watermark?.start()
   const forwarding = createForwarding({
     tenants: config.tenants,
     log,
@@ -433,6 +445,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
       ...crmSteps,
       { name: 'forwarding', close: () => forwarding.close() },
       { name: 'ClickHouse writer', close: () => writer.close() },
+      { name: 'stored watermark', close: () => watermark?.stop() },
       { name: 'log', close: () => sink.close() },
       { name: 'ClickHouse client', close: () => store.client.close() },
     ])

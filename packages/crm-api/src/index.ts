@@ -20,7 +20,12 @@ export type { KeyResolver, ResolvedKey, SessionResolver } from './auth/crm-auth.
 export { SCOPES, ROLE_SCOPES, type Scope, type Role } from './auth/scopes.js'
 export { WEBHOOK_EVENTS, type WebhookEvent } from './webhooks/create-webhook-sender.js'
 export { signWebhook, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './webhooks/sign-webhook.js'
-export { ERASED_FROM_DISK_WITHIN_SECONDS, type EraseHook, type PersonEvents } from './gdpr/gdpr-routes.js'
+export {
+  ERASED_FROM_DISK_WITHIN_SECONDS,
+  type EraseHook,
+  type EraseHookResult,
+  type PersonEvents,
+} from './gdpr/gdpr-routes.js'
 export { DEFAULT_DEAL_RULES, dealRulesSchema, type DealRules } from './deals/deal-rules.js'
 export { DEFAULT_SCORING_RULES, scoringRulesSchema, type ScoringRules } from './scoring/scoring-rules.js'
 export { CrmError, type Problem } from './errors.js'

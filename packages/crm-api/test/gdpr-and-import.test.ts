@@ -27,7 +27,7 @@ beforeAll(async () => {
         },
       )
       hostErasures.push({ tenantId, events: person.events, eventsFound: Number(row!.n) })
-      return { host_table: Number(row!.n) }
+      return { erased: { host_table: Number(row!.n) } }
     },
   })
 })

@@ -46,12 +46,22 @@ export interface PersonEvents {
  * event id; when it rejects, the request fails before the CRM has erased anything, and can be
  * retried.
  *
- * @returns rows erased (or anonymised) per table, reported in the answer's `erased`.
+ * @returns rows erased (or anonymised) per table, reported in the answer's `erased`, and what the
+ *   caller should know (e.g. a collector of the fleet that may still insert the person's events
+ *   later), reported in the answer's `warnings`.
  */
 export type EraseHook = (
   tenantId: string,
   person: { contactIds: string[]; identities: { kind: string; value: string }[]; events: PersonEvents },
-) => Promise<Record<string, number> | void>
+) => Promise<EraseHookResult | void>
+
+/** What an {@link EraseHook} reports. */
+export interface EraseHookResult {
+  /** Rows erased (or anonymised) per table. */
+  erased?: Record<string, number>
+  /** Sentences for the caller, returned in the answer's `warnings`. */
+  warnings?: string[]
+}
 
 async function count(db: TenantDb, sql: string, params: Record<string, unknown>): Promise<number> {
   const [row] = await db.rows<{ count: string | number }>(sql, params)
@@ -128,12 +138,13 @@ export function addGdprRoutes(router: Router, services: CrmServices, onErase: Er
       erased: z.record(z.string(), z.number().int()),
       suppressedIdentities: z.number().int(),
       erasedFromDiskWithinSeconds: z.number().int(),
+      warnings: z.array(z.string()).optional(),
     }),
     handler: async ({ db, body, request, auth }) => {
       const context = services.getWriteContext(request, auth)
       return services.writer.run(db.tenantId, async () => {
         const person = await findPerson(db, body, services.defaultCountry)
-        return erasePerson(db, person, context.now, onErase).then(async (erased) => {
+        return erasePerson(db, person, context.now, onErase).then(async ({ erased, warnings }) => {
           await db.insert('crm_changes', [
             createChange(context, {
               action: 'gdpr.deleted',
@@ -148,6 +159,7 @@ export function addGdprRoutes(router: Router, services: CrmServices, onErase: Er
             erased: tables,
             suppressedIdentities: suppressed ?? 0,
             erasedFromDiskWithinSeconds: ERASED_FROM_DISK_WITHIN_SECONDS,
+            ...(warnings.length > 0 ? { warnings } : {}),
           }
         })
       })
@@ -155,13 +167,13 @@ export function addGdprRoutes(router: Router, services: CrmServices, onErase: Er
   })
 }
 
-/** Erases `person` everywhere; returns rows erased per table and identities suppressed. */
+/** Erases `person` everywhere; returns rows erased per table, identities suppressed and the host's warnings. */
 async function erasePerson(
   db: TenantDb,
   person: Person,
   now: number,
   onErase: EraseHook | undefined,
-): Promise<Record<string, number>> {
+): Promise<{ erased: Record<string, number>; warnings: string[] }> {
   const ids = person.contactIds
   const values = person.identities.map((identity) => identity.value)
   const events = getEventParams(person)
@@ -175,7 +187,7 @@ async function erasePerson(
     ]),
   ]
   const strong = person.identities.filter((identity) => STRONG_KINDS.has(identity.kind))
-  const hostErased = await onErase?.(db.tenantId, {
+  const host = await onErase?.(db.tenantId, {
     contactIds: ids,
     identities: person.identities,
     events: { anonymousIds: events.anonIds!, userIds: events.userIds!, messageIds: events.messageIds! },
@@ -231,5 +243,5 @@ async function erasePerson(
       { ids, pattern },
     )
   }
-  return { ...erased, ...hostErased }
+  return { erased: { ...erased, ...host?.erased }, warnings: host?.warnings ?? [] }
 }

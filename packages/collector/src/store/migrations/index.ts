@@ -13,6 +13,7 @@ import { createDashboardSessions } from './0080-create-dashboard-sessions.js'
 import { addEventsCountry } from './0090-add-events-country.js'
 import { eventsVerticalMerges } from './0100-events-vertical-merges.js'
 import { createVisitorSalts } from './0110-create-visitor-salts.js'
+import { createCollectorWatermarks } from './0120-create-collector-watermarks.js'
 
 /** A CRM migration (versions 60-69) rendered like the collector's own, for one ClickHouse or a cluster. */
 function fromCrm(migration: CrmMigration): Migration {
@@ -47,4 +48,5 @@ export const migrations: Migration[] = [
   addEventsCountry,
   eventsVerticalMerges,
   createVisitorSalts,
+  createCollectorWatermarks,
 ]

@@ -567,3 +567,16 @@ TTL toDateTime(day * 86400) + INTERVAL 2 DAY;
 
 CREATE TABLE IF NOT EXISTS visitor_salts ON CLUSTER `rastro` AS visitor_salts_local
 ENGINE = Distributed(`rastro`, currentDatabase(), visitor_salts_local, day);
+
+CREATE TABLE IF NOT EXISTS collector_watermarks_local ON CLUSTER `rastro` (
+  collector_id String,
+  seen_at DateTime64(3, 'UTC'),
+  stored_through DateTime64(3, 'UTC'),
+  stopped UInt8
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/collector_watermarks_local', '{replica}', seen_at)
+ORDER BY collector_id
+TTL toDateTime(seen_at) + INTERVAL 30 DAY;
+
+CREATE TABLE IF NOT EXISTS collector_watermarks ON CLUSTER `rastro` AS collector_watermarks_local
+ENGINE = Distributed(`rastro`, currentDatabase(), collector_watermarks_local, cityHash64(collector_id));

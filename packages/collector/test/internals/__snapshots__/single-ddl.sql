@@ -482,3 +482,13 @@ CREATE TABLE IF NOT EXISTS visitor_salts (
 ENGINE = MergeTree
 ORDER BY (day, salt)
 TTL toDateTime(day * 86400) + INTERVAL 2 DAY;
+
+CREATE TABLE IF NOT EXISTS collector_watermarks (
+  collector_id String,
+  seen_at DateTime64(3, 'UTC'),
+  stored_through DateTime64(3, 'UTC'),
+  stopped UInt8
+)
+ENGINE = ReplacingMergeTree(seen_at)
+ORDER BY collector_id
+TTL toDateTime(seen_at) + INTERVAL 30 DAY;
