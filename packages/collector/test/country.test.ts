@@ -64,19 +64,22 @@ async function store(
     body: JSON.stringify({ batch }),
   })
   expect(await response.json()).toMatchObject({ accepted: contexts.length, rejected: [] })
-  const rows = await queryRows<{ message_id: string; country: string; ip: string }>(
+  const rows = await queryRows<{ message_id: string; country: string; ip: string; context_ip: string }>(
     collector,
-    'SELECT message_id, country, ip FROM events WHERE message_id IN {ids:Array(String)}',
+    `SELECT message_id, country, ip, JSONExtractString(context, 'ip') AS context_ip
+     FROM events WHERE message_id IN {ids:Array(String)}`,
     { ids: batch.map((event) => event.messageId) },
   )
   return batch.map((event) => {
     const row = rows.find((candidate) => candidate.message_id === event.messageId)!
+    // The context a server sent keeps no full address either: its `ip` is the anonymised one.
+    if ('ip' in event.context) expect(row.context_ip).toBe(row.ip)
     return { country: row.country, ip: row.ip }
   })
 }
 
 describe('country from the IP', () => {
-  it('looks up public IPv4, IPv6 and IPv4-mapped addresses, and stores the IP anonymised as before', async () => {
+  it('looks up public IPv4, IPv6 and IPv4-mapped addresses, and stores the IP anonymised, in the context too', async () => {
     // RIPE NCC's own blocks (Amsterdam) and Google Public DNS: registered there for decades.
     expect(
       await store([

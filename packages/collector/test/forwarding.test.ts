@@ -334,7 +334,7 @@ describe('a purchase reaches Meta and GA4 exactly once, hashed and mapped', () =
     expect(sent.user_data).toEqual({
       em: sha256('ana.lopes@gmail.com'),
       external_id: [sha256('customer-42'), sha256('visitor-node-1')],
-      client_ip_address: '203.0.113.7',
+      client_ip_address: '203.0.113.0',
       client_user_agent: IPHONE_UA,
       fbp: 'fb.1.1700000000000.1234567890',
       fbc: 'fb.1.1700000000000.IwAR2F4-xyz_ABC',
@@ -349,7 +349,7 @@ describe('a purchase reaches Meta and GA4 exactly once, hashed and mapped', () =
     expect(purchase.request).toMatchObject({
       client_id: 'visitor-node-1',
       user_id: 'customer-42',
-      ip_override: '203.0.113.7',
+      ip_override: '203.0.113.0',
       user_location: { country_id: 'ES' },
       // Gmail: the dots before @ go for Google.
       user_data: { sha256_email_address: [sha256('analopes@gmail.com')] },
