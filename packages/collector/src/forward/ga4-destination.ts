@@ -153,7 +153,9 @@ export class Ga4Destination implements Destination {
     const info = getUserInfo(event)
     const userData: JsonRecord = {}
     const email = hashWith(info.email, normalizeGoogleEmail)
-    const phone = hashWith(info.phone, normalizeGooglePhone)
+    // A national number takes the address's country code, else the visitor's.
+    const country = info.country ? normalizeCountry(info.country.normalize('NFC').trim()) : undefined
+    const phone = hashWith(info.phone, (text) => normalizeGooglePhone(text, country ?? event.country))
     if (email) userData.sha256_email_address = [email]
     if (phone) userData.sha256_phone_number = [phone]
     const address: JsonRecord = {}
@@ -163,7 +165,7 @@ export class Ga4Destination implements Destination {
     put(address, 'city', normalizeGooglePlace(info.city))
     put(address, 'region', normalizeGooglePlace(info.state))
     put(address, 'postal_code', info.postalCode?.trim().toLowerCase())
-    put(address, 'country', info.country ? normalizeCountry(info.country.trim())?.toUpperCase() : undefined)
+    put(address, 'country', country?.toUpperCase())
     if (Object.keys(address).length > 0) userData.address = [address]
     return Object.keys(userData).length > 0 ? userData : undefined
   }

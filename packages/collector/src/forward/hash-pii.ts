@@ -7,6 +7,7 @@
  * passed through, and an empty or unusable value gives `undefined` (never the hash of "").
  */
 import { createHash } from 'node:crypto'
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
 import { normalizeCountry } from '../util/normalize-country.js'
 
 const SHA256_HEX = /^[a-f0-9]{64}$/
@@ -61,6 +62,27 @@ function normalizeEmailCommon(text: string): string | undefined {
 function getPhoneDigits(text: string): string | undefined {
   const digits = text.replace(/\D/g, '').replace(/^0+/, '')
   return digits.length >= 7 && digits.length <= 15 ? digits : undefined
+}
+
+/**
+ * A phone number in E.164 (`+16505551212`), which both platforms need: with its country code
+ * (forwarding.md §1 `ph`: "MUST include country code", `(650)555-1212` → `16505551212`). A number
+ * written with `+` or `00` is read as it is; any other as a national number of `country` (the
+ * person's address country, else the visitor's), by libphonenumber's metadata (ITU-T E.164). With
+ * no country, or a number not possible there, its digits are taken to hold the country code
+ * already (`16505551212`), as Meta's SDK takes them.
+ *
+ * @param country ISO 3166-1 alpha-2, either case.
+ */
+function getPhoneE164(text: string, country: string | undefined): string | undefined {
+  const written = text.replace(/^00/, '+')
+  const region = country && /^[a-z]{2}$/i.test(country) ? (country.toUpperCase() as CountryCode) : undefined
+  if (written.startsWith('+') || region) {
+    const phone = parsePhoneNumberFromString(written, region)
+    if (phone?.isPossible()) return phone.number
+  }
+  const digits = getPhoneDigits(text)
+  return digits ? `+${digits}` : undefined
 }
 
 /** US states and DC: full name (letters only) → USPS code, for Meta's "US: 2-char ANSI code". */
@@ -125,9 +147,12 @@ export function normalizeMetaEmail(text: string): string | undefined {
   return normalizeEmailCommon(text)
 }
 
-/** `ph`: digits only, no `+`, no leading zeros, with the country code the caller gave (`16505551212`). */
-export function normalizeMetaPhone(text: string): string | undefined {
-  return getPhoneDigits(text)
+/**
+ * `ph`: E.164 digits without `+` (`16505551212`); a national number gets the country code of
+ * `country` (see {@link getPhoneE164}).
+ */
+export function normalizeMetaPhone(text: string, country?: string): string | undefined {
+  return getPhoneE164(text, country)?.slice(1)
 }
 
 /** `fn`, `ln`: lower case without whitespace or ASCII punctuation; other scripts kept in UTF-8 (`valéry`). */
@@ -201,10 +226,12 @@ export function normalizeGoogleEmail(text: string): string | undefined {
   return `${text.slice(0, at).replaceAll('.', '')}@${domain}`
 }
 
-/** `sha256_phone_number`: E.164 with its `+` (`+16505551212`). */
-export function normalizeGooglePhone(text: string): string | undefined {
-  const digits = getPhoneDigits(text)
-  return digits ? `+${digits}` : undefined
+/**
+ * `sha256_phone_number`: E.164 with its `+` (`+16505551212`); a national number gets the country
+ * code of `country` (see {@link getPhoneE164}).
+ */
+export function normalizeGooglePhone(text: string, country?: string): string | undefined {
+  return getPhoneE164(text, country)
 }
 
 /** `sha256_first_name`, `sha256_last_name`: lower case without digits or symbols. */

@@ -121,7 +121,11 @@ export class MetaDestination implements Destination {
     const userData: JsonRecord = {}
     const country = info.country ? normalizeCountry(info.country.normalize('NFC').trim()) : undefined
     put(userData, 'em', hashWith(info.email, normalizeMetaEmail))
-    put(userData, 'ph', hashWith(info.phone, normalizeMetaPhone))
+    put(
+      userData,
+      'ph',
+      hashWith(info.phone, (text) => normalizeMetaPhone(text, country ?? event.country)),
+    )
     put(userData, 'fn', hashWith(info.firstName, normalizeMetaName))
     put(userData, 'ln', hashWith(info.lastName, normalizeMetaName))
     put(

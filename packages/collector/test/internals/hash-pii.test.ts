@@ -58,7 +58,6 @@ describe("Meta's published hashing examples", () => {
   it('normalises the values it hashes as the matrix says', () => {
     const meta = (value: string, normalize: (text: string) => string | undefined) =>
       normalize(value.normalize('NFC').trim().toLowerCase())
-    expect(meta('(650)555-1212', normalizeMetaPhone)).toBe('6505551212')
     expect(meta('0033 6 12 34 56 78', normalizeMetaPhone)).toBe('33612345678')
     expect(meta('12', normalizeMetaPhone)).toBeUndefined()
     expect(meta("Mary-Jane O'Neil", normalizeMetaName)).toBe('maryjaneoneil')
@@ -80,6 +79,21 @@ describe("Meta's published hashing examples", () => {
     expect(meta('not an email', normalizeMetaEmail)).toBeUndefined()
   })
 
+  it('gives a national phone number the country code of the address, else of the visitor', () => {
+    // The matrix's own example: (650)555-1212 → 16505551212 → e323ec…, a US number.
+    expect(hashWith('(650)555-1212', (text) => normalizeMetaPhone(text, 'us'))).toBe(
+      'e323ec626319ca94ee8bff2e4c87cf613be6ea19919ed1364124e16807ab3176',
+    )
+    expect(normalizeMetaPhone('06 12 34 56 78', 'FR')).toBe('33612345678')
+    expect(normalizeMetaPhone('020 7946 0958', 'gb')).toBe('442079460958')
+    // Written with its country code, the visitor's country does not change it.
+    expect(normalizeMetaPhone('+44 20 7946 0958', 'us')).toBe('442079460958')
+    expect(normalizeMetaPhone('0044 20 7946 0958', 'fr')).toBe('442079460958')
+    // No country known: the digits are taken to hold the country code, as Meta's SDK takes them.
+    expect(normalizeMetaPhone('16505551212', undefined)).toBe('16505551212')
+    expect(normalizeMetaPhone('16505551212', 'US')).toBe('16505551212')
+  })
+
   it('passes a value that is already a digest through, and never hashes an empty value', () => {
     const digest = sha256Hex('john_smith@gmail.com')
     expect(hashWith(digest.toUpperCase(), normalizeMetaEmail)).toBe(digest)
@@ -98,6 +112,10 @@ describe("Google's rules (GA4 user_data, enhanced conversions)", () => {
     expect(hashWith('+1 (650) 555-1212', normalizeGooglePhone)).toBe(
       '1e231c66011e7a2d867a9cfae267a6aff103cf4913640b6e71a99850fc0ffbc8',
     )
+    expect(hashWith('(650) 555-1212', (text) => normalizeGooglePhone(text, 'US'))).toBe(
+      '1e231c66011e7a2d867a9cfae267a6aff103cf4913640b6e71a99850fc0ffbc8',
+    )
+    expect(normalizeGooglePhone('612 34 56 78', 'es')).toBe('+34612345678')
   })
 
   it('removes the dots before @ of gmail.com and googlemail.com addresses only', () => {
