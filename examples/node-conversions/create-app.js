@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import Fastify from 'fastify'
-import { orderCompleted } from '@rastro/node'
+import { orderCompleted, RastroNodeError } from '@rastro/node'
 
 /**
  * @param {{ rastro: import('@rastro/node').Rastro, logger?: boolean }} options
@@ -24,8 +24,9 @@ export function createApp({ rastro, logger = true }) {
     // A real shop charges the card here and only reports an order that was paid.
     const orderId = `o-${randomUUID().slice(0, 8)}`
     const ids = rastro.fromRequest(request)
-    const messageId = rastro.track(
-      orderCompleted(
+    let order
+    try {
+      order = orderCompleted(
         {
           order_id: orderId,
           currency,
@@ -39,8 +40,15 @@ export function createApp({ rastro, logger = true }) {
           // Reporting the same order twice (a retried payment webhook) stores it once.
           messageId: `order-${orderId}`,
         },
-      ),
-    )
+      )
+    } catch (error) {
+      // The helper checks the cart as Meta and GA4 need it (a price that is not a number, a
+      // currency that is not ISO 4217): the client's mistake, named by its field.
+      if (error instanceof RastroNodeError && error.code === 'RASTRO_ERR_NODE_EVENT_INVALID')
+        return reply.code(400).send({ error: error.message, field: error.field })
+      throw error
+    }
+    const messageId = rastro.track(order)
     return {
       orderId,
       messageId,

@@ -1,6 +1,6 @@
 /**
  * Runs the example shop backend against a Rastro collector (`npm start` at the repo root serves one
- * on http://localhost:8080 with the demo config). Environment: RASTRO_HOST, RASTRO_WRITE_KEY, PORT,
+ * on http://localhost:8080 with the demo config). Environment: RASTRO_URL, RASTRO_WRITE_KEY, PORT,
  * TRUST_PROXY (e.g. `1` behind one reverse proxy).
  */
 import { Rastro } from '@rastro/node'
@@ -8,7 +8,7 @@ import { createApp } from './create-app.js'
 
 const trustProxy = process.env.TRUST_PROXY
 const rastro = new Rastro({
-  host: process.env.RASTRO_HOST ?? 'http://localhost:8080',
+  host: process.env.RASTRO_URL ?? 'http://localhost:8080',
   writeKey: process.env.RASTRO_WRITE_KEY ?? 'wk_demo_server',
   // Send each order within a second; the default (10 s) suits high-volume servers better.
   flushInterval: 1_000,

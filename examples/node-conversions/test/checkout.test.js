@@ -162,3 +162,16 @@ it('does not forward the order of a visitor who declined marketing, nor of one w
     forwarded.filter((body) => [declined.messageId, undecided.messageId].includes(body.messageId)),
   ).toEqual([])
 })
+
+it('answers 400 naming the field for a cart Meta and GA4 could not take', async () => {
+  const rastro = new Rastro({ host: 'http://127.0.0.1:9', writeKey: 'wk_demo_server' })
+  const app = createApp({ rastro, logger: false })
+  const response = await app.inject({
+    method: 'POST',
+    url: '/checkout',
+    payload: { items: [{ sku: 'beans-1kg', name: 'Beans 1 kg', price: '24', quantity: 1 }] },
+  })
+  expect(response.statusCode).toBe(400)
+  expect(response.json()).toMatchObject({ field: 'properties.products.0.price' })
+  await app.close()
+})
