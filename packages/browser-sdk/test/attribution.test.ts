@@ -114,6 +114,13 @@ describe("Meta's _fbc and _fbp", () => {
     expect(getMetaCookies(cookies, undefined, t0 + 2000, () => 0.1).fbc).toBe(`fb.1.${t0 + 1000}.IwAR2`)
   })
 
+  it('keeps an _fbc with the appendix Meta’s parameter builder adds, for the same fbclid', () => {
+    const cookies = createGatedStore([], () => true)
+    cookies.set('_fbc', 'fb.1.1657051589577.IwAR1.AQEAAQMB', 1000)
+    expect(getMetaCookies(cookies, 'IwAR1', t0, () => 0.5).fbc).toBe('fb.1.1657051589577.IwAR1.AQEAAQMB')
+    expect(getMetaCookies(cookies, 'AQEAAQMB', t0, () => 0.5).fbc).toBe(`fb.1.${t0}.AQEAAQMB`)
+  })
+
   it('keeps cookies set by Meta’s Pixel and sends them in context for 90 days', async () => {
     const client = setupClient({ url: 'https://shop.example/' }, { pageViews: false })
     client.jar.set('_fbp', 'fb.1.1700000000000.42')

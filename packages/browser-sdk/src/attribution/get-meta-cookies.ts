@@ -2,7 +2,8 @@
  * Meta's browser ids, built when absent as Meta's Pixel and parameter builder do
  * (https://developers.facebook.com/docs/marketing-api/conversions-api/parameters/fbp-and-fbc,
  * facebook/capi-param-builder client_js/shared/model/constants.js):
- * - `_fbc` = `fb.1.<creation ms>.<fbclid>`, rewritten when the landing URL has a new `fbclid`;
+ * - `_fbc` = `fb.1.<creation ms>.<fbclid>`, rewritten when the landing URL has a new `fbclid` (the
+ *   cookie's fourth part: Meta's parameter builder may add a fifth, `….<fbclid>.AQEAAQMB`);
  * - `_fbp` = `fb.1.<creation ms>.<random int>`.
  * Both are 90-day first-party cookies. `1` is the subdomain index Meta uses for a site's cookies.
  * Only called with marketing consent.
@@ -30,7 +31,7 @@ export function getMetaCookies(
 ): MetaIds {
   let fbc = cookies.get('_fbc') || undefined
   let fbp = cookies.get('_fbp') || undefined
-  if (fbclid && (!fbc || !fbc.endsWith('.' + fbclid)))
+  if (fbclid && (!fbc || fbc.split('.')[3] !== fbclid))
     cookies.set('_fbc', (fbc = 'fb.1.' + nowMs + '.' + fbclid), META_COOKIE_MAX_AGE_MS)
   if (!fbp)
     cookies.set(
