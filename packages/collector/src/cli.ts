@@ -16,7 +16,7 @@ const HELP = `rastro ${version}: self-hosted tracking collector
 
 Usage:
   rastro serve [--port 8080] [--host 0.0.0.0] [--data-dir ./data] [--config rastro.config.json] [--examples dir]
-  rastro sql "<query>" [--url http://localhost:8080] [--admin-key KEY] [--data-dir ./data] [--json]
+  rastro sql "<query>" [--url http://localhost:<RASTRO_PORT or 8080>] [--admin-key KEY] [--data-dir ./data] [--json]
   rastro copy-to-server [--data-dir ./data]    (with CLICKHOUSE_URL…; the collector stopped)
   rastro config-schema
 
@@ -103,7 +103,8 @@ async function sql(args: string[]): Promise<void> {
     args,
     allowPositionals: true,
     options: {
-      url: { type: 'string', default: 'http://localhost:8080' },
+      // The collector `rastro serve` starts here, on RASTRO_PORT when set.
+      url: { type: 'string', default: `http://localhost:${process.env.RASTRO_PORT ?? 8080}` },
       'admin-key': { type: 'string' },
       'data-dir': { type: 'string', default: process.env.RASTRO_DATA_DIR ?? './data' },
       json: { type: 'boolean', default: false },
@@ -167,6 +168,10 @@ async function copyToServerCommand(args: string[]): Promise<void> {
 
 async function main(): Promise<void> {
   const [command, ...args] = process.argv.slice(2)
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${HELP}\n`)
+    return
+  }
   if (command === 'serve') return serve(args)
   if (command === 'sql') return sql(args)
   if (command === 'copy-to-server') return copyToServerCommand(args)
@@ -187,5 +192,9 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   if (error instanceof RastroError) fail(`${error.code}: ${error.message}`)
+  // A mistyped flag (`--prot`, a value missing): node:util's parseArgs says which; a stack adds nothing.
+  const code = (error as { code?: unknown } | undefined)?.code
+  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_'))
+    fail(`${(error as Error).message}\n\n${HELP}`)
   fail(error instanceof Error ? (error.stack ?? error.message) : String(error))
 })

@@ -103,6 +103,19 @@ async function serveAndStop(
 }
 
 describe('the rastro command', () => {
+  it('prints its usage for --help after a command, and names a mistyped flag without a stack', async () => {
+    const help = await runCommand(['serve', '--help'])
+    expect(help.code).toBe(0)
+    expect(help.stdout).toContain('Usage:')
+    const typo = await runCommand(['serve', '--prot', '9000'])
+    expect(typo.code).toBe(1)
+    expect(typo.stderr).toMatch(/^rastro: Unknown option '--prot'/)
+    expect(typo.stderr).toContain('Usage:')
+    expect(typo.stderr).not.toMatch(/^\s+at /m)
+    const bad = await runCommand(['serve', '--port', 'abc'])
+    expect(bad.stderr).toMatch(/invalid setting: port \(--port\)/)
+  })
+
   it('serves with the malloc thresholds, one engine arena and a pool of 8, and exits 0 on SIGTERM', async () => {
     const { environment, niceValues, pid, jemallocOptions, second } = await serveAndStop({}, true)
     expect(environment).toContain('MALLOC_MMAP_THRESHOLD_=131072')

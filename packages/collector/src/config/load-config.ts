@@ -172,8 +172,14 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
     ...options.flags,
   })
   if (!parsedSettings.success) {
+    // Named as the user gave it: a flag (which wins over a variable), else the variable (the file's
+    // `server` section was checked as the file was read).
+    const source = (name: string) =>
+      options.flags?.[name as keyof typeof options.flags] !== undefined
+        ? `--${name === 'examplesDir' ? 'examples' : name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`
+        : toEnvName(name)
     throw createError('RASTRO_ERR_CONFIG_INVALID', {
-      message: `invalid setting: ${formatIssues(parsedSettings.error, (path) => `${String(path[0])} (${toEnvName(String(path[0]))})`)}`,
+      message: `invalid setting: ${formatIssues(parsedSettings.error, (path) => `${String(path[0])} (${source(String(path[0]))})`)}`,
       field: String(parsedSettings.error.issues[0]?.path[0]),
     })
   }

@@ -145,6 +145,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ configPath: path, env: { RASTRO_MAX_BATCH_ROWS: 'many' } })).toThrow(
       /maxBatchRows \(RASTRO_MAX_BATCH_ROWS\)/,
     )
+    // A flag's mistake is named as the flag.
+    expect(() => loadConfig({ configPath: path, env: {}, flags: { port: Number('abc') } })).toThrow(
+      /port \(--port\)/,
+    )
   })
 
   it('needs the CRM host and its key when the CRM feed is remote, and an admin key on the host', () => {
