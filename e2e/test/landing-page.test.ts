@@ -149,5 +149,10 @@ describe('landing page', () => {
     const example = await fetch(`${collector.origin}/examples/landing-page/`)
     expect(example.status).toBe(200)
     expect(await example.text()).toMatch(/<html/i)
+    // The root leads to the landing page with its query: a campaign link keeps its attribution.
+    const root = await fetch(`${collector.origin}/?utm_source=news&debug`, { redirect: 'manual' })
+    await root.text()
+    expect(root.status).toBe(302)
+    expect(root.headers.get('location')).toBe('/examples/landing-page/?utm_source=news&debug')
   })
 })

@@ -420,7 +420,11 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
       prefix: '/examples/',
       redirect: true,
     })
-    app.get('/', (_request, reply) => reply.redirect('/examples/landing-page/'))
+    // With its query: a link's `?utm_source=…` (attribution) and the page's `?debug` switch.
+    app.get('/', (request, reply) => {
+      const query = request.url.indexOf('?')
+      return reply.redirect(`/examples/landing-page/${query === -1 ? '' : request.url.slice(query)}`)
+    })
   }
 
   threadPriorities.start()
