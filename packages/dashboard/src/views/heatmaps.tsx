@@ -3,7 +3,7 @@
  * of the page (an iframe at the device's width), beside how far its visitors scrolled. Reads the
  * collector's `GET /v1/heatmaps` (aggregated click cells and the scroll-depth distribution).
  */
-import { useEffect, useRef, useState } from 'preact/hooks'
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { ApiError, toQuery, useApi } from '../api.js'
 import type { Breakdown } from '../analytics-types.js'
 import { useApp } from '../app-context.js'
@@ -28,7 +28,12 @@ export function HeatmapsView() {
   const urls = useApi<{ breakdowns: Breakdown[] }>(`/v1/analytics/breakdown${query}&by=urls`)
   const [url, setUrl] = useState('')
   const [device, setDevice] = useState<Device>('desktop')
-  const pages = urls.data?.breakdowns[0]?.results ?? []
+  // Pages with a URL only: events without one count in the breakdown as "(unknown)", which has
+  // no heatmap to show (and /v1/heatmaps refuses it).
+  const pages = useMemo(
+    () => (urls.data?.breakdowns[0]?.results ?? []).filter((page) => /^https?:\/\//.test(page.value)),
+    [urls.data],
+  )
   useEffect(() => {
     if (!url && pages[0]) setUrl(pages[0].value)
   }, [pages])
