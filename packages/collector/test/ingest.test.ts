@@ -194,16 +194,38 @@ describe('POST /v1/batch', () => {
       status: 401,
       body: { error: { code: 'RASTRO_ERR_AUTH_MISSING_KEY' } },
     })
+    // Each message says what to send instead.
     expect(await post('/v1/batch', '<batch/>', { 'content-type': 'application/xml' })).toMatchObject({
       status: 415,
-      body: { error: { code: 'RASTRO_ERR_INGEST_UNSUPPORTED_MEDIA_TYPE' } },
+      body: {
+        error: {
+          code: 'RASTRO_ERR_INGEST_UNSUPPORTED_MEDIA_TYPE',
+          field: 'content-type',
+          message:
+            'content type application/xml is not taken: send application/json, or text/plain holding JSON',
+        },
+      },
+    })
+    expect(await post('/v1/batch', '{"batch":[],"__proto__":{"x":1}}')).toMatchObject({
+      status: 400,
+      body: {
+        error: {
+          code: 'RASTRO_ERR_INGEST_INVALID_JSON',
+          message: 'the body has a "__proto__" or "constructor" key, which is refused',
+        },
+      },
     })
     const huge = {
       batch: [{ type: 'track', event: 'x', anonymousId: 'a', properties: { blob: 'x'.repeat(600_000) } }],
     }
     expect(await post('/v1/batch', huge)).toMatchObject({
       status: 413,
-      body: { error: { code: 'RASTRO_ERR_INGEST_BODY_TOO_LARGE' } },
+      body: {
+        error: {
+          code: 'RASTRO_ERR_INGEST_BODY_TOO_LARGE',
+          message: 'the body is over 512000 bytes, the most this endpoint takes (decompressed)',
+        },
+      },
     })
     expect(
       await post(

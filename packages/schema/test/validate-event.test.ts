@@ -36,6 +36,7 @@ describe('validateEvent', () => {
       ok: false,
       code: 'RASTRO_ERR_EVENT_INVALID',
       field: 'event',
+      message: 'event: required',
     })
   })
 
@@ -43,6 +44,7 @@ describe('validateEvent', () => {
     expect(validateEvent({ ...base, type: 'page', context: { page: { url: 42 } } })).toMatchObject({
       ok: false,
       field: 'context.page.url',
+      message: 'context.page.url: Invalid input: expected string, received number',
     })
   })
 

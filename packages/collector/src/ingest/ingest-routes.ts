@@ -24,6 +24,7 @@ import type { EventRow, EventSink } from './event-row.js'
 import { getFirstPartyCookies } from './get-first-party-cookies.js'
 import type { CountryDb } from './country-db.js'
 import { getWriteKey } from './get-write-key.js'
+import { parseJsonBody } from './parse-json-body.js'
 import { runPipeline, type PipelineResult, type RequestInfo, type Step } from './pipeline.js'
 import { RateLimiter } from './rate-limiter.js'
 import { createRow, createSteps } from './steps/index.js'
@@ -151,12 +152,8 @@ export async function ingestRoutes(fastify: FastifyInstance, options: IngestRout
   }
 
   // Browsers send `text/plain` (a CORS-simple type: no preflight, works from sendBeacon); it is JSON.
-  fastify.removeContentTypeParser('text/plain')
-  fastify.addContentTypeParser(
-    'text/plain',
-    { parseAs: 'string' },
-    fastify.getDefaultJsonParser('error', 'error'),
-  )
+  fastify.removeContentTypeParser(['application/json', 'text/plain'])
+  fastify.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, parseJsonBody)
   fastify.addHook('preParsing', (request, _reply, payload, done) => {
     const encoding = request.headers['content-encoding']
     if (encoding === undefined) return done(null, payload)

@@ -9,15 +9,25 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { createError, RastroError } from '../errors.js'
 
 const FASTIFY_CODES: Record<string, Parameters<typeof createError>[0]> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: 'RASTRO_ERR_INGEST_BODY_TOO_LARGE',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'RASTRO_ERR_INGEST_UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'RASTRO_ERR_INGEST_INVALID_BODY',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'RASTRO_ERR_INGEST_INVALID_BODY',
   FST_ERR_CTP_INVALID_JSON_BODY: 'RASTRO_ERR_INGEST_INVALID_JSON',
 }
 
-function toRastroError(error: FastifyError): RastroError {
+function toRastroError(error: FastifyError, request: FastifyRequest): RastroError {
   if (error instanceof RastroError) return error
+  // Fastify's words ("Unsupported Media Type") say what is wrong, not what to send.
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return createError('RASTRO_ERR_INGEST_UNSUPPORTED_MEDIA_TYPE', {
+      message: `content type ${request.headers['content-type'] || '(none)'} is not taken: send application/json, or text/plain holding JSON`,
+      field: 'content-type',
+    })
+  }
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return createError('RASTRO_ERR_INGEST_BODY_TOO_LARGE', {
+      message: `the body is over ${request.routeOptions.bodyLimit ?? 'the'} bytes, the most this endpoint takes (decompressed)`,
+    })
+  }
   const code = error.code ? FASTIFY_CODES[error.code] : undefined
   if (code) return createError(code, { message: error.message })
   // JSON.parse and secure-json-parse (`__proto__` keys) throw plain errors with status 400.
@@ -41,7 +51,7 @@ function toRastroError(error: FastifyError): RastroError {
 export const DEFAULT_RETRY_AFTER_SECONDS = 5
 
 export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const rastroError = toRastroError(error)
+  const rastroError = toRastroError(error, request)
   // Overload answers (503 + Retry-After) are expected under load: counted in /metrics, their
   // cause logged once where it happens (the log, the writer), not once per refused request.
   const { retryAfterSeconds, statusCode } = rastroError

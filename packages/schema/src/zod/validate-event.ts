@@ -27,15 +27,20 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** The first issue of a failed parse as a rejection, its path under `prefix`. */
 function toInvalid(
-  issues: readonly { path: PropertyKey[]; message: string }[],
+  issues: readonly { path: PropertyKey[]; message: string; code?: string }[],
   prefix: string[] = [],
 ): EventValidation {
   const issue = issues[0]
   const field = [...prefix, ...(issue?.path.map(String) ?? [])].join('.') || undefined
+  // zod words a missing field "Invalid input: expected string, received undefined".
+  const text =
+    issue?.code === 'invalid_type' && issue.message.endsWith('received undefined')
+      ? 'required'
+      : issue?.message
   return {
     ok: false,
     code: 'RASTRO_ERR_EVENT_INVALID',
-    message: field ? `${field}: ${issue?.message}` : (issue?.message ?? 'invalid event'),
+    message: field ? `${field}: ${text}` : (text ?? 'invalid event'),
     ...(field ? { field } : {}),
   }
 }
