@@ -10,6 +10,8 @@ import { queryRows, startCollector, type RunningCollector } from './helpers/star
 
 const SHOP_KEY = 'wk_first_party_shop'
 const PLAIN_KEY = 'wk_third_party_blog'
+/** A site whose tenant keeps the default consent (denied until the visitor allows). */
+const ASKING_KEY = 'wk_first_party_asking_shop'
 
 const config: ConfigFile = {
   tenants: [
@@ -27,6 +29,20 @@ const config: ConfigFile = {
         { id: 'blog', writeKey: PLAIN_KEY, allowedOrigins: ['*'] },
       ],
       secretKeys: [{ key: 'sk_first_party_tenant_key', role: 'owner' }],
+      // A shop that needs no consent banner where it sells: events that state none allow ad cookies.
+      defaultConsent: { analytics: true, marketing: true },
+    },
+    {
+      id: 'fpasks',
+      sites: [
+        {
+          id: 'shop',
+          writeKey: ASKING_KEY,
+          allowedOrigins: ['https://shop.example'],
+          firstPartyCookies: true,
+        },
+      ],
+      secretKeys: [{ key: 'sk_first_party_asking_key', role: 'owner' }],
     },
   ],
 }
@@ -169,6 +185,14 @@ describe('server-set _fbp and _fbc', () => {
       ).cookies,
     )
     expect(sameClick._fbc.value).toBe('fb.1.1700000000000.OLD')
+    const withAppendix = parseSetCookies(
+      (
+        await postEvents([event({ page: { url: 'https://shop.example/?fbclid=OLD' } })], {
+          headers: { cookie: '_fbc=fb.1.1700000000000.OLD.AQEAAQMB' },
+        })
+      ).cookies,
+    )
+    expect(withAppendix._fbc.value).toBe('fb.1.1700000000000.OLD.AQEAAQMB')
     const newClick = parseSetCookies(
       (
         await postEvents([event({ page: { url: 'https://shop.example/?fbclid=NEW' } })], {
@@ -193,7 +217,7 @@ describe('server-set _fbp and _fbc', () => {
     expect(forged._fbp.value).toMatch(/^fb\.1\.\d{13}\.\d{10}$/)
   })
 
-  it('sets nothing without marketing consent, for a site without the switch, or when no event was kept', async () => {
+  it('sets nothing without marketing consent (stated, else the tenant’s default), for a site without the switch, or when no event was kept', async () => {
     const denied = { consent: { categoryPreferences: { analytics: true, marketing: false } } }
     expect((await postEvents([event(denied)])).cookies).toEqual([])
     const granted = { consent: { categoryPreferences: { analytics: true, marketing: true } } }
@@ -204,5 +228,10 @@ describe('server-set _fbp and _fbc', () => {
     expect(blog.status).toBe(200)
     expect(blog.cookies).toEqual([])
     expect((await postEvents([{ type: 'track', anonymousId: 'a' }])).cookies).toEqual([])
+    // With the default consent (denied), events that state none get no cookie; a stated yes does.
+    const asking = (context: Record<string, unknown>) =>
+      postEvents([event(context)], { key: ASKING_KEY, path: '/v1/batch' })
+    expect((await asking({})).cookies).toEqual([])
+    expect((await asking(granted)).cookies).toHaveLength(1)
   })
 })

@@ -17,6 +17,8 @@ export interface SiteRef {
   rateLimit: SiteConfig['rateLimit']
   /** Set `_fbp`/`_fbc` as server-set cookies on the answer to its events. */
   firstPartyCookies?: boolean
+  /** The tenant's `defaultConsent.marketing`: whether events that state no consent allow those cookies. */
+  defaultMarketingConsent?: boolean
   /** `Domain` attribute of those cookies; undefined: host-only. */
   cookieDomain?: string | undefined
 }
@@ -47,6 +49,7 @@ export class KeyRing {
           enrichment: tenant.enrichment,
           rateLimit: site.rateLimit,
           firstPartyCookies: site.firstPartyCookies,
+          defaultMarketingConsent: tenant.defaultConsent.marketing,
           cookieDomain: site.cookieDomain,
         })
       }

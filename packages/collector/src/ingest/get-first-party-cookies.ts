@@ -25,6 +25,8 @@ export interface FirstPartyCookieInput {
   cookieHeader: string | undefined
   /** The request's accepted events, in order. */
   rows: readonly EventRow[]
+  /** Marketing consent of events that state none (the tenant's `defaultConsent.marketing`). */
+  defaultMarketing: boolean
   /** Whether the page talks to us over https (the cookies then get `Secure`). */
   secure: boolean
   /** `Domain` attribute; undefined: host-only. */
@@ -94,21 +96,24 @@ function getFbclid(rows: readonly EventRow[]): string | undefined {
 }
 
 /**
- * The `Set-Cookie` values for the answer: none when the events say `marketing: false` (or there
- * are no events); else `_fbp` (the browser's, from its cookie or the SDK's `context.fbp`, or a new
+ * The `Set-Cookie` values for the answer: none without marketing consent (the latest stated by the
+ * events, else the tenant's default, denied unless set) or without events; else `_fbp` (the browser's, from its cookie or the SDK's `context.fbp`, or a new
  * one) and `_fbc` (a new one for a new `fbclid` in the page URL, else the browser's cookie or
  * `context.fbc`, else none), each `Max-Age` 90 days, `Path=/`, `SameSite=Lax`, `Secure` over https.
  */
 export function getFirstPartyCookies(input: FirstPartyCookieInput): string[] {
   const { rows, now } = input
-  if (rows.length === 0 || findInContext(rows, '"marketing"', readMarketing) === false) return []
+  if (rows.length === 0) return []
+  const marketing = findInContext(rows, '"marketing"', readMarketing) ?? input.defaultMarketing
+  if (!marketing) return []
   const cookies = parseCookies(input.cookieHeader)
   const fbp =
     pickValid(FBP, cookies.get('_fbp'), findInContext(rows, '"fbp"', readText('fbp'))) ??
     `fb.1.${now}.${randomInt(1_000_000_000, 2 ** 31 - 1)}`
   const browserFbc = pickValid(FBC, cookies.get('_fbc'), findInContext(rows, '"fbc"', readText('fbc')))
   const fbclid = getFbclid(rows)
-  const fbc = fbclid && !browserFbc?.endsWith(`.${fbclid}`) ? `fb.1.${now}.${fbclid}` : browserFbc
+  // The fbclid is the cookie's fourth part: Meta's parameter builder may add a fifth ("appendix").
+  const fbc = fbclid && browserFbc?.split('.')[3] !== fbclid ? `fb.1.${now}.${fbclid}` : browserFbc
   const attributes = [
     `Max-Age=${FIRST_PARTY_COOKIE_MAX_AGE_S}`,
     'Path=/',

@@ -196,6 +196,7 @@ export async function ingestRoutes(fastify: FastifyInstance, options: IngestRout
     return getFirstPartyCookies({
       cookieHeader: request.headers.cookie,
       rows,
+      defaultMarketing: site.defaultMarketingConsent ?? false,
       secure: request.protocol === 'https',
       domain: site.cookieDomain,
       now: Date.now(),
