@@ -4,6 +4,7 @@
  * the plugins into the public client.
  */
 import { MAX_EVENT_BYTES, type JsonObject } from '@rastro/schema/types'
+import { getGa4Ids } from './attribution/get-ga4-ids.js'
 import { getMetaCookies, type MetaIds } from './attribution/get-meta-cookies.js'
 import { getTouch, isCampaign, type Touch } from './attribution/get-touch.js'
 import { onNavigation } from './capture/on-navigation.js'
@@ -280,6 +281,15 @@ export function createRastro(deps: Partial<RastroDeps> = {}): Rastro {
       context.firstTouch = firstTouch
       if (bot) context.bot = true
       if (prefs.marketing && metaIds) Object.assign(context, metaIds)
+      // gtag's ids, so the collector's GA4 events join the browser's (never for a cookieless site).
+      if (prefs.analytics && !cookieless) {
+        try {
+          const ga4 = getGa4Ids(win.document.cookie)
+          if (ga4) context.ga4 = ga4
+        } catch {
+          // cookies unreadable (a sandboxed frame)
+        }
+      }
       for (const step of steps) if (step(event) === false) return log('dropped by a plugin', event)
       if (prefs.analytics) return enqueue(event)
       if (pending.length < 1000) pending.push(event)

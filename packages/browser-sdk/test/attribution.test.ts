@@ -5,7 +5,14 @@ import { getTouch } from '../src/attribution/get-touch.js'
 import { createGatedStore } from '../src/storage/create-gated-store.js'
 import { setupClient, t0 } from './fixtures/setup-client.js'
 
-type Context = { campaign?: unknown; firstTouch?: unknown; sessionId: string; fbc?: string; fbp?: string }
+type Context = {
+  campaign?: unknown
+  firstTouch?: unknown
+  sessionId: string
+  fbc?: string
+  fbp?: string
+  ga4?: unknown
+}
 const contextOf = (event: Record<string, unknown>) => event.context as Context
 
 beforeEach(() => vi.useFakeTimers())
@@ -119,6 +126,25 @@ describe("Meta's _fbc and _fbp", () => {
     cookies.set('_fbc', 'fb.1.1657051589577.IwAR1.AQEAAQMB', 1000)
     expect(getMetaCookies(cookies, 'IwAR1', t0, () => 0.5).fbc).toBe('fb.1.1657051589577.IwAR1.AQEAAQMB')
     expect(getMetaCookies(cookies, 'AQEAAQMB', t0, () => 0.5).fbc).toBe(`fb.1.${t0}.AQEAAQMB`)
+  })
+
+  it('sends gtag’s client id and each stream’s session id, GS1 and GS2 cookies alike', async () => {
+    const client = setupClient({ url: 'https://shop.example/' }, { pageViews: false })
+    client.jar.set('_ga', 'GA1.1.1234567890.1700000000')
+    client.jar.set('_ga_ABC123', 'GS1.1.1700000500.3.1.1700000600.0.0.0')
+    client.jar.set('_ga_XYZ789', 'GS2.1.s1700000700$o4$g1$t1700000800$j60$l0$h0')
+    client.init()
+    client.rastro.track('a')
+    await client.rastro.flush()
+    expect(contextOf(client.events()[0]!).ga4).toEqual({
+      clientId: '1234567890.1700000000',
+      sessionIds: { 'G-ABC123': '1700000500', 'G-XYZ789': '1700000700' },
+    })
+    const withoutGtag = setupClient({ url: 'https://shop.example/' }, { pageViews: false })
+    withoutGtag.init()
+    withoutGtag.rastro.track('a')
+    await withoutGtag.rastro.flush()
+    expect(contextOf(withoutGtag.events()[0]!).ga4).toBeUndefined()
   })
 
   it('keeps cookies set by Meta’s Pixel and sends them in context for 90 days', async () => {

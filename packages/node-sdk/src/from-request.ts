@@ -2,13 +2,14 @@
  * Reads what a server conversion needs to join the visitor's browser session, to be forwarded with
  * the visitor's consent, and to match on ad platforms, from an incoming request of Node's `http`,
  * Express or Fastify: the browser SDK's anonymous and session ids and consent choice, Meta's
- * `_fbp`/`_fbc`, the client IP (behind trusted proxies only) and the user agent, plus the page the
+ * `_fbp`/`_fbc`, gtag's `_ga` ids, the client IP (behind trusted proxies only) and the user agent, plus the page the
  * request came from (`Referer`, Meta's `event_source_url`).
  */
 import type { ConsentContext } from '@rastro/schema/types'
 import { getBrowserConsent } from './get-browser-consent.js'
 import { getBrowserIds } from './get-browser-ids.js'
 import { compileTrust, getClientIp, type TrustProxy } from './get-client-ip.js'
+import { getGa4Ids, type Ga4Ids } from './get-ga4-ids.js'
 import { parseCookies } from './parse-cookies.js'
 
 type HeaderValue = string | string[] | undefined
@@ -35,7 +36,7 @@ export interface RequestIds {
   /** The browser SDK's anonymous id (`rastro_aid` cookie). */
   anonymousId?: string
   context: {
-    /** Client IP; the collector anonymises it before storing, forwarding sends it raw to Meta. */
+    /** Client IP; the collector anonymises it before it stores or forwards it. */
     ip?: string
     userAgent?: string
     /** The browser SDK's session id (`rastro_sid` cookie). */
@@ -49,6 +50,8 @@ export interface RequestIds {
     fbp?: string
     /** Meta's `_fbc` cookie, raw. */
     fbc?: string
+    /** gtag's client id (`_ga`) and session ids (`_ga_<stream>`), for the collector's GA4 destination. */
+    ga4?: Ga4Ids
     /** The page that made the request (`Referer`). */
     page?: { url: string }
   }
@@ -94,6 +97,8 @@ export function readRequestIds(
   if (consent) context.consent = consent
   if (fbp) context.fbp = fbp
   if (fbc) context.fbc = fbc
+  const ga4 = getGa4Ids(cookies)
+  if (ga4) context.ga4 = ga4
   if (referer) context.page = { url: referer }
   return anonymousId ? { anonymousId, context } : { context }
 }

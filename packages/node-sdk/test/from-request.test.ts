@@ -24,6 +24,10 @@ const cookie = [
   `rastro_consent=${encodeURIComponent(JSON.stringify({ analytics: true, marketing: false }))}`,
   '_fbp=fb.1.1700000000000.1234567890',
   '_fbc=fb.1.1700000000000.IwAR2F4-dbP0l7Mn_AbC%2Fx',
+  // gtag's client id and the session of two web streams (GS1 and GS2 formats).
+  '_ga=GA1.1.1234567890.1700000000',
+  '_ga_ABC123=GS1.1.1700000500.3.1.1700000600.0.0.0',
+  '_ga_XYZ789=GS2.1.s1700000700$o4$g1$t1700000800$j60$l0$h0',
 ].join('; ')
 const userAgent = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148'
 const headers = {
@@ -43,6 +47,10 @@ const expected = (ip: string): RequestIds => ({
     fbp: 'fb.1.1700000000000.1234567890',
     // Meta's click id is passed byte for byte, never decoded.
     fbc: 'fb.1.1700000000000.IwAR2F4-dbP0l7Mn_AbC%2Fx',
+    ga4: {
+      clientId: '1234567890.1700000000',
+      sessionIds: { 'G-ABC123': '1700000500', 'G-XYZ789': '1700000700' },
+    },
     page: { url: 'https://shop.example/checkout?step=2' },
   },
 })

@@ -93,6 +93,15 @@ export function getGa4SessionId(sessionId: string, timestampMs: number): string 
   return String(Math.floor(timestampMs / 1_800_000) * 1800)
 }
 
+/** A GA client id as gtag's `_ga` cookie holds it: `<random>.<first visit, Unix s>`. */
+const GA_CLIENT_ID = /^\d{1,20}\.\d{1,20}$/
+
+/** gtag's session id for `measurementId` in `context.ga4.sessionIds` (its session start, Unix s). */
+function getGaSession(ga4: JsonRecord, measurementId: string): string | undefined {
+  const session = asText(asRecord(ga4.sessionIds)[measurementId])
+  return session && /^\d{1,20}$/.test(session) ? session : undefined
+}
+
 function isReservedName(name: string): boolean {
   return GA4_RESERVED_PREFIXES.some((prefix) => name.startsWith(prefix))
 }
@@ -181,8 +190,13 @@ export class Ga4Destination implements Destination {
   /** The request-level fields; events with equal ones share a request. */
   #getRequest(event: ForwardEvent, consent: Consent): JsonRecord {
     const granted = consent.marketing ? 'GRANTED' : 'DENIED'
+    // gtag's own ids when the page runs it too (`context.ga4`, from the `_ga` cookies): the events
+    // then count as gtag's user and session, not a second visitor (§2 "Body": client_id "must
+    // match the browser's GA client id if one exists").
+    const ga4 = asRecord(event.context.ga4)
+    const gaClientId = asText(ga4.clientId)
     const request: JsonRecord = {
-      client_id: event.anonymousId || event.userId,
+      client_id: gaClientId && GA_CLIENT_ID.test(gaClientId) ? gaClientId : event.anonymousId || event.userId,
       consent: { ad_user_data: granted, ad_personalization: granted },
     }
     if (event.userId && event.userId.length <= GA4_LIMITS.userIdLength) request.user_id = event.userId
@@ -211,7 +225,9 @@ export class Ga4Destination implements Destination {
   /** The event's parameters: session and engagement, page, and the e-commerce fields of its name. */
   #getParams(event: ForwardEvent, name: string): JsonRecord {
     const params: JsonRecord = {
-      session_id: getGa4SessionId(event.sessionId, event.timestampMs),
+      session_id:
+        getGaSession(asRecord(event.context.ga4), this.config.measurementId) ??
+        getGa4SessionId(event.sessionId, event.timestampMs),
       engagement_time_msec: ENGAGEMENT_TIME_MSEC,
     }
     put(params, 'page_location', fit('page_location', event.url || undefined))

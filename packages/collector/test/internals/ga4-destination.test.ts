@@ -15,8 +15,8 @@ const destination = new Ga4Destination(
 )
 const consent = { analytics: true, marketing: true, explicit: true }
 
-/** An `Order Completed` with `count` products whose names take `nameLength` characters of `letter`. */
-function order(count: number, letter: string): ForwardEvent {
+/** An `Order Completed` with `count` products whose names take 100 characters of `letter`. */
+function order(count: number, letter: string, context: Record<string, unknown> = {}): ForwardEvent {
   const name = letter.repeat(100)
   return {
     messageId: 'm1',
@@ -45,7 +45,7 @@ function order(count: number, letter: string): ForwardEvent {
       })),
     },
     traits: {},
-    context: {},
+    context,
   } as unknown as ForwardEvent
 }
 
@@ -78,5 +78,32 @@ describe('GA4 request size', () => {
     }
     expect(korean.items!).toBeLessThan(ascii.items!)
     expect(korean.items!).toBeLessThan(200)
+  })
+})
+
+describe('GA4 ids', () => {
+  const requestOf = (event: ForwardEvent) => {
+    const prepared = destination.prepare(event, 'purchase', consent) as {
+      item: { request: { client_id: string }; event: { params: { session_id: string } } }
+    }
+    return { clientId: prepared.item.request.client_id, sessionId: prepared.item.event.params.session_id }
+  }
+
+  it('sends gtag’s client id and this stream’s session id when the page ran gtag', () => {
+    const ga4 = { clientId: '1234567890.1700000000', sessionIds: { 'G-OTHER': '1', 'G-TEST': '1700000500' } }
+    expect(requestOf(order(1, 'a', { ga4 }))).toEqual({
+      clientId: '1234567890.1700000000',
+      sessionId: '1700000500',
+    })
+  })
+
+  it('falls back to Rastro’s visitor, and its session, without them or for values gtag never makes', () => {
+    const own = requestOf(order(1, 'a'))
+    expect(own.clientId).toBe('visitor-1')
+    expect(requestOf(order(1, 'a', { ga4: { clientId: 'GA1.1.x' } }))).toEqual(own)
+    expect(requestOf(order(1, 'a', { ga4: { clientId: '1.2', sessionIds: { 'G-TEST': 'now' } } }))).toEqual({
+      clientId: '1.2',
+      sessionId: own.sessionId,
+    })
   })
 })
