@@ -90,14 +90,15 @@ export async function registerCrm(
     // as soon as every consumer has read it.
     onErase: async (tenantId, person) => {
       // Events acknowledged before the erase, by this collector and (on a server) by every other
-      // one of the fleet, go into ClickHouse first: inserted after the CRM's delete, they would
-      // bring the person's rows back.
+      // one of the fleet, go into ClickHouse and to the destinations first: inserted after the
+      // CRM's delete, they would bring the person's rows back; forwarded after it, they would send
+      // the person's data out again and leave `forward_log` rows of their events.
       const since = Date.now()
       const [, gone] = await Promise.all([
-        app.whenStored(ERASE_STORE_WAIT_MS).catch((error: unknown) => {
+        app.whenProcessed(ERASE_STORE_WAIT_MS).catch((error: unknown) => {
           throw new CrmError(
             'RASTRO_ERR_STORE_UNAVAILABLE',
-            `events acknowledged before the erase are not in ClickHouse after ${ERASE_STORE_WAIT_MS / 1000} s (ClickHouse slow or down); nothing was erased, retry later`,
+            `events acknowledged before the erase are not stored and forwarded after ${ERASE_STORE_WAIT_MS / 1000} s (ClickHouse or a destination slow or down); nothing was erased, retry later`,
             { retryAfterSeconds: 30, cause: error },
           )
         }),

@@ -62,6 +62,11 @@ declare module 'fastify' {
      * (for tests and tools; rejects after `timeoutMs`).
      */
     whenStored(timeoutMs?: number): Promise<void>
+    /**
+     * Resolves once every event acknowledged before the call is inserted into ClickHouse and
+     * handed to every destination (sent, or parked for a retry); rejects after `timeoutMs`.
+     */
+    whenProcessed(timeoutMs?: number): Promise<void>
   }
 }
 
@@ -245,17 +250,6 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     sink = new DedupSink(sink, index, (count) => metrics.eventsDuplicate.inc(count))
   }
   writer.start()
-  // On a ClickHouse server, how far this collector's log is stored, for the fleet's GDPR erases.
-  const watermark = store.embedded
-    ? undefined
-    : new StoredWatermark({
-        client: store.client,
-        log,
-        writerPosition: () => writer.position,
-        insertSettings,
-        logger: app.log,
-      })
-  watermark?.start()
   const forwarding = createForwarding({
     tenants: config.tenants,
     log,
@@ -269,6 +263,17 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     userAgent: `rastro-collector/${version}`,
   })
   forwarding.start()
+  // Every record before this is in ClickHouse and in every destination's hands (sent, or parked in
+  // `forward_retries`): what a GDPR erase waits for, so nothing of the person is stored or
+  // forwarded after it.
+  const forwardCursors = forwarding.runners.map((runner) => log.openCursor(runner.name))
+  const processedPosition = () =>
+    forwardCursors.reduce((position, cursor) => Math.min(position, cursor.position), writer.position)
+  // On a ClickHouse server, how far this collector's log is processed, for the fleet's GDPR erases.
+  const watermark = store.embedded
+    ? undefined
+    : new StoredWatermark({ client: store.client, log, processedPosition, insertSettings, logger: app.log })
+  watermark?.start()
 
   function getIngestStatus(): IngestStatus {
     const refusal = log.getRefusal()
@@ -290,14 +295,21 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   app.decorate('ingestLog', log)
   app.decorate('metrics', metrics)
   const writerCursor = log.openCursor(CLICKHOUSE_CONSUMER)
-  app.decorate('whenStored', async (timeoutMs = 10_000) => {
+  /** Resolves once `position()` passes what the log holds now; rejects after `timeoutMs`. */
+  async function waitForLog(position: () => number, timeoutMs: number, what: string): Promise<void> {
     const target = log.readableEnd
     const deadline = Date.now() + timeoutMs
-    while (writerCursor.position < target) {
-      if (Date.now() > deadline) throw new Error(`events not stored within ${timeoutMs} ms`)
+    while (position() < target) {
+      if (Date.now() > deadline) throw new Error(`events not ${what} within ${timeoutMs} ms`)
       await new Promise((done) => setTimeout(done, 5))
     }
-  })
+  }
+  app.decorate('whenStored', (timeoutMs = 10_000) =>
+    waitForLog(() => writerCursor.position, timeoutMs, 'stored'),
+  )
+  app.decorate('whenProcessed', (timeoutMs = 10_000) =>
+    waitForLog(processedPosition, timeoutMs, 'stored and forwarded'),
+  )
   app.setErrorHandler(handleError)
   app.setNotFoundHandler(handleNotFound)
   // Every origin gets CORS headers, so a browser can read a refusal (403 for an origin the site does

@@ -1,13 +1,14 @@
 /**
  * A collector's stored-through time, published to the fleet through ClickHouse: every event this
- * collector acknowledged before that time is in ClickHouse. A GDPR erase on any collector of the
- * fleet waits until every other one's time passes the erase's (`wait-for-fleet.ts`), so an event of
- * the person acknowledged anywhere before the erase is inserted before the delete, never after it
- * (one collector waits for its own log alone: `app.whenStored`).
+ * collector acknowledged before that time is in ClickHouse and in its destinations' hands. A GDPR
+ * erase on any collector of the fleet waits until every other one's time passes the erase's
+ * (`wait-for-fleet.ts`), so an event of the person acknowledged anywhere before the erase is
+ * inserted and forwarded before the delete, never after it (one collector waits for its own log
+ * alone: `app.whenProcessed`).
  *
  * The time comes from the log: every `intervalMs` the position the log's readable records end at
  * (what has been acknowledged, or is about to be) is noted with the time; once the ClickHouse
- * writer's cursor passes a noted position, its time is stored through. At start, nothing is: the
+ * writer's and the destinations' cursors all pass a noted position, its time is stored through. At start, nothing is: the
  * records a previous run left in the log are inserted first. A clean stop whose writer inserted the
  * whole log publishes `stopped`, so a collector taken out of the fleet holds up no erase.
  */
@@ -19,8 +20,8 @@ export interface StoredWatermarkOptions {
   client: ClickHouseClient
   /** The log's id (the collector's id in `collector_watermarks`) and where its readable records end. */
   log: { readonly id: string; readonly readableEnd: number }
-  /** The ClickHouse writer's cursor: every record before it is in ClickHouse. */
-  writerPosition: () => number
+  /** The lowest of the ClickHouse writer's and the destinations' cursors. */
+  processedPosition: () => number
   /** Settings of the inserts (on a cluster: `insert_distributed_sync`, so the others read the row). */
   insertSettings?: ClickHouseSettings | undefined
   logger: Pick<FastifyBaseLogger, 'warn' | 'info'>
@@ -67,7 +68,7 @@ export class StoredWatermark {
     const last = this.#marks[this.#marks.length - 1]
     if (last === undefined || last.end !== end) this.#marks.push({ at: now, end })
     else last.at = now
-    const position = this.#options.writerPosition()
+    const position = this.#options.processedPosition()
     while (this.#marks.length > 0 && this.#marks[0]!.end <= position)
       this.#storedThrough = this.#marks.shift()!.at
     return this.#storedThrough
@@ -75,11 +76,12 @@ export class StoredWatermark {
 
   /**
    * Stops publishing; call it after the writer's last insert. Its last row says `stopped` when the
-   * writer inserted the whole log, so the fleet's erases no longer wait for this collector.
+   * writer and the destinations took the whole log, so the fleet's erases no longer wait for this
+   * collector.
    */
   async stop(): Promise<void> {
     clearInterval(this.#timer)
-    const drained = this.#options.writerPosition() >= this.#options.log.readableEnd
+    const drained = this.#options.processedPosition() >= this.#options.log.readableEnd
     await this.#publish(drained)
   }
 

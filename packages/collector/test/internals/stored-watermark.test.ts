@@ -14,7 +14,7 @@ function createWatermark() {
         return state.end
       },
     },
-    writerPosition: () => state.position,
+    processedPosition: () => state.position,
     logger: { warn: () => undefined, info: () => undefined },
     now: () => state.now,
   })
