@@ -347,6 +347,13 @@ describe('merging', () => {
       body: { mergeIds: [first.body.id] },
     })
     expect(self.body).toMatchObject({ status: 400, field: 'mergeIds' })
+    // Ten at a time at most (crm-anchors: merge_ids ≤ 10): ten unknown ids are looked up, eleven refused.
+    const mergeUnknown = (count: number) =>
+      crm.call('POST', `/v1/crm/contacts/${first.body.id}/merge`, {
+        body: { mergeIds: Array.from({ length: count }, (_, i) => `no-such-contact-${i}`) },
+      })
+    expect((await mergeUnknown(10)).status).toBe(404)
+    expect((await mergeUnknown(11)).body).toMatchObject({ status: 400, field: 'mergeIds' })
     const list = await crm.call('GET', '/v1/crm/contacts?limit=200')
     expect(list.body.results.map((item: any) => item.id)).not.toContain(second.body.id)
   })

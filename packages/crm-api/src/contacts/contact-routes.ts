@@ -369,11 +369,11 @@ export function addContactRoutes(router: Router, services: CrmServices): void {
     url: '/contacts/:id/merge',
     scope: 'crm:write',
     tag: 'contacts',
-    summary: 'Merge up to 9 contacts into this one',
+    summary: 'Merge up to 10 contacts into this one',
     description:
       'Irreversible. Identities of the merged contacts move to this one, so their events, deals and notes show on its timeline; their ids keep resolving to it. Empty fields are filled from the merged contacts.',
     params: idParams,
-    body: z.strictObject({ mergeIds: z.array(z.string().min(1).max(64)).min(1).max(9) }),
+    body: z.strictObject({ mergeIds: z.array(z.string().min(1).max(64)).min(1).max(10) }),
     response: contactSchema,
     handler: async ({ db, params, body, request, auth }) => {
       const row = await writer.run(db.tenantId, async () => {
