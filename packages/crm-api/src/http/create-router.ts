@@ -75,7 +75,9 @@ function parse<S extends Schema | undefined>(schema: S, value: unknown, where: s
   const result = schema.safeParse(value)
   if (result.success) return result.data as Out<S>
   const issue = result.error.issues[0]!
-  const field = issue.path.map(String).join('.') || where
+  // An unknown key is named itself (`body.emial`), not the object that holds it.
+  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path
+  const field = path.map(String).join('.') || where
   throw createCrmError('RASTRO_ERR_CRM_INVALID_INPUT', { message: `${field}: ${issue.message}`, field })
 }
 
