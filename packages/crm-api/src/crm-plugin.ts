@@ -125,7 +125,13 @@ async function crmPlugin(fastify: FastifyInstance, options: CrmOptions): Promise
   if (cluster !== undefined && !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(cluster)) {
     throw new TypeError(`@rastro/crm: options.cluster is not a ClickHouse cluster name: ${cluster}`)
   }
-  const openDb = (tenantId: string) => new TenantDb(client, tenantId, { insertSettings, cluster })
+  // Every CRM write's audit rows go out as webhooks to the tenant's subscriptions.
+  const openDb = (tenantId: string) =>
+    new TenantDb(client, tenantId, {
+      insertSettings,
+      cluster,
+      onChanges: (db, rows) => webhooks.emitChanges(db, rows),
+    })
   const now = options.now ?? Date.now
   const getRetentionDays = options.getRetentionDays ?? (() => 1095)
   const writer = createTenantWriter()

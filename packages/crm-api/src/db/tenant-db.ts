@@ -33,6 +33,11 @@ export interface TenantDbOptions {
   insertSettings?: ClickHouseSettings | undefined
   /** Cluster name: mutations go to `<table>_local ON CLUSTER` (a Distributed table takes none). */
   cluster?: string | undefined
+  /**
+   * Called with the rows of each insert into `crm_changes`, the audit log, once it succeeded: the
+   * record changes that webhooks announce (`contact.created`, `deal.stage_changed`…).
+   */
+  onChanges?: ((db: TenantDb, rows: Record<string, unknown>[]) => void) | undefined
 }
 
 /** ClickHouse access bound to one tenant. */
@@ -96,6 +101,7 @@ export class TenantDb {
     } catch (error) {
       throw toStoreError(error)
     }
+    if (table === 'crm_changes') this.#options.onChanges?.(this, rows)
   }
 
   /**

@@ -51,7 +51,12 @@ export function createCrmFeed(options: CrmFeedOptions): CrmFeed {
     cacheRules: false,
   })
   const onEvents = createFeed({
-    openDb: (tenantId) => new TenantDb(client, tenantId, { insertSettings, cluster }),
+    openDb: (tenantId) =>
+      new TenantDb(client, tenantId, {
+        insertSettings,
+        cluster,
+        onChanges: (db, rows) => webhooks.emitChanges(db, rows),
+      }),
     writer: options.writer,
     scores,
     getRetentionDays: options.getRetentionDays,

@@ -1,19 +1,55 @@
 /**
- * Delivers CRM webhooks to the tenant's subscriptions for an event (filtered by event name, as
- * Twenty users ask in twentyhq/twenty#6664). Each delivery is signed with the subscription's secret
- * like every Rastro webhook (`X-Rastro-Timestamp`, `X-Rastro-Signature`: see `sign-webhook.ts`, and
+ * Delivers CRM webhooks to the tenant's subscriptions for an event, filtered by object and action
+ * (`contact.created`, `deal.stage_changed`…: what Twenty users ask in twentyhq/twenty#6664,
+ * crm-anchors.md "Webhooks"). The record events are the rows of `crm_changes`, the audit log every
+ * CRM write goes through (API and event feed alike: `TenantDb`'s `onChanges`); `contact.hot_lead`
+ * comes from the lead score. Each delivery is signed with the subscription's secret like every
+ * Rastro webhook (`X-Rastro-Timestamp`, `X-Rastro-Signature`: see `sign-webhook.ts`, and
  * `verifyWebhookSignature` of `@rastro/node`), and names its delivery in `X-Rastro-Webhook-Id`.
  * A non-2xx answer or a network error is retried after each of `retryDelaysMs`; every attempt is
- * logged in `crm_webhook_deliveries`. Deliveries run in the background; `whenIdle` awaits them.
+ * logged in `crm_webhook_deliveries`. Deliveries run in the background, at most
+ * {@link MAX_CONCURRENT_DELIVERIES} at a time (the feed can create thousands of contacts in one
+ * batch); `whenIdle` awaits them. Subscriptions are read again at most every
+ * {@link SUBSCRIPTIONS_TTL_MS} (at once in this process after one is added or removed).
  */
 import { toClickHouseTime } from '../db/clickhouse-time.js'
 import { createId } from '../db/create-id.js'
 import type { TenantDb } from '../db/tenant-db.js'
 import { signWebhook } from './sign-webhook.js'
 
+/** Record changes a subscription can ask for: `crm_changes` actions, `<object>.<action>`. */
+export const CHANGE_EVENTS = [
+  'contact.created',
+  'contact.updated',
+  'contact.merged',
+  'contact.deleted',
+  'company.created',
+  'company.updated',
+  'company.deleted',
+  'deal.created',
+  'deal.updated',
+  'deal.stage_changed',
+  'deal.deleted',
+  'note.created',
+  'note.updated',
+  'note.deleted',
+] as const
 /** Events a subscription can ask for. */
-export const WEBHOOK_EVENTS = ['contact.hot_lead'] as const
+export const WEBHOOK_EVENTS = ['contact.hot_lead', ...CHANGE_EVENTS] as const
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number]
+
+const CHANGE_EVENT_SET: ReadonlySet<string> = new Set(CHANGE_EVENTS)
+/** Deliveries in flight at once, per sender. */
+const MAX_CONCURRENT_DELIVERIES = 8
+/** How long a tenant's subscriptions are used before they are read again (ms). */
+const SUBSCRIPTIONS_TTL_MS = 5000
+
+interface Subscription {
+  id: string
+  url: string
+  secret: string
+  events: string[]
+}
 
 /** What the sender logs with (a pino or Fastify logger has it). */
 export interface WebhookLogger {
@@ -33,6 +69,13 @@ export interface WebhookSenderOptions {
 export interface WebhookSender {
   /** Sends `data` to every subscription of `event` in the tenant, in the background. */
   emit(db: TenantDb, event: WebhookEvent, data: unknown): void
+  /**
+   * Sends each inserted `crm_changes` row whose action is a {@link CHANGE_EVENTS} to the
+   * subscriptions of that action, as `{ object, objectId, contactId?, actor, requestId, at, changes }`.
+   */
+  emitChanges(db: TenantDb, rows: readonly Record<string, unknown>[]): void
+  /** Reads `tenantId`'s subscriptions again at the next event (after one is added or removed). */
+  forget(tenantId: string): void
   /** Resolves when every delivery, retries included, is done. */
   whenIdle(): Promise<void>
   /** Gives up the retries still waiting (on shutdown; they are logged as failed) and awaits the rest. */
@@ -43,7 +86,41 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   const delays = options.retryDelaysMs ?? [1_000, 10_000, 60_000]
   const running = new Set<Promise<void>>()
   const sleepers = new Set<() => void>()
+  const subscriptions = new Map<string, { at: number; hooks: Promise<Subscription[]> }>()
   let closing = false
+  let inFlight = 0
+  const waiting: (() => void)[] = []
+
+  /** Runs `task` once fewer than {@link MAX_CONCURRENT_DELIVERIES} run. */
+  async function limited(task: () => Promise<void>): Promise<void> {
+    if (inFlight >= MAX_CONCURRENT_DELIVERIES) await new Promise<void>((resolve) => waiting.push(resolve))
+    inFlight++
+    try {
+      await task()
+    } finally {
+      inFlight--
+      waiting.shift()?.()
+    }
+  }
+
+  /** The tenant's subscriptions, read at most every {@link SUBSCRIPTIONS_TTL_MS}. */
+  function getSubscriptions(db: TenantDb): Promise<Subscription[]> {
+    const cached = subscriptions.get(db.tenantId)
+    if (cached && Date.now() - cached.at < SUBSCRIPTIONS_TTL_MS) return cached.hooks
+    const hooks = db.rows<Subscription>(
+      `SELECT id, url, secret, events FROM crm_webhooks FINAL WHERE tenant_id = {tenant:String}`,
+    )
+    subscriptions.set(db.tenantId, { at: Date.now(), hooks })
+    hooks.catch(() => subscriptions.delete(db.tenantId))
+    return hooks
+  }
+
+  /** Runs `send` in the background, logging its failure. */
+  function track(task: Promise<void>, what: string): void {
+    const logged = task.catch((error: unknown) => options.log.error({ err: error }, `could not send ${what}`))
+    running.add(logged)
+    void logged.finally(() => running.delete(logged))
+  }
 
   function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
@@ -106,28 +183,53 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
     options.log.warn({ webhook: hook.id, event }, 'webhook delivery failed after every retry')
   }
 
-  async function send(db: TenantDb, event: WebhookEvent, data: unknown): Promise<void> {
-    const hooks = await db.rows<{ id: string; url: string; secret: string }>(
-      `SELECT id, url, secret FROM crm_webhooks FINAL
-       WHERE tenant_id = {tenant:String} AND has(events, {event:String})`,
-      { event },
-    )
-    await Promise.all(
-      hooks.map((hook) => {
+  /** Delivers each item to the subscriptions of its event; `data` is made only for those it goes to. */
+  async function send(db: TenantDb, items: readonly { event: string; data: () => unknown }[]): Promise<void> {
+    const hooks = await getSubscriptions(db)
+    const deliveries: Promise<void>[] = []
+    for (const item of items) {
+      let data: unknown
+      for (const hook of hooks) {
+        if (!hook.events.includes(item.event)) continue
+        data ??= item.data()
         const deliveryId = createId()
-        const body = JSON.stringify({ id: deliveryId, event, createdAt: new Date().toISOString(), data })
-        return deliver(db, hook, event, body, deliveryId)
-      }),
-    )
+        const body = JSON.stringify({
+          id: deliveryId,
+          event: item.event,
+          createdAt: new Date().toISOString(),
+          data,
+        })
+        deliveries.push(limited(() => deliver(db, hook, item.event, body, deliveryId)))
+      }
+    }
+    await Promise.all(deliveries)
   }
 
   return {
     emit(db, event, data) {
-      const task = send(db, event, data).catch((error: unknown) =>
-        options.log.error({ err: error }, `could not send ${event} webhooks`),
-      )
-      running.add(task)
-      void task.finally(() => running.delete(task))
+      track(send(db, [{ event, data: () => data }]), `${event} webhooks`)
+    },
+    emitChanges(db, rows) {
+      // The feed writes thousands of changes a batch: a row's data is made only once a
+      // subscription wants it.
+      const items = rows
+        .filter((row) => CHANGE_EVENT_SET.has(String(row.action)))
+        .map((row) => ({
+          event: String(row.action),
+          data: () => ({
+            object: row.object,
+            objectId: row.object_id,
+            ...(row.contact_id ? { contactId: row.contact_id } : {}),
+            actor: row.actor,
+            requestId: row.request_id,
+            at: `${String(row.at).replace(' ', 'T')}Z`,
+            changes: JSON.parse(String(row.changes ?? '{}')) as unknown,
+          }),
+        }))
+      if (items.length > 0) track(send(db, items), 'record-change webhooks')
+    },
+    forget(tenantId) {
+      subscriptions.delete(tenantId)
     },
     async whenIdle() {
       while (running.size > 0) await Promise.all([...running])

@@ -53,7 +53,7 @@ export function addWebhookRoutes(router: Router, services: CrmServices): void {
     tag: 'webhooks',
     summary: 'Subscribe a URL to CRM events',
     description:
-      'Deliveries are POSTs of `{ id, event, createdAt, data }` signed like every Rastro webhook: `X-Rastro-Timestamp` (Unix seconds) and `X-Rastro-Signature`, the hex HMAC-SHA256 of `<timestamp>.<raw body>` keyed with the secret (`verifyWebhookSignature` of `@rastro/node` checks it); retried after 1 s, 10 s and 60 s.',
+      'Events: `contact.hot_lead` (`data`: the contact and its score) and record changes, `<object>.<action>` for contacts, companies, deals and notes (`data`: `{ object, objectId, contactId?, actor, requestId, at, changes }`, the audit row). Deliveries are POSTs of `{ id, event, createdAt, data }` signed like every Rastro webhook: `X-Rastro-Timestamp` (Unix seconds) and `X-Rastro-Signature`, the hex HMAC-SHA256 of `<timestamp>.<raw body>` keyed with the secret (`verifyWebhookSignature` of `@rastro/node` checks it); retried after 1 s, 10 s and 60 s.',
     body: z.strictObject({
       url: z.url({ protocol: /^https?$/ }),
       events: z.array(z.enum(WEBHOOK_EVENTS)).min(1),
@@ -72,6 +72,7 @@ export function addWebhookRoutes(router: Router, services: CrmServices): void {
         created_at: toClickHouseTime(context.now),
       }
       await putEntity(db, 'crm_webhooks', row, context.now)
+      services.webhooks.forget(db.tenantId)
       await db.insert('crm_changes', [
         createChange(context, {
           action: 'webhook.created',
@@ -97,6 +98,7 @@ export function addWebhookRoutes(router: Router, services: CrmServices): void {
       await services.writer.run(db.tenantId, async () => {
         const row = await getEntity<WebhookRow>(db, 'crm_webhooks', params.id, 'webhook')
         await putEntity(db, 'crm_webhooks', { ...row, is_deleted: 1 }, context.now)
+        services.webhooks.forget(db.tenantId)
         await db.insert('crm_changes', [
           createChange(context, {
             action: 'webhook.deleted',
