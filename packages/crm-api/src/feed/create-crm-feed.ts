@@ -44,7 +44,8 @@ export interface CrmFeed {
 /** Creates the feed. */
 export function createCrmFeed(options: CrmFeedOptions): CrmFeed {
   const { client, insertSettings, cluster } = options
-  const webhooks = createWebhookSender({ fetch, log: options.log })
+  // Subscriptions change in the API's process, not here: read them at each batch that has events to send.
+  const webhooks = createWebhookSender({ fetch, log: options.log, subscriptionsTtlMs: 0 })
   const scores = createScoreService({
     now: Date.now,
     onHotLead: sendHotLeadWebhook(webhooks),

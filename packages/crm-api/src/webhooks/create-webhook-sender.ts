@@ -10,7 +10,7 @@
  * logged in `crm_webhook_deliveries`. Deliveries run in the background, at most
  * {@link MAX_CONCURRENT_DELIVERIES} at a time (the feed can create thousands of contacts in one
  * batch); `whenIdle` awaits them. Subscriptions are read again at most every
- * {@link SUBSCRIPTIONS_TTL_MS} (at once in this process after one is added or removed).
+ * `subscriptionsTtlMs` (at once in this process after one is added or removed).
  */
 import { toClickHouseTime } from '../db/clickhouse-time.js'
 import { createId } from '../db/create-id.js'
@@ -64,6 +64,12 @@ export interface WebhookSenderOptions {
   retryDelaysMs?: number[]
   /** Longest wait for an answer (ms). */
   timeoutMs?: number
+  /**
+   * How long a tenant's subscriptions are used before they are read again (ms; default
+   * {@link SUBSCRIPTIONS_TTL_MS}). 0 for a sender whose process does not see subscriptions change
+   * (the collector's event-feed thread): read at each batch of events it sends.
+   */
+  subscriptionsTtlMs?: number
 }
 
 export interface WebhookSender {
@@ -106,7 +112,8 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   /** The tenant's subscriptions, read at most every {@link SUBSCRIPTIONS_TTL_MS}. */
   function getSubscriptions(db: TenantDb): Promise<Subscription[]> {
     const cached = subscriptions.get(db.tenantId)
-    if (cached && Date.now() - cached.at < SUBSCRIPTIONS_TTL_MS) return cached.hooks
+    if (cached && Date.now() - cached.at < (options.subscriptionsTtlMs ?? SUBSCRIPTIONS_TTL_MS))
+      return cached.hooks
     const hooks = db.rows<Subscription>(
       `SELECT id, url, secret, events FROM crm_webhooks FINAL WHERE tenant_id = {tenant:String}`,
     )
