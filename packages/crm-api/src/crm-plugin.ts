@@ -69,8 +69,13 @@ export interface CrmOptions {
   docs?: boolean
   /** `fetch` used for webhooks (default the global one). */
   fetch?: typeof fetch
-  /** Waits before webhook retries (ms; default 1 s, 10 s, 60 s). */
+  /** Waits before the quick webhook retries, in memory (ms; default 1 s, 10 s, 60 s). */
   webhookRetryDelaysMs?: number[]
+  /**
+   * Waits before the later webhook retries, kept in `crm_webhook_retries` (ms; default 5 min, 30 min,
+   * 2 h, 6 h, 15 h), and how often due ones are looked for (ms; default 30 s).
+   */
+  webhookLaterRetries?: { delaysMs?: number[]; pollMs?: number }
   /** Clock for scores (epoch ms; default `Date.now`). */
   now?: () => number
   /** On GDPR delete, before the CRM erases its own rows: erases what the host keeps about the person (the forwarding log). */
@@ -139,7 +144,24 @@ async function crmPlugin(fastify: FastifyInstance, options: CrmOptions): Promise
     fetch: options.fetch ?? fetch,
     log: fastify.log,
     ...(options.webhookRetryDelaysMs ? { retryDelaysMs: options.webhookRetryDelaysMs } : {}),
+    ...(options.webhookLaterRetries?.delaysMs
+      ? { laterRetryDelaysMs: options.webhookLaterRetries.delaysMs }
+      : {}),
   })
+  // Deliveries that failed their quick retries wait in ClickHouse (any process of the fleet's CRM
+  // sends them, after a restart too): looked for on a timer, one pass at a time.
+  let sendingDue = false
+  const retryTimer = setInterval(() => {
+    if (sendingDue) return
+    sendingDue = true
+    webhooks
+      .sendDue(client, openDb)
+      .catch((error: unknown) =>
+        fastify.log.warn({ err: error }, 'webhook retries: cannot read the due ones'),
+      )
+      .finally(() => (sendingDue = false))
+  }, options.webhookLaterRetries?.pollMs ?? 30_000)
+  retryTimer.unref()
   const scores = createScoreService({ now, onHotLead: sendHotLeadWebhook(webhooks) })
   const services: CrmServices = {
     client,
@@ -246,6 +268,7 @@ async function crmPlugin(fastify: FastifyInstance, options: CrmOptions): Promise
   })
 
   fastify.addHook('onClose', async () => {
+    clearInterval(retryTimer)
     await writer.whenIdle()
     await webhooks.close()
   })

@@ -20,6 +20,8 @@ let crm: RunningCrm
 let receiver: Server
 let receiverUrl: string
 const deliveries: Delivery[] = []
+/** Requests to `/down` answered 503 before it comes back. */
+let downFor = 0
 
 beforeAll(async () => {
   receiver = createServer((request, response) => {
@@ -27,7 +29,7 @@ beforeAll(async () => {
     request.on('data', (chunk: Buffer) => (raw += chunk.toString()))
     request.on('end', () => {
       deliveries.push({ path: request.url!, headers: request.headers, body: JSON.parse(raw), raw })
-      response.statusCode = 204
+      response.statusCode = request.url === '/down' && downFor-- > 0 ? 503 : 204
       response.end()
     })
   })
@@ -97,5 +99,61 @@ describe('record-change webhooks', () => {
       body: { url: `${receiverUrl}/x`, events: ['contact.exploded'] },
     })
     expect(answer.body).toMatchObject({ status: 400, field: 'events.0' })
+  })
+})
+
+describe('webhook retries', () => {
+  it('keeps a delivery whose quick retries failed, and a CRM started later delivers it', async () => {
+    // This CRM retries once, quickly, then keeps the delivery; it never looks for due ones itself.
+    const first = await crm.fork({
+      webhookRetryDelaysMs: [10],
+      webhookLaterRetries: { delaysMs: [0, 0], pollMs: 3_600_000 },
+    })
+    const hook = await first.call('POST', '/v1/crm/webhooks', {
+      body: { url: `${receiverUrl}/down`, events: ['company.created'] },
+    })
+    downFor = 3
+    const company = await first.call('POST', '/v1/crm/companies', { body: { name: 'Retry Roasters' } })
+    expect(company.status).toBe(201)
+    await first.app.crm.whenIdle()
+    await first.stop()
+    const kept = await crm.rows<{ attempt: number }>(
+      'SELECT attempt FROM crm_webhook_retries FINAL WHERE webhook_id = {id:String}',
+      { id: hook.body.id },
+    )
+    expect(kept).toEqual([{ attempt: 3 }])
+
+    // Another process of the CRM (a restart) sends it when due: one more failure, then delivered.
+    const second = await crm.fork({
+      webhookRetryDelaysMs: [10],
+      webhookLaterRetries: { delaysMs: [0, 0], pollMs: 50 },
+    })
+    try {
+      const log = async () =>
+        (await second.call('GET', `/v1/crm/webhooks/${hook.body.id}/deliveries`)).body.results as {
+          attempt: number
+          status: number
+        }[]
+      const deadline = Date.now() + 10_000
+      while (!(await log()).some((row) => row.status === 204) && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      expect((await log()).map((row) => [row.attempt, row.status]).sort()).toEqual([
+        [1, 503],
+        [2, 503],
+        [3, 503],
+        [4, 204],
+      ])
+      const sent = deliveries.filter((delivery) => delivery.path === '/down')
+      expect(new Set(sent.map((delivery) => delivery.body.id)).size).toBe(1)
+      expect(sent.at(-1)!.body.data).toMatchObject({ object: 'company', objectId: company.body.id })
+      await second.app.crm.whenIdle()
+      expect(
+        await crm.rows('SELECT attempt FROM crm_webhook_retries FINAL WHERE webhook_id = {id:String}', {
+          id: hook.body.id,
+        }),
+      ).toEqual([])
+    } finally {
+      await second.stop()
+    }
   })
 })

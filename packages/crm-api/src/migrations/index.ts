@@ -4,6 +4,7 @@ import { createSales } from './0061-create-sales.js'
 import { createActivity } from './0062-create-activity.js'
 import { createAccess } from './0063-create-access.js'
 import { indexEventVisitors } from './0064-index-event-visitors.js'
+import { createWebhookRetries } from './0065-create-webhook-retries.js'
 import type { CrmMigration } from './crm-migration.js'
 
 export const crmMigrations: CrmMigration[] = [
@@ -12,4 +13,5 @@ export const crmMigrations: CrmMigration[] = [
   createActivity,
   createAccess,
   indexEventVisitors,
+  createWebhookRetries,
 ]

@@ -12,10 +12,12 @@
  * batch); `whenIdle` awaits them. Subscriptions are read again at most every
  * `subscriptionsTtlMs` (at once in this process after one is added or removed).
  */
+import type { ClickHouseClient } from '@clickhouse/client'
 import { toClickHouseTime } from '../db/clickhouse-time.js'
 import { createId } from '../db/create-id.js'
 import type { TenantDb } from '../db/tenant-db.js'
 import { signWebhook } from './sign-webhook.js'
+import { endDelivery, readDueDeliveries, scheduleDelivery, type PendingDelivery } from './webhook-retries.js'
 
 /** Record changes a subscription can ask for: `crm_changes` actions, `<object>.<action>`. */
 export const CHANGE_EVENTS = [
@@ -60,8 +62,14 @@ export interface WebhookLogger {
 export interface WebhookSenderOptions {
   fetch: typeof fetch
   log: WebhookLogger
-  /** Waits before each retry (ms); default 1 s, 10 s, 60 s. */
+  /** Waits before each quick retry, in memory (ms); default 1 s, 10 s, 60 s. */
   retryDelaysMs?: number[]
+  /**
+   * Waits before each later retry, once the quick ones failed (ms): the delivery is kept in
+   * `crm_webhook_retries` and sent by {@link WebhookSender.sendDue}; default 5 min, 30 min, 2 h,
+   * 6 h, 15 h (~24 h in all, crm-anchors.md "Webhooks").
+   */
+  laterRetryDelaysMs?: number[]
   /** Longest wait for an answer (ms). */
   timeoutMs?: number
   /**
@@ -82,6 +90,12 @@ export interface WebhookSender {
   emitChanges(db: TenantDb, rows: readonly Record<string, unknown>[]): void
   /** Reads `tenantId`'s subscriptions again at the next event (after one is added or removed). */
   forget(tenantId: string): void
+  /**
+   * Sends the kept deliveries that are due (across tenants), each once: delivered or abandoned
+   * ones end, others are scheduled again. The CRM plugin calls it on a timer.
+   * @returns how many were due.
+   */
+  sendDue(client: ClickHouseClient, openDb: (tenantId: string) => TenantDb): Promise<number>
   /** Resolves when every delivery, retries included, is done. */
   whenIdle(): Promise<void>
   /** Gives up the retries still waiting (on shutdown; they are logged as failed) and awaits the rest. */
@@ -90,6 +104,7 @@ export interface WebhookSender {
 
 export function createWebhookSender(options: WebhookSenderOptions): WebhookSender {
   const delays = options.retryDelaysMs ?? [1_000, 10_000, 60_000]
+  const laterDelays = options.laterRetryDelaysMs ?? [300_000, 1_800_000, 7_200_000, 21_600_000, 54_000_000]
   const running = new Set<Promise<void>>()
   const sleepers = new Set<() => void>()
   const subscriptions = new Map<string, { at: number; hooks: Promise<Subscription[]> }>()
@@ -141,6 +156,54 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
     })
   }
 
+  /** One attempt, logged in `crm_webhook_deliveries`; resolves whether it was delivered (2xx). */
+  async function attemptOnce(
+    db: TenantDb,
+    hook: { id: string; url: string; secret: string },
+    event: string,
+    body: string,
+    deliveryId: string,
+    attempt: number,
+  ): Promise<boolean> {
+    let status = 0
+    let error = ''
+    try {
+      const response = await options.fetch(hook.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-rastro-webhook-id': deliveryId,
+          ...signWebhook(body, hook.secret, Date.now()),
+        },
+        body,
+        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+      })
+      status = response.status
+      await response.body?.cancel()
+      if (!response.ok) error = `HTTP ${status}`
+    } catch (cause) {
+      error = cause instanceof Error ? cause.message : String(cause)
+    }
+    await db
+      .insert('crm_webhook_deliveries', [
+        {
+          at: toClickHouseTime(Date.now()),
+          webhook_id: hook.id,
+          delivery_id: deliveryId,
+          event,
+          attempt,
+          status,
+          error,
+        },
+      ])
+      .catch((cause: unknown) => options.log.warn({ err: cause }, 'could not log a webhook delivery'))
+    return !error
+  }
+
+  /**
+   * The first attempt and the quick retries, in memory; then (or at once on close) the delivery
+   * is kept in `crm_webhook_retries` for the later ones.
+   */
   async function deliver(
     db: TenantDb,
     hook: { id: string; url: string; secret: string },
@@ -148,46 +211,56 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
     body: string,
     deliveryId: string,
   ) {
-    for (let attempt = 1; attempt <= delays.length + 1; attempt += 1) {
-      let status = 0
-      let error = ''
-      try {
-        const response = await options.fetch(hook.url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'x-rastro-webhook-id': deliveryId,
-            ...signWebhook(body, hook.secret, Date.now()),
-          },
-          body,
-          signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-        })
-        status = response.status
-        await response.body?.cancel()
-        if (!response.ok) error = `HTTP ${status}`
-      } catch (cause) {
-        error = cause instanceof Error ? cause.message : String(cause)
-      }
-      await db
-        .insert('crm_webhook_deliveries', [
-          {
-            at: toClickHouseTime(Date.now()),
-            webhook_id: hook.id,
-            delivery_id: deliveryId,
-            event,
-            attempt,
-            status,
-            error,
-          },
-        ])
-        .catch((cause: unknown) => options.log.warn({ err: cause }, 'could not log a webhook delivery'))
-      if (!error) return
+    let attempt = 1
+    for (; ; attempt += 1) {
+      if (await attemptOnce(db, hook, event, body, deliveryId, attempt)) return
       const delay = delays[attempt - 1]
       if (delay === undefined || closing) break
       await sleep(delay)
       if (closing) break
     }
-    options.log.warn({ webhook: hook.id, event }, 'webhook delivery failed after every retry')
+    const wait = laterDelays[0]
+    if (wait === undefined) {
+      options.log.warn({ webhook: hook.id, event }, 'webhook delivery failed after every retry')
+      return
+    }
+    await scheduleDelivery(db, {
+      deliveryId,
+      webhookId: hook.id,
+      event,
+      body,
+      attempt: attempt + 1,
+      nextAt: Date.now() + wait,
+    }).catch((cause: unknown) =>
+      options.log.error(
+        { err: cause, webhook: hook.id, event },
+        'could not keep a failed webhook delivery for later',
+      ),
+    )
+  }
+
+  /** A kept delivery's next attempt: delivered, scheduled again, or abandoned past the last delay. */
+  async function retryLater(db: TenantDb, pending: PendingDelivery): Promise<void> {
+    const [hook] = await db.rows<{ id: string; url: string; secret: string }>(
+      `SELECT id, url, secret FROM crm_webhooks FINAL WHERE tenant_id = {tenant:String} AND id = {id:String}`,
+      { id: pending.webhookId },
+    )
+    if (
+      hook &&
+      !(await attemptOnce(db, hook, pending.event, pending.body, pending.deliveryId, pending.attempt))
+    ) {
+      // Later attempts are numbered after the quick ones: the first of them is delays.length + 2.
+      const wait = laterDelays[Math.max(0, pending.attempt - delays.length - 1)]
+      if (wait !== undefined) {
+        await scheduleDelivery(db, { ...pending, attempt: pending.attempt + 1, nextAt: Date.now() + wait })
+        return
+      }
+      options.log.warn(
+        { webhook: hook.id, event: pending.event },
+        'webhook delivery failed after every retry',
+      )
+    }
+    await endDelivery(db, pending)
   }
 
   /** Delivers each item to the subscriptions of its event; `data` is made only for those it goes to. */
@@ -237,6 +310,16 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
     },
     forget(tenantId) {
       subscriptions.delete(tenantId)
+    },
+    async sendDue(client, openDb) {
+      if (closing) return 0
+      const due = await readDueDeliveries(client, Date.now(), 100)
+      const task = Promise.all(
+        due.map((pending) => limited(() => retryLater(openDb(pending.tenantId), pending))),
+      ).then(() => undefined)
+      track(task, 'webhook retries')
+      await task.catch(() => undefined)
+      return due.length
     },
     async whenIdle() {
       while (running.size > 0) await Promise.all([...running])

@@ -53,7 +53,7 @@ export function addWebhookRoutes(router: Router, services: CrmServices): void {
     tag: 'webhooks',
     summary: 'Subscribe a URL to CRM events',
     description:
-      'Events: `contact.hot_lead` (`data`: the contact and its score) and record changes, `<object>.<action>` for contacts, companies, deals and notes (`data`: `{ object, objectId, contactId?, actor, requestId, at, changes }`, the audit row). Deliveries are POSTs of `{ id, event, createdAt, data }` signed like every Rastro webhook: `X-Rastro-Timestamp` (Unix seconds) and `X-Rastro-Signature`, the hex HMAC-SHA256 of `<timestamp>.<raw body>` keyed with the secret (`verifyWebhookSignature` of `@rastro/node` checks it); retried after 1 s, 10 s and 60 s.',
+      'Events: `contact.hot_lead` (`data`: the contact and its score) and record changes, `<object>.<action>` for contacts, companies, deals and notes (`data`: `{ object, objectId, contactId?, actor, requestId, at, changes }`, the audit row). Deliveries are POSTs of `{ id, event, createdAt, data }` signed like every Rastro webhook: `X-Rastro-Timestamp` (Unix seconds) and `X-Rastro-Signature`, the hex HMAC-SHA256 of `<timestamp>.<raw body>` keyed with the secret (`verifyWebhookSignature` of `@rastro/node` checks it); retried after 1 s, 10 s and 60 s, then kept and retried after 5 min, 30 min, 2 h, 6 h and 15 h.',
     body: z.strictObject({
       url: z.url({ protocol: /^https?$/ }),
       events: z.array(z.enum(WEBHOOK_EVENTS)).min(1),

@@ -486,6 +486,24 @@ ALTER TABLE events_local ON CLUSTER `rastro` ADD INDEX IF NOT EXISTS idx_crm_vis
 
 ALTER TABLE events_local ON CLUSTER `rastro` MATERIALIZE INDEX idx_crm_visitor SETTINGS mutations_sync = 0;
 
+CREATE TABLE IF NOT EXISTS crm_webhook_retries_local ON CLUSTER `rastro` (
+  tenant_id LowCardinality(String),
+  delivery_id String,
+  version UInt64,
+  is_deleted UInt8 DEFAULT 0,
+  webhook_id String,
+  event LowCardinality(String),
+  body String,
+  attempt UInt8,
+  next_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/crm_webhook_retries_local', '{replica}', version, is_deleted)
+ORDER BY (tenant_id, delivery_id)
+TTL toDateTime(next_at) + INTERVAL 2 DAY;
+
+CREATE TABLE IF NOT EXISTS crm_webhook_retries ON CLUSTER `rastro` AS crm_webhook_retries_local
+ENGINE = Distributed(`rastro`, currentDatabase(), crm_webhook_retries_local, cityHash64(tenant_id));
+
 CREATE TABLE IF NOT EXISTS heatmap_clicks_local ON CLUSTER `rastro` (
   tenant_id LowCardinality(String),
   site_id LowCardinality(String),

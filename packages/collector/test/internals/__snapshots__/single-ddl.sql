@@ -412,6 +412,21 @@ ALTER TABLE events ADD INDEX IF NOT EXISTS idx_crm_visitor (anonymous_id, user_i
 
 ALTER TABLE events MATERIALIZE INDEX idx_crm_visitor SETTINGS mutations_sync = 0;
 
+CREATE TABLE IF NOT EXISTS crm_webhook_retries (
+  tenant_id LowCardinality(String),
+  delivery_id String,
+  version UInt64,
+  is_deleted UInt8 DEFAULT 0,
+  webhook_id String,
+  event LowCardinality(String),
+  body String,
+  attempt UInt8,
+  next_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(version, is_deleted)
+ORDER BY (tenant_id, delivery_id)
+TTL toDateTime(next_at) + INTERVAL 2 DAY;
+
 CREATE TABLE IF NOT EXISTS heatmap_clicks (
   tenant_id LowCardinality(String),
   site_id LowCardinality(String),
