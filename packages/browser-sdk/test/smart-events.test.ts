@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { OutgoingEvent } from '../src/plugin.js'
 import { DEFAULT_SCORES, getScore } from '../src/plugins/smart-events/get-score.js'
+import { engagement } from '../src/plugins/engagement/engagement.js'
 import { smartEvents } from '../src/plugins/smart-events/smart-events.js'
 import { createPluginClient } from './fixtures/create-plugin-client.js'
 
@@ -72,6 +73,17 @@ describe('smartEvents', () => {
     client.go(1)
     const sent = await client.sent()
     expect(sent.map((e) => e.context.page.path)).toEqual(['/', '/a', '/b', '/a', '/b'])
+  })
+
+  it('never collapses Page Left: two page views with the same stats each get theirs', async () => {
+    // Quick SPA navigations (a loaded machine, a test): equal time on page, scroll and interactions.
+    const client = createPluginClient([smartEvents(), engagement()])
+    client.win.history.pushState({}, '', '/a')
+    client.win.history.pushState({}, '', '/b')
+    client.win.history.pushState({}, '', '/c')
+    const sent = await client.sent()
+    const left = sent.filter((e) => e.event == 'Page Left')
+    expect(left.map((e) => e.context.page.path)).toEqual(['/', '/a', '/b'])
   })
 
   it('caps track events per session at maxEventsPerSession', async () => {

@@ -1,8 +1,9 @@
 /**
  * Smart events: gives every event `context.score` (1–10), then drops noise before it is queued:
  * events scored under `minScore`, events past `maxEventsPerSession`, and repeats of an identical
- * event (same type, name and properties) within `collapseMs`. Page views are never collapsed: the
- * core already sends one per URL change, and back/forward between two pages repeats one exactly. Events the SDK measures with
+ * event (same type, name and properties) within `collapseMs`. Page views and `Page Left` are never
+ * collapsed: the core already sends one page view per URL change (back/forward between two pages
+ * repeats one exactly), and `Page Left` comes once per page view, whose stats can be equal. Events the SDK measures with
  * (`Page Left`, `Web Vital`, `$heatmap`, `Conversion`) and non-track calls are scored but never dropped
  * by the score or the cap.
  */
@@ -38,7 +39,10 @@ export function smartEvents(options: SmartEventsOptions = {}): Plugin {
     api._use((event) => {
       const now = api._now()
       const score = (event.context.score = getScore(event, scores))
-      if (collapseMs > 0 && event.type != 'page') {
+      // Page views and Page Left are never repeats: the core sends one page view per URL change,
+      // the engagement plugin one Page Left per page view, and two quick page views can leave with
+      // the same stats (it lost a page's Page Left on a loaded machine).
+      if (collapseMs > 0 && event.type != 'page' && event.event != 'Page Left') {
         const key = JSON.stringify([event.type, event.event, event.name, event.properties])
         const last = recent.get(key)
         if (last != null && now - last < collapseMs) return false
